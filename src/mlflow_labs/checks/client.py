@@ -1,0 +1,117 @@
+"""A small MLflow REST client on `requests`: only what the checks need."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from ..errors import LabError
+
+API = "/api/2.0/mlflow"
+
+
+class TrackingError(LabError):
+    pass
+
+
+class TrackingClient:
+    def __init__(self, uri: str, timeout: float = 15):
+        self.uri = uri.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _request(self, method: str, path: str, **kw) -> requests.Response:
+        url = self.uri + path
+        try:
+            return self.session.request(method, url, timeout=self.timeout, **kw)
+        except requests.RequestException as exc:
+            raise TrackingError(
+                f"Cannot reach the MLflow server at {self.uri} ({type(exc).__name__}). "
+                f"Start it (the lab's `mlflow server`/`mlflow ui` step) or pass the right --tracking-uri."
+            ) from None
+
+    def _api(self, method: str, endpoint: str, **kw) -> dict[str, Any]:
+        r = self._request(method, API + endpoint, **kw)
+        if r.status_code == 404 and "RESOURCE_DOES_NOT_EXIST" in r.text:
+            return {}
+        if r.status_code != 200:
+            raise TrackingError(f"{method} {self.uri}{API}{endpoint} answered HTTP {r.status_code}: {r.text[:300]}")
+        try:
+            return r.json()
+        except ValueError:
+            raise TrackingError(f"{self.uri} answered {endpoint} with something that is not JSON: is it an MLflow server?") from None
+
+    # -- server ---------------------------------------------------------------------------------
+    def health(self) -> str:
+        r = self._request("GET", "/health")
+        return r.text.strip() if r.status_code == 200 else f"HTTP {r.status_code}"
+
+    def version(self) -> str | None:
+        r = self._request("GET", "/version")
+        return r.text.strip() if r.status_code == 200 else None
+
+    def ensure_mlflow(self) -> str:
+        """Raise TrackingError unless the URI is a live MLflow server; return its version."""
+        if self.health() != "OK":
+            raise TrackingError(f"{self.uri} answered /health without 'OK': it is not an MLflow tracking server.")
+        r = self._request("POST", API + "/experiments/search", json={"max_results": 1})
+        if r.status_code != 200 or "experiments" not in r.text and r.text.strip() != "{}":
+            raise TrackingError(
+                f"{self.uri} is up but its tracking API answered HTTP {r.status_code}: {r.text[:200]}. "
+                f"Is it an MLflow server (and, with auth, are MLFLOW_TRACKING_USERNAME/PASSWORD set)?"
+            )
+        return self.version() or "unknown"
+
+    # -- experiments and runs ----------------------------------------------------------------
+    def experiment_by_name(self, name: str) -> dict | None:
+        data = self._api("GET", "/experiments/get-by-name", params={"experiment_name": name})
+        return data.get("experiment")
+
+    def search_runs(self, experiment_ids: list[str], filter: str = "", order_by: list[str] | None = None,
+                    max_results: int = 1000) -> list[dict]:
+        runs, token = [], None
+        while True:
+            body = {"experiment_ids": experiment_ids, "filter": filter, "max_results": max_results,
+                    "order_by": order_by or []}
+            if token:
+                body["page_token"] = token
+            data = self._api("POST", "/runs/search", json=body)
+            runs += data.get("runs", [])
+            token = data.get("next_page_token")
+            if not token or len(runs) >= max_results:
+                return runs
+
+    def get_run(self, run_id: str) -> dict | None:
+        return self._api("GET", "/runs/get", params={"run_id": run_id}).get("run")
+
+    def list_artifacts(self, run_id: str, path: str | None = None) -> list[dict]:
+        params = {"run_id": run_id}
+        if path:
+            params["path"] = path
+        return self._api("GET", "/artifacts/list", params=params).get("files", [])
+
+    def download_artifact(self, run_id: str, path: str) -> bytes:
+        """Through the server's artifact proxy (mlflow-artifacts), as the UI downloads it."""
+        r = self._request("GET", "/get-artifact", params={"run_uuid": run_id, "path": path})
+        if r.status_code != 200:
+            raise TrackingError(f"Downloading artifact {path} of run {run_id} answered HTTP {r.status_code}: {r.text[:200]}")
+        return r.content
+
+
+# -- helpers over run JSON -------------------------------------------------------------------
+def params(run: dict) -> dict[str, str]:
+    return {p["key"]: p["value"] for p in run.get("data", {}).get("params", [])}
+
+
+def metrics(run: dict) -> dict[str, float]:
+    return {m["key"]: m["value"] for m in run.get("data", {}).get("metrics", [])}
+
+
+def tags(run: dict) -> dict[str, str]:
+    return {t["key"]: t["value"] for t in run.get("data", {}).get("tags", [])}
+
+
+def run_name(run: dict) -> str:
+    return run["info"].get("run_name") or tags(run).get("mlflow.runName", "")

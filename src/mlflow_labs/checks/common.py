@@ -1,0 +1,58 @@
+"""Checks several labs share: the server answers, the experiment and a named run exist, an artifact is there."""
+
+from __future__ import annotations
+
+import pickle
+
+from .base import CheckSuite, need, require
+
+
+def add_server_checks(suite: CheckSuite, experiment: str, hint: str) -> None:
+    @suite.check("server answers /health and the tracking API", hint=hint)
+    def _server(ctx):
+        version = ctx["client"].ensure_mlflow()
+        ctx["server_ok"] = True
+        return f"MLflow {version} at {ctx['uri']}"
+
+    @suite.check(f"experiment '{experiment}' exists", hint="Run the training step: mlflow.set_experiment creates it")
+    def _experiment(ctx):
+        need(ctx, "server_ok", "a live server")
+        exp = ctx["client"].experiment_by_name(experiment)
+        require(exp and exp.get("lifecycle_stage") == "active", f"no active experiment named '{experiment}'")
+        ctx["experiment"] = exp
+        return f"experiment_id={exp['experiment_id']}"
+
+
+def add_named_run_check(suite: CheckSuite, run_name: str, hint: str) -> None:
+    @suite.check(f"run '{run_name}' exists and FINISHED", hint=hint)
+    def _run(ctx):
+        exp = need(ctx, "experiment", "the experiment")
+        runs = ctx["client"].search_runs([exp["experiment_id"]], filter=f"attributes.run_name = '{run_name}'",
+                                         order_by=["attributes.start_time DESC"])
+        require(runs, f"no run named '{run_name}' in experiment {exp['name']}")
+        run = runs[0]
+        require(run["info"]["status"] == "FINISHED", f"latest '{run_name}' has status {run['info']['status']}")
+        ctx["run"] = run
+        return f"run_id={run['info']['run_id']} ({len(runs)} run(s) with that name)"
+
+
+def add_artifact_checks(suite: CheckSuite, path: str, hint: str) -> None:
+    @suite.check(f"artifact '{path}' is listed", hint=hint)
+    def _listed(ctx):
+        run = need(ctx, "run", "the run")
+        files = {f["path"]: f for f in ctx["client"].list_artifacts(run["info"]["run_id"])}
+        require(path in files, f"artifacts of run are {sorted(files) or 'empty'}, no {path}")
+        ctx["artifact_listed"] = files[path]
+        return f"{path} ({files[path].get('file_size', '?')} bytes)"
+
+    @suite.check(f"artifact '{path}' downloads through the server", hint=hint)
+    def _download(ctx):
+        run = need(ctx, "run", "the run")
+        need(ctx, "artifact_listed", f"artifact {path}")
+        data = ctx["client"].download_artifact(run["info"]["run_id"], path)
+        require(len(data) > 0, f"{path} downloaded empty")
+        if path.endswith(".pkl"):
+            # protocol 2+ pickles start with 0x80; we do not unpickle what a server hands us here
+            require(data[:1] == pickle.PROTO, f"{path} is not a pickle (starts {data[:8]!r})")
+        ctx["artifact_bytes"] = data
+        return f"{len(data)} bytes"

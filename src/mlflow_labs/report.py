@@ -1,0 +1,74 @@
+"""Per-lab, per-step results and timings: a terminal table and a JSON file under reports/."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from tabulate import tabulate
+
+
+@dataclass
+class Row:
+    step: str
+    where: str          # README:LINE for doc steps, the check module for checks
+    status: str         # passed | failed | skipped | shown
+    seconds: float
+    detail: str = ""
+
+
+@dataclass
+class Report:
+    lab: str
+    rows: list[Row] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)
+    substitutions: dict[str, str] = field(default_factory=dict)
+    started: float = field(default_factory=time.time)
+    error: str = ""
+
+    def add_steps(self, steps) -> None:
+        for s in steps:
+            self.rows.append(Row(s.summary, s.where, s.status, round(s.seconds, 2), s.note if s.status != "passed" else ""))
+
+    def add_checks(self, results, where: str) -> None:
+        for r in results:
+            self.rows.append(Row(r.name, where, "passed" if r.ok else "failed", round(r.seconds, 2),
+                                 r.detail if r.ok else f"{r.detail} -- hint: {r.hint}"))
+
+    @contextmanager
+    def phase(self, name: str):
+        t0 = time.monotonic()
+        try:
+            yield
+        finally:
+            self.phases[name] = round(self.phases.get(name, 0) + time.monotonic() - t0, 2)
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and all(r.status != "failed" for r in self.rows)
+
+    def table(self) -> str:
+        body = tabulate([(r.step, r.where, r.status, f"{r.seconds:.1f}") for r in self.rows],
+                        headers=["step", "where", "status", "s"], tablefmt="simple")
+        lines = [f"== {self.lab}: {'PASSED' if self.ok else 'FAILED'} ==", body]
+        if self.substitutions:
+            lines.append("substitutions made to the README's text:")
+            lines += [f"  - {k}" for k in self.substitutions]
+        if self.phases:
+            lines.append("phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.phases.items()))
+        if self.error:
+            lines.append(f"error: {self.error}")
+        return "\n".join(lines)
+
+    def write_json(self, directory: Path | None = None) -> Path:
+        directory = Path(directory or os.environ.get("MLFLOW_LABS_REPORTS", "reports"))
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{self.lab}.json"
+        data = {"lab": self.lab, "ok": self.ok, "started": self.started, "error": self.error,
+                "phases": self.phases, "substitutions": self.substitutions, "steps": [asdict(r) for r in self.rows]}
+        path.write_text(json.dumps(data, indent=2))
+        return path
