@@ -1,0 +1,1 @@
+"""Lab-specific `mlflow-labs` subcommands; each module exposes register(subparsers)."""
