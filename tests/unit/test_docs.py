@@ -1,0 +1,149 @@
+"""The docs runner on small READMEs of our own: real bash, real files, no servers."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from mlflow_labs.docs import DocStepError, ReadmeRunner, Substitution, audit, parse_blocks
+
+pytestmark = pytest.mark.unit
+
+
+def write(tmp_path, text: str):
+    p = tmp_path / "README.md"
+    p.write_text(textwrap.dedent(text))
+    return p
+
+
+def test_directives_attach_to_the_next_block_only(tmp_path):
+    readme = write(tmp_path, """\
+        # T
+        <!-- lab: skip reason="not here" -->
+        ```bash
+        echo skipped
+        ```
+        ```bash
+        echo run
+        ```
+        <!-- lab: file=a.py -->
+        ```python
+        print(1)
+        ```
+        ```python
+        print(2)
+        ```
+        """)
+    blocks = parse_blocks(readme.read_text())
+    assert [b.action for b in blocks] == ["skip", "run", "file", "show"]
+    assert [b.line for b in blocks] == [3, 6, 10, 13]
+    assert blocks[0].directive["reason"] == "not here"
+
+
+def test_failing_block_is_reported_as_readme_line(tmp_path):
+    readme = write(tmp_path, """\
+        intro
+
+        ```bash
+        echo fine
+        ```
+
+        ```bash
+        echo about to fail
+        exit 3
+        ```
+        """)
+    runner = ReadmeRunner(readme, tmp_path / "w", display_root=tmp_path)
+    with pytest.raises(DocStepError) as err:
+        runner.run()
+    msg = str(err.value)
+    assert msg.startswith("README.md:7: block exited 3")
+    assert "about to fail" in msg  # the output tail
+    assert "$ echo about to fail" in msg  # the command
+    assert [s.status for s in runner.steps] == ["passed", "failed"]
+
+
+def test_cd_carries_over_and_files_land_in_the_current_dir(tmp_path):
+    readme = write(tmp_path, """\
+        ```bash
+        mkdir proj && cd proj
+        ```
+        <!-- lab: file=hello.txt -->
+        ```text
+        hi on port 7006
+        ```
+        ```bash
+        test "$(basename "$PWD")" = proj
+        grep -q "port 9999" hello.txt
+        ```
+        """)
+    runner = ReadmeRunner(readme, tmp_path / "w", substitutions=[Substitution("7006", "9999", "port")])
+    runner.run()
+    assert (tmp_path / "w" / "proj" / "hello.txt").read_text() == "hi on port 9999\n"
+    assert runner.applied == {"port": "'7006' -> '9999'"}
+
+
+def test_background_block_waits_for_health_and_is_stopped(tmp_path):
+    readme = write(tmp_path, """\
+        <!-- lab: background health=http://127.0.0.1:PORT/ timeout=30 -->
+        ```bash
+        python -m http.server PORT --bind 127.0.0.1
+        ```
+        ```bash
+        curl -sf http://127.0.0.1:PORT/ > /dev/null
+        ```
+        """)
+    from mlflow_labs.net import free_port, port_in_use
+    port = free_port()
+    with ReadmeRunner(readme, tmp_path / "w", substitutions=[Substitution("PORT", str(port), "port")]) as runner:
+        runner.run()
+        assert port_in_use(port)
+    assert not port_in_use(port)
+
+
+def test_background_block_that_dies_reports_its_log(tmp_path):
+    readme = write(tmp_path, """\
+        <!-- lab: background health=http://127.0.0.1:1/ timeout=30 -->
+        ```bash
+        echo "boom: config broken" >&2; exit 1
+        ```
+        """)
+    with ReadmeRunner(readme, tmp_path / "w", display_root=tmp_path) as runner, pytest.raises(DocStepError) as err:
+        runner.run()
+    assert "README.md:2" in str(err.value) and "boom: config broken" in str(err.value)
+
+
+def test_audit_flags_unmarked_and_reasonless_shell_blocks(tmp_path):
+    readme = write(tmp_path, """\
+        <!-- lab: skip -->
+        ```bash
+        rm -rf /
+        ```
+        <!-- lab: skip reason="documented only" -->
+        ```sh
+        ok
+        ```
+        ```python
+        print("shown")
+        ```
+        """)
+    problems = audit(readme)
+    assert [(b.line, why) for b, why in problems] == [(2, "skipped without a reason")]
+
+
+def test_block_indentation_is_kept_and_list_indent_removed(tmp_path):
+    readme = write(tmp_path, """\
+        ```python
+        with x:
+            y()
+        ```
+        1. Step:
+           ```bash
+           echo a
+               echo b
+           ```
+        """)
+    blocks = parse_blocks(readme.read_text())
+    assert blocks[0].text == "with x:\n    y()\n"
+    assert blocks[1].text == "echo a\n    echo b\n"
