@@ -1,0 +1,78 @@
+"""Running the command-line tools a lab drives (kind, helm, kubectl, docker).
+
+Every failure names the command that was run, its exit status and the tail of its stderr, so a
+learner can paste the command into a terminal and see the same thing.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from ..errors import LabError, PrerequisiteMissing, tail
+
+# How to get each tool; the text `mlflow-labs doctor` and the skips show (kept beside the runner
+# so an error raised deep inside a lab names the same fix as the preflight).
+INSTALL = {
+    "docker": "install Docker Engine (https://docs.docker.com/engine/install/) and start it "
+              "(sudo systemctl start docker)",
+    "kind": "go install sigs.k8s.io/kind@v0.24.0, or: curl -Lo ./kind "
+            "https://kind.sigs.k8s.io/dl/v0.24.0/kind-linux-amd64 && chmod +x ./kind && sudo mv ./kind /usr/local/bin/",
+    "helm": "curl -fsSL https://raw.githubusercontent.com/helm/helm/main/scripts/get-helm-3 | bash",
+    "kubectl": "curl -LO \"https://dl.k8s.io/release/$(curl -Ls https://dl.k8s.io/release/stable.txt)/bin/linux/amd64/kubectl\" "
+               "&& sudo install kubectl /usr/local/bin/ (or apt-get install kubectl)",
+}
+
+
+class ToolError(LabError):
+    """A tool exited non-zero (or timed out). Carries the command and its stderr."""
+
+    def __init__(self, args: Sequence[str], returncode: int | None, stdout: str, stderr: str, note: str = ""):
+        self.args_ = list(args)
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        status = "timed out" if returncode is None else f"exited {returncode}"
+        detail = tail(stderr or stdout or "(no output)")
+        super().__init__(f"`{shlex.join(self.args_)}` {status}{note}.\n--- stderr tail ---\n{detail}")
+
+
+@dataclass
+class ToolResult:
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def require_tool(name: str) -> str:
+    """The tool's path, or PrerequisiteMissing naming it and how to install it."""
+    path = shutil.which(name)
+    if not path:
+        raise PrerequisiteMissing(f"`{name}` is not on PATH.", INSTALL.get(name, f"install {name}"))
+    return path
+
+
+def run_tool(args: Sequence[str], *, env: Mapping[str, str] | None = None, timeout: float = 600,
+             input: str | None = None, check: bool = True, cwd=None) -> ToolResult:
+    """Run ``args`` (no shell), capture output; raise ToolError on failure when ``check``.
+
+    ``env`` is added to this process's environment (e.g. KUBECONFIG), not a replacement for it.
+    """
+    args = [str(a) for a in args]
+    require_tool(args[0])
+    full_env = {**os.environ, **(env or {})}
+    try:
+        p = subprocess.run(args, env=full_env, capture_output=True, text=True, timeout=timeout,
+                           input=input, cwd=cwd, stdin=None if input is not None else subprocess.DEVNULL)
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        err = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+        raise ToolError(args, None, out, err, f" after {timeout:.0f} s") from None
+    if check and p.returncode != 0:
+        raise ToolError(args, p.returncode, p.stdout, p.stderr)
+    return ToolResult(args, p.returncode, p.stdout, p.stderr)
