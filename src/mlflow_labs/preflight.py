@@ -6,6 +6,7 @@ import importlib.metadata
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Callable
 
@@ -25,9 +26,17 @@ class Status:
     detail: str
 
 
+def _tool(name: str) -> str | None:
+    """A command on PATH, or beside this Python (tox/venv installs dvc there without activating)."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else shutil.which(name)
+
+
 def _version(cmd: list[str], timeout: float = 10) -> str | None:
-    if not shutil.which(cmd[0]):
+    exe = _tool(cmd[0])
+    if not exe:
         return None
+    cmd = [exe, *cmd[1:]]
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except (OSError, subprocess.TimeoutExpired):
