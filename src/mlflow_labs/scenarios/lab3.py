@@ -285,6 +285,8 @@ def run(progress=print, keep: bool = False, infra: str | None = None, workdir: P
                 report.rows.append(Row("SQLite in a throwaway container lost the run", "docker rm -f",
                                        "passed" if gone else "failed",
                                        0.0, "experiment gone after docker rm -f" if gone else "the run survived?!"))
+            with report.phase("clean up"):
+                lab.run_block(lab.block(r"^docker rm -f mlflow-server mlflow-ephemeral"))
     except LabError as exc:  # the report still shows every step that ran
         report.error = str(exc)
     finally:

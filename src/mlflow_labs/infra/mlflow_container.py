@@ -1,0 +1,108 @@
+"""`mlflow server` in a container (image from settings: burakince/mlflow, or the offline build).
+
+Published on 127.0.0.1:<free port>; the host talks to it as `localhost`, which MLflow's security
+middleware (3.5+) accepts. A DNS name such as `mlflow` or `host.docker.internal` in the Host header
+would get 403 "Invalid Host header" and /health is exempt from that check, so readiness here also
+calls the tracking API, not only /health.
+"""
+
+from __future__ import annotations
+
+import requests
+
+from ..errors import LabError, StartupError
+from ..net import ensure_port_free, free_port, wait_http
+from . import docker_engine, settings
+
+CONTAINER_PORT = 5000
+START_TIMEOUT = 180
+
+
+class MlflowContainer:
+    """Run an MLflow tracking server container until stop()/remove(); a context manager.
+
+    ``backend_store_uri`` is as the container sees it (e.g. postgresql+psycopg2://...@postgres:5432/mlflow,
+    or sqlite:////tmp/mlflow.db for the throwaway counter-example). Artifacts go to
+    ``artifacts_destination`` (default: inside the container, so they die with it unless the DB
+    path is what is being proved).
+    """
+
+    def __init__(self, backend_store_uri: str, *, image: str | None = None, network: str | None = None,
+                 port: int | None = None, name: str | None = None, artifacts_destination: str = "/tmp/mlartifacts",
+                 volumes: dict | None = None, extra_args: list[str] | None = None, progress=None,
+                 start_timeout: float = START_TIMEOUT):
+        self.backend_store_uri = backend_store_uri
+        self.image = image or settings.mlflow_image()
+        self.network = network
+        self.port = port or free_port()
+        self.name = name or f"mlflow-labs-mlflow-{docker_engine.SESSION}-{self.port}"
+        self.artifacts_destination = artifacts_destination
+        self.volumes = volumes or {}
+        self.extra_args = extra_args or []
+        self.progress = progress or (lambda m: None)
+        self.start_timeout = start_timeout
+        self.container = None
+
+    @property
+    def uri(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        return ["mlflow", "server", "--backend-store-uri", self.backend_store_uri,
+                "--artifacts-destination", self.artifacts_destination,
+                "--host", "0.0.0.0", "--port", str(CONTAINER_PORT), "--workers", "1", *self.extra_args]
+
+    def log_tail(self, lines: int = 25) -> str:
+        try:
+            return self.container.logs(tail=lines).decode(errors="replace").rstrip()
+        except Exception:
+            return "(no log)"
+
+    def alive(self) -> bool:
+        try:
+            self.container.reload()
+            return self.container.status in ("created", "running")
+        except Exception:
+            return False
+
+    def start(self) -> "MlflowContainer":
+        ensure_port_free(self.port, "the MLflow container's published port")
+        c = docker_engine.client()
+        docker_engine.require_image(self.image, c)
+        try:
+            self.container = c.containers.run(
+                self.image, self.command(), name=self.name, detach=True, network=self.network,
+                ports={f"{CONTAINER_PORT}/tcp": ("127.0.0.1", self.port)}, volumes=self.volumes,
+                labels=docker_engine.labels(role="mlflow"))
+        except Exception as exc:
+            raise StartupError(f"Could not start an MLflow container from {self.image}: {exc}") from None
+        try:
+            wait_http(self.uri + "/health", timeout=self.start_timeout, what=f"the MLflow container {self.name}",
+                      alive=self.alive, log=self.log_tail, expect="OK", progress=self.progress)
+            r = requests.post(self.uri + "/api/2.0/mlflow/experiments/search", json={"max_results": 1}, timeout=15)
+            if r.status_code != 200:
+                raise StartupError(f"The MLflow container answers /health but its API answered HTTP {r.status_code}: "
+                                   f"{r.text[:200]}\n{self.log_tail()}")
+        except BaseException:
+            self.remove()
+            raise
+        self.progress(f"MLflow container {self.name} ({self.image}) at {self.uri}")
+        return self
+
+    def remove(self) -> None:
+        """`docker rm -f`: no graceful stop, as when a node or pod dies."""
+        if self.container is not None:
+            try:
+                self.container.remove(force=True, v=True)
+            except Exception as exc:
+                if "No such container" not in str(exc) and "404" not in str(exc):
+                    raise LabError(f"docker rm -f {self.name} failed: {exc}") from None
+            self.container = None
+
+    stop = remove
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.remove()
