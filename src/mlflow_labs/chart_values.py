@@ -115,11 +115,12 @@ def parse_set_value(text: str):
     return text
 
 
-def _split_unescaped(text: str, sep: str) -> list[str]:
+def _split_unescaped(text: str, sep: str, keep_escapes: bool = False) -> list[str]:
     parts, cur, i = [], "", 0
     while i < len(text):
         if text[i] == "\\" and i + 1 < len(text):
-            cur += text[i + 1]
+            # an escaped separator is literal; other escapes are left for the next split
+            cur += text[i + 1] if text[i + 1] == sep or not keep_escapes else text[i:i + 2]
             i += 2
             continue
         if text[i] == sep:
@@ -135,12 +136,13 @@ def _split_unescaped(text: str, sep: str) -> list[str]:
 def parse_set(expr: str, *, string: bool = False) -> list[tuple[list[str], object]]:
     """`a.b=1,c=x` -> [(['a','b'], 1), (['c'], 'x')]. List indices (`a[0]`) are not used by the labs."""
     out = []
-    for assignment in _split_unescaped(expr, ","):
+    for assignment in _split_unescaped(expr, ",", keep_escapes=True):
         key, sep, value = assignment.partition("=")
         if not sep or not key:
             raise LabError(f"`--set {expr}`: '{assignment}' is not key=value.")
         if "[" in key:
             raise LabError(f"`--set {expr}`: list index syntax in '{key}' is not supported by this checker.")
+        value = value.replace("\\,", ",")
         out.append((_split_unescaped(key, "."), value if string else parse_set_value(value)))
     return out
 

@@ -1,0 +1,261 @@
+"""Lab 2 infra without a cluster: the commands built, errors raised, cleanup paths, and readiness waits.
+
+No test here asserts on what a cluster answers. Commands are recorded, not executed, where running
+them would need kind or helm; everything else runs for real (subprocesses, a loopback HTTP server).
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import pytest
+import requests
+
+from mlflow_labs.errors import LabError, PrerequisiteMissing, StartupError
+from mlflow_labs.infra.helm import Helm
+from mlflow_labs.infra.kind import KindCluster, unique_name
+from mlflow_labs.infra.kube import release_selector, wait_until
+from mlflow_labs.infra.portforward import PortForward
+from mlflow_labs.infra.tools import ToolError, ToolResult, require_tool, run_tool
+
+pytestmark = pytest.mark.unit
+
+
+class Recorder:
+    """Stands in for run_tool: records each command; raises ToolError for commands matching ``fail``."""
+
+    def __init__(self, fail: str | None = None):
+        self.calls: list[list[str]] = []
+        self.fail = fail
+
+    def __call__(self, args, **kw):
+        args = [str(a) for a in args]
+        self.calls.append(args)
+        if self.fail and self.fail in " ".join(args):
+            raise ToolError(args, 1, "", "ERROR: failed to create cluster: node image pull failed")
+        return ToolResult(args, 0, "", "")
+
+
+# -- tools -----------------------------------------------------------------------------------------
+def test_tool_error_carries_command_and_stderr():
+    with pytest.raises(ToolError) as err:
+        run_tool([sys.executable, "-c", "import sys; sys.stderr.write('boom: no such cluster\\n'); sys.exit(3)"])
+    msg = str(err.value)
+    assert "exited 3" in msg and "boom: no such cluster" in msg and "sys.exit(3)" in msg
+    assert err.value.returncode == 3
+
+
+def test_tool_timeout_is_reported_with_the_command():
+    with pytest.raises(ToolError, match=r"timed out after 1 s"):
+        run_tool([sys.executable, "-c", "import time; time.sleep(30)"], timeout=1)
+
+
+def test_missing_tool_names_its_install_command(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(PrerequisiteMissing) as err:
+        require_tool("kind")
+    assert "`kind` is not on PATH" in str(err.value) and "sigs.k8s.io/kind" in err.value.fix
+
+
+# -- kind ---------------------------------------------------------------------------------------------------
+def test_unique_names_are_unique_and_valid():
+    names = {unique_name("lab2") for _ in range(50)}
+    assert len(names) == 50
+    assert all(n.startswith("lab2-") and n == n.lower() and len(n) < 40 for n in names)
+
+
+def test_kind_commands_use_the_private_kubeconfig():
+    rec = Recorder()
+    c = KindCluster("lab2-abc", node_image="kindest/node:v1.31.0", runner=rec)
+    kc = str(c.kubeconfig)
+    assert c.kubeconfig.parent.is_dir() and "lab2-abc" in kc
+    assert c.env == {"KUBECONFIG": kc}
+    c.create()
+    c.load_docker_image("burakince/mlflow:3.15.1")
+    c.kubectl("get", "pods", "-A")
+    c.delete()
+    assert rec.calls == [
+        ["kind", "create", "cluster", "--name", "lab2-abc", "--kubeconfig", kc, "--wait", "180s",
+         "--image", "kindest/node:v1.31.0"],
+        ["kind", "load", "docker-image", "burakince/mlflow:3.15.1", "--name", "lab2-abc"],
+        ["kubectl", "--kubeconfig", kc, "get", "pods", "-A"],
+        ["kind", "delete", "cluster", "--name", "lab2-abc", "--kubeconfig", kc],
+    ]
+    assert not c.kubeconfig.parent.exists(), "the temp dir holding the kubeconfig was left behind"
+
+
+def test_failed_create_deletes_the_half_made_cluster_and_reraises():
+    rec = Recorder(fail="create cluster")
+    c = KindCluster("lab2-fail", runner=rec)
+    with pytest.raises(ToolError, match="node image pull failed"):
+        c.create()
+    assert rec.calls[-1][:3] == ["kind", "delete", "cluster"] and "lab2-fail" in rec.calls[-1]
+    assert not c.created
+
+
+def test_context_manager_deletes_when_the_body_fails():
+    rec = Recorder()
+    with pytest.raises(RuntimeError):
+        with KindCluster("lab2-body", runner=rec, create_on_enter=True):
+            raise RuntimeError("a check failed")
+    assert [c[:3] for c in rec.calls] == [["kind", "create", "cluster"], ["kind", "delete", "cluster"]]
+
+
+def test_keep_leaves_the_cluster_and_says_how_to_remove_it():
+    rec, said = Recorder(), []
+    with KindCluster("lab2-keep", runner=rec, keep=True, create_on_enter=True, progress=said.append) as c:
+        pass
+    assert [c_[:3] for c_ in rec.calls] == [["kind", "create", "cluster"]]
+    assert c.kubeconfig.parent.exists()
+    assert any("kind delete cluster --name lab2-keep" in s for s in said)
+    c.keep = False
+    c.__exit__(None, None, None)
+
+
+def test_api_client_without_kubeconfig_is_a_clear_error():
+    c = KindCluster("lab2-none", runner=Recorder())
+    with pytest.raises(LabError, match="has no kubeconfig"):
+        c.api_client()
+    c.delete()
+
+
+# -- helm -------------------------------------------------------------------------------------------------------
+def test_helm_install_command(tmp_path):
+    values = tmp_path / "values-postgres.yaml"
+    values.write_text("backendStore: {}\n")
+    secret = tmp_path / "db-password-values.yaml"
+    secret.write_text("backendStore: {}\n")
+    h = Helm("/tmp/kc", runner=Recorder())
+    cmd = h.install_command("mlflow", "community-charts/mlflow", version="1.11.5", namespace="mlflow",
+                            create_namespace=True, values_files=[values, secret],
+                            set_values={"backendStore.databaseConnectionCheck": True})
+    assert cmd == ["helm", "upgrade", "--install", "mlflow", "community-charts/mlflow", "--version", "1.11.5",
+                   "--namespace", "mlflow", "--create-namespace", "-f", str(values), "-f", str(secret),
+                   "--set", "backendStore.databaseConnectionCheck=true", "--wait", "--timeout", "10m",
+                   "--kubeconfig", "/tmp/kc"]
+
+
+def test_helm_missing_values_file_fails_before_running(tmp_path):
+    rec = Recorder()
+    with pytest.raises(LabError, match="values file .*nope.yaml does not exist"):
+        Helm(runner=rec).install("mlflow", "community-charts/mlflow", values_files=[tmp_path / "nope.yaml"])
+    assert rec.calls == []
+
+
+def test_helm_repo_uninstall_pull_commands(tmp_path):
+    rec = Recorder()
+    h = Helm(runner=rec)
+    h.repo_add()
+    h.repo_update("community-charts")
+    h.uninstall("mlflow", namespace="mlflow")
+    with pytest.raises(LabError, match="left no .tgz"):
+        h.pull("community-charts/mlflow", "1.11.5", tmp_path)
+    assert rec.calls == [
+        ["helm", "repo", "add", "community-charts", "https://community-charts.github.io/helm-charts", "--force-update"],
+        ["helm", "repo", "update", "community-charts"],
+        ["helm", "uninstall", "mlflow", "--namespace", "mlflow"],
+        ["helm", "pull", "community-charts/mlflow", "--version", "1.11.5", "--destination", str(tmp_path)],
+    ]
+
+
+def test_release_selector_matches_the_chart_labels():
+    assert release_selector("mlflow") == "app.kubernetes.io/name=mlflow,app.kubernetes.io/instance=mlflow"
+
+
+# -- waits -----------------------------------------------------------------------------------------------------------
+class Clock:
+    def __init__(self):
+        self.t = 0.0
+
+    def __call__(self):
+        return self.t
+
+    def sleep(self, s):
+        self.t += s
+
+
+def test_wait_until_returns_the_first_value():
+    clock, states = Clock(), iter([(None, "Pending"), (None, "ContainerCreating"), (["pod-1"], "Ready")])
+    assert wait_until(lambda: next(states), timeout=60, what="pods", clock=clock, sleep=clock.sleep) == ["pod-1"]
+    assert clock.t == 2.0
+
+
+def test_wait_until_timeout_names_the_last_state():
+    clock = Clock()
+    with pytest.raises(StartupError, match=r"waiting for the mlflow pod\. Last state: init container dbchecker waiting"):
+        wait_until(lambda: (None, "init container dbchecker waiting"), timeout=10, what="the mlflow pod",
+                   clock=clock, sleep=clock.sleep)
+    assert clock.t == 10.0
+
+
+def test_wait_until_treats_api_errors_as_state_not_failure():
+    clock, calls = Clock(), []
+
+    def probe():
+        calls.append(1)
+        if len(calls) < 3:
+            raise ConnectionError("apiserver not ready")
+        return "ok", "done"
+    assert wait_until(probe, timeout=60, what="x", clock=clock, sleep=clock.sleep) == "ok"
+
+
+# -- port-forward readiness (a real process and real HTTP on loopback) ----------------------------------------------
+SERVER = textwrap.dedent("""
+    import http.server, sys, time
+    delay, code = float(sys.argv[2]), int(sys.argv[3])
+    print("Forwarding from 127.0.0.1:%s -> 5000" % sys.argv[1], flush=True)  # what kubectl prints early
+    time.sleep(delay)
+    class H(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(code if self.path == "/health" else 404)
+            self.end_headers()
+            self.wfile.write(b"OK")
+        def log_message(self, *a):
+            pass
+    http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+""")
+
+
+def _forwarder(tmp_path, port, delay, code):
+    script = tmp_path / "fake_forward.py"
+    script.write_text(SERVER)
+    return [sys.executable, str(script), str(port), str(delay), str(code)]
+
+
+def test_kubectl_port_forward_command(tmp_path):
+    pf = PortForward("svc/mlflow", 80, namespace="mlflow", kubeconfig="/tmp/kc", local_port=7006, log_dir=tmp_path)
+    assert pf.command() == ["kubectl", "--kubeconfig", "/tmp/kc", "--namespace", "mlflow", "port-forward",
+                            "svc/mlflow", "7006:80", "--address", "127.0.0.1"]
+    assert pf.url == "http://127.0.0.1:7006"
+
+
+def test_port_forward_is_ready_only_when_health_answers(tmp_path):
+    from mlflow_labs.net import free_port
+    port = free_port()
+    pf = PortForward(local_port=port, log_dir=tmp_path, timeout=30,
+                     command=_forwarder(tmp_path, port, delay=1.5, code=200))
+    with pf:
+        # start() returned: /health must answer now, not merely the process be running
+        assert requests.get(pf.url + "/health", timeout=5).text == "OK"
+        assert pf.alive()
+    assert not pf.alive() and pf.proc is None
+
+
+def test_port_forward_that_dies_fails_fast_with_its_log(tmp_path):
+    cmd = [sys.executable, "-c",
+           "import sys; print('error: services \"mlflow\" not found', file=sys.stderr); sys.exit(1)"]
+    pf = PortForward(log_dir=tmp_path, timeout=60, command=cmd)
+    with pytest.raises(StartupError, match=r'exited during start-up[\s\S]*services "mlflow" not found'):
+        pf.start()
+    assert pf.proc is None
+
+
+def test_port_forward_with_unhealthy_server_times_out_and_stops(tmp_path):
+    from mlflow_labs.net import free_port
+    port = free_port()
+    pf = PortForward(local_port=port, log_dir=tmp_path, timeout=3,
+                     command=_forwarder(tmp_path, port, delay=0, code=503))
+    with pytest.raises(StartupError, match=r"did not answer .*/health within 3 s \(last: HTTP 503"):
+        pf.start()
+    assert pf.proc is None
