@@ -27,7 +27,7 @@ from ..report import Report
 
 DOCUMENTED_PORT = 7006
 LOAD_IMAGES_ENV = "MLFLOW_LABS_KIND_LOAD_IMAGES"   # comma-separated local images for air-gapped clusters
-CHART_REPO_CHECK_ENV = "MLFLOW_LABS_SKIP_CHART_REPO_CHECK"
+CHART_REPO_CHECK_ENV = "MLFLOW_LABS_SKIP_NETWORK_CHECKS"  # preflight without probing Docker Hub or the chart repo
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,18 @@ def missing_prerequisites(check_chart_repo: bool = True) -> list[PrerequisiteMis
     for tool in ("kind", "helm", "kubectl"):
         if not shutil.which(tool):
             lack(tool, f"`{tool}` is not on PATH.", INSTALL[tool])
+    if check_chart_repo and not missing and not os.environ.get(CHART_REPO_CHECK_ENV):
+        # only probed when every tool is there: kind pulls its node image from Docker Hub
+        node_images = run_tool(["docker", "image", "ls", "-q", "kindest/node"], timeout=60).stdout.strip()
+        if not node_images:
+            import requests
+            try:
+                requests.get("https://registry-1.docker.io/v2/", timeout=10)
+            except requests.RequestException as exc:
+                lack("node image", f"kind's node image (kindest/node) is not in the local Docker and Docker Hub "
+                                   f"is unreachable ({type(exc).__name__}), so `kind create cluster` cannot work.",
+                     "allow access to Docker Hub, or on a connected machine `docker pull kindest/node:<tag for "
+                     "your kind version>` + `docker save`, then `docker load` it here")
     if check_chart_repo and shutil.which("helm") and not os.environ.get(CHART_REPO_CHECK_ENV):
         from ..chart_values import CHART_NAME, CHART_REPO, CHART_REPO_URL, CHART_VERSION
         try:
