@@ -47,16 +47,17 @@ class Refused(Exception):
 
 # -- guards (standard library only, so a refusal is quick) ---------------------------------------
 def git(*args: str) -> str:
+    """git's stdout as is (porcelain lines start with a status column that may be a space)."""
     p = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
     if p.returncode != 0:
         raise Refused(f"`git {' '.join(args)}` failed in {ROOT}: {p.stderr.strip()}")
-    return p.stdout.strip()
+    return p.stdout
 
 
 def code_version(allow_dirty: bool) -> tuple[str, list[str]]:
     """HEAD's commit and the tracked files that differ from it (refused unless allow_dirty)."""
     try:
-        commit = git("rev-parse", "HEAD")
+        commit = git("rev-parse", "HEAD").strip()
     except Refused:
         raise Refused(f"{ROOT} is not a git repository with a commit, so a run could not record its code "
                       f"version. Run `git init && git add . && git commit -m 'Training project'` first.") from None
