@@ -12,8 +12,10 @@ pytestmark = pytest.mark.lab1
 
 
 @pytest.fixture(scope="module")
-def lab1_docs(tmp_path_factory, progress):
+def lab1_docs(tmp_path_factory, progress, tracking_uri_option):
     """Run the whole Lab 1 README once for this module; the server it started stays up until the end."""
+    if tracking_uri_option:
+        pytest.skip(f"--tracking-uri {tracking_uri_option} given: checking that server, not starting one")
     docs, uri = scenario.runner(tmp_path_factory.mktemp("lab1"), progress=progress)
     with docs:
         docs.run()
@@ -38,8 +40,14 @@ def test_port_substitution_is_reported(lab1_docs):
     assert any("7006" in reason and port in reason for reason in docs.applied), docs.applied
 
 
-def test_checks_pass_on_the_readme_server(lab1_docs):
-    _, uri = lab1_docs
+@pytest.fixture(scope="module")
+def lab1_uri(request, tracking_uri_option):
+    """The learner's server when --tracking-uri is given, else the one the README started."""
+    return tracking_uri_option or request.getfixturevalue("lab1_docs")[1]
+
+
+def test_checks_pass(lab1_uri):
+    uri = lab1_uri
     results = checks.run_checks(uri)
     failed = [f"{r.name}: {r.detail}" for r in results if not r.ok]
     assert not failed, failed

@@ -23,7 +23,8 @@ def runner(workdir: Path | None = None, port: int | None = None, progress=print)
     return r, f"http://127.0.0.1:{port}"
 
 
-def run(progress=print, keep: bool = False, workdir: Path | None = None) -> Report:
+def run(progress=print, keep: bool = False, workdir: Path | None = None, infra: str | None = None) -> Report:
+    """``infra`` is accepted for a uniform CLI; Lab 1 is a local process by definition (the notes' PoC)."""
     checks = get_lab("lab1").checks()
     report = Report("lab1")
     docs, uri = runner(workdir, progress=progress)
