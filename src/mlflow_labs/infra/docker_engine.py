@@ -61,9 +61,10 @@ def image_present(name: str, c=None) -> bool:
             c.close()
 
 
-def missing_image_error(name: str) -> PrerequisiteMissing:
+def missing_image_error(name: str, why: str = "") -> PrerequisiteMissing:
     return PrerequisiteMissing(
-        f"The container image {name} is not on this machine and cannot be pulled here (no registry).",
+        f"The container image {name} is not on this machine and `docker pull` failed "
+        f"({why or 'no registry reachable, or no such image'}).",
         f"build the offline images with `{settings.BUILD_SCRIPT}` and export the settings it prints "
         f"(MLFLOW_LABS_POSTGRES_IMAGE, MLFLOW_LABS_MLFLOW_IMAGE), or `docker pull {name}` where a registry is reachable.",
     )
@@ -76,13 +77,14 @@ def require_image(name: str, c=None, pull: bool = True) -> None:
     try:
         if image_present(name, c):
             return
+        why = ""
         if pull:
             try:
                 c.images.pull(name)
                 return
-            except Exception:  # no registry here: say what to do instead of docker's stack trace
-                pass
-        raise missing_image_error(name)
+            except Exception as exc:  # no registry here: say what to do instead of docker's stack trace
+                why = (str(exc).splitlines() or [type(exc).__name__])[0][:160]
+        raise missing_image_error(name, why)
     finally:
         if c_own:
             c.close()

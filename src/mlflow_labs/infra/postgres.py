@@ -110,6 +110,22 @@ def explain_connect_error(message: str, host: str, port: int, user: str, dbname:
     return f"Cannot connect to PostgreSQL at {host}:{port} as user '{user}', database '{dbname}': {first}"
 
 
+def check_login(url: str, *, host: str | None = None, port: int | None = None,
+                timeout: float = CONNECT_TIMEOUT) -> None:
+    """One login with the user, password and database of an MLflow backend-store URI.
+
+    MLflow itself retries a failing database for ~100 s and then prints a SQLAlchemy traceback; this
+    says in one paragraph what is wrong, at once. ``host``/``port`` override the URI's (a URI written
+    for a container names a host only the container network knows)."""
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+    u = make_url(url)
+    if not u.drivername.startswith("postgresql"):
+        raise LabError(f"{url.split('@')[-1]} is not a PostgreSQL URI (scheme {u.drivername}).")
+    connect(host or u.host or "127.0.0.1", port or u.port or 5432, u.username or "", u.password or "",
+            u.database or "postgres", timeout=timeout).close()
+
+
 _META_CONNECT = re.compile(r"^\s*\\(?:c|connect)\s+(\S+)\s*$")
 
 
@@ -288,7 +304,10 @@ class DockerPostgres(PostgresProvider):
 
     def start(self) -> "DockerPostgres":
         from testcontainers.core.network import Network  # noqa: PLC0415
-        from testcontainers.postgres import PostgresContainer  # noqa: PLC0415
+        try:
+            from testcontainers.community.postgres import PostgresContainer  # noqa: PLC0415  (4.14+)
+        except ImportError:
+            from testcontainers.postgres import PostgresContainer  # noqa: PLC0415
 
         c = docker_engine.client()
         docker_engine.require_image(self.image, c)

@@ -20,7 +20,7 @@ from ..docs import Block, ReadmeRunner, Substitution, port_substitution
 from ..errors import LabError
 from ..infra import docker_engine, settings
 from ..infra.pg_binaries import find_pg_bindir
-from ..infra.postgres import PostgresProvider, connect, postgres_provider
+from ..infra.postgres import PostgresProvider, check_login, connect, postgres_provider
 from ..labs import get_lab, repo_root
 from ..net import free_port, wait_http
 from ..report import Report, Row
@@ -63,7 +63,8 @@ def db_rows(pg: PostgresProvider) -> dict:
             "experiments": [r[0] for r in q("SELECT name FROM experiments ORDER BY experiment_id")],
             "runs": {r[0]: (r[1], r[2]) for r in q("SELECT run_uuid, name, status FROM runs")},
             "params": {(r[0], r[1]): r[2] for r in q("SELECT run_uuid, key, value FROM params")},
-            "metrics": sorted((r[0], r[1], float(r[2]), int(r[3])) for r in q("SELECT run_uuid, key, value, step FROM metrics")),
+            "metrics": [(r[0], r[1], float(r[2]), int(r[3])) for r in q(
+                "SELECT run_uuid, key, value, step FROM metrics ORDER BY run_uuid, key, step, timestamp")],
         }
 
 
@@ -188,9 +189,20 @@ class Lab3Run:
     def init_db(self):
         return self.run_block(self.block(r"psql .*init\.sql"))
 
-    def start_server(self):
+    def server_block(self, nth: int) -> Block:
         pattern = r"docker run -d --name mlflow-server " if self.infra == "docker" else r"^mlflow server --backend-store-uri postgresql"
-        return self.run_block(self.block(pattern, 0))
+        return self.block(pattern, nth)
+
+    def check_backend_login(self, b: Block) -> None:
+        """Log in once as the block's --backend-store-uri user: a clear error now, not MLflow's 100 s of retries."""
+        m = re.search(r"--backend-store-uri (\S+)", self.docs.substitute(b.text))
+        if m:
+            check_login(m.group(1), host=self.pg.host, port=self.pg.port)
+
+    def start_server(self):
+        b = self.server_block(0)
+        self.check_backend_login(b)
+        return self.run_block(b)
 
     def log_run(self):
         self.run_block(self.block(r"^import mlflow"))
@@ -203,9 +215,11 @@ class Lab3Run:
         """Step 5 as documented: kill -9 / docker rm -f, then the same start command again."""
         if self.infra == "docker":
             self.run_block(self.block(r"^docker rm -f mlflow-server\s*$"))
-            return self.run_block(self.block(r"docker run -d --name mlflow-server ", 1))
-        self.run_block(self.block(r"kill -9"))
-        return self.run_block(self.block(r"^mlflow server --backend-store-uri postgresql", 1))
+        else:
+            self.run_block(self.block(r"kill -9"))
+        b = self.server_block(1)
+        self.check_backend_login(b)
+        return self.run_block(b)
 
     def counter_example(self):
         """Step 6 (docker only): SQLite inside a throwaway container; returns what a fresh one holds."""
