@@ -1,0 +1,42 @@
+"""Lab 4's README and CLI wiring, without servers: every shell block is run or skipped with a
+reason, the port the harness substitutes is where the blocks use it, `reproduce` is registered."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlflow_labs.cli import build_parser
+from mlflow_labs.docs import audit, parse_blocks
+from mlflow_labs.labs import get_lab
+
+pytestmark = pytest.mark.unit
+
+
+def blocks():
+    return parse_blocks(get_lab("lab4").readme.read_text())
+
+
+def test_every_shell_block_is_run_or_skipped_with_a_reason():
+    assert audit(get_lab("lab4").readme) == []
+    skipped = [b for b in blocks() if b.action == "skip"]
+    assert [b.text.split()[0] for b in skipped] == ["export", "mlflow"]  # LAB_DIR and the server, nothing else
+
+
+def test_the_readme_walks_the_whole_lab_in_order():
+    text = [b.text for b in blocks() if b.action == "run"]
+    order = ["dvc remote add", "dvc push", "git clone", "dvc pull", "python train.py", "python clean_data.py",
+             "best_run.py", "mlflow-labs reproduce", "mlflow-labs check lab4"]
+    positions = [next(i for i, t in enumerate(text) if needle in t) for needle in order]
+    assert positions == sorted(positions), dict(zip(order, positions))
+
+
+def test_every_tracking_uri_uses_the_documented_port():
+    for b in blocks():
+        if b.action == "run" and ("train.py --" in b.text or "mlflow-labs" in b.text):
+            assert "--tracking-uri http://localhost:7006" in b.text, f"README.md:{b.line} would miss the substitution"
+
+
+def test_reproduce_is_a_registered_command():
+    args = build_parser().parse_args(["reproduce", "abc", "--tracking-uri", "http://localhost:7006", "--repo", "/x"])
+    assert (args.run_id, args.tracking_uri, args.repo) == ("abc", "http://localhost:7006", "/x")
+    assert args.func.__module__ == "mlflow_labs.commands.reproduce"
