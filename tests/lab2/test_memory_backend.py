@@ -1,0 +1,50 @@
+"""Why values-lab2.yaml moves SQLite from `:memory:` to a file in the pod's /tmp (no cluster needed).
+
+The chart's basic install starts `mlflow server --backend-store-uri=sqlite:///:memory:` (chart value
+backendStore.defaultSqlitePath, ERRATA 4). In MLflow each pooled connection to `:memory:` is a new,
+empty database, so even ONE worker process (the chart runs MLflow's default of 4, each with its own
+memory) does not keep what it was told: requests fail with "no such table: experiments" or see
+different data. Measured here with MLflow 3.17.2: 7-12 of 12 creates answered HTTP 503. A lab built
+on it would fail at random, not only when the pod is deleted.
+"""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from mlflow_labs.infra.mlflow_server import MlflowServer
+
+pytestmark = pytest.mark.lab2
+
+API = "/api/2.0/mlflow"
+N = 12
+
+
+@pytest.fixture(scope="module")
+def memory_server(tmp_path_factory, progress):
+    with MlflowServer("sqlite:///:memory:", workers=1, workdir=tmp_path_factory.mktemp("memory"),
+                      progress=progress) as server:
+        yield server
+
+
+def _fresh(method, url, **kw):
+    # a new TCP connection per request, as separate clients (and kubectl port-forward streams) make
+    return requests.request(method, url, headers={"Connection": "close"}, timeout=30, **kw)
+
+
+def test_in_memory_backend_is_not_one_database(memory_server):
+    created, failures = [], []
+    for i in range(N):
+        r = _fresh("POST", memory_server.uri + API + "/experiments/create", json={"name": f"exp-{i}"})
+        (created if r.status_code == 200 else failures).append(f"exp-{i}: HTTP {r.status_code} {r.text[:120]}")
+    views = set()
+    for _ in range(N):
+        r = _fresh("POST", memory_server.uri + API + "/experiments/search", json={"max_results": 1000})
+        names = tuple(sorted(e["name"] for e in r.json().get("experiments", []))) if r.status_code == 200 \
+            else (f"HTTP {r.status_code}",)
+        views.add(names)
+    one_database = not failures and len(views) == 1 and len(next(iter(views))) == N + 1  # + Default
+    assert not one_database, "sqlite:///:memory: behaved as one database; values-lab2.yaml's reason is gone"
+    # what a learner would see: failures like "no such table: experiments", or differing listings
+    assert failures or len(views) > 1
