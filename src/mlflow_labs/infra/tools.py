@@ -24,7 +24,7 @@ INSTALL = {
             "https://kind.sigs.k8s.io/dl/v0.24.0/kind-linux-amd64 && chmod +x ./kind && sudo mv ./kind /usr/local/bin/",
     "helm": "curl -fsSL https://raw.githubusercontent.com/helm/helm/main/scripts/get-helm-3 | bash",
     "kubectl": "curl -LO \"https://dl.k8s.io/release/$(curl -Ls https://dl.k8s.io/release/stable.txt)/bin/linux/amd64/kubectl\" "
-               "&& sudo install kubectl /usr/local/bin/ (or apt-get install kubectl)",
+               "&& sudo install kubectl /usr/local/bin/ (see https://kubernetes.io/docs/tasks/tools/)",
 }
 
 
