@@ -45,7 +45,7 @@ def cmd_doctor(args) -> int:
     statuses = check_all(args.lab)
     for s in statuses:
         mark = "ok " if s.present else "MISSING"
-        line = f"{mark:8}{s.prereq.name:30}{s.detail}"
+        line = f"{mark:8}{s.prereq.name:36} {s.detail}"
         print(line + ("" if s.present else f"\n        for {', '.join(s.prereq.labs)}; fix: {s.prereq.fix}"))
     return 0
 

