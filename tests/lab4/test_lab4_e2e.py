@@ -4,7 +4,6 @@ the guards and the reproduction's failure modes against that same server."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
@@ -204,6 +203,10 @@ def test_dirty_run_is_tagged_and_reproduce_refuses_it(lab4, client, fresh_clone,
     exp = client.experiment_by_name(EXPERIMENT)
     [run] = client.search_runs([exp["experiment_id"]], filter="attributes.run_name = 'dirty-run'")
     assert tags(run)["git_dirty"] == "true" and "train.py" in tags(run)["git_dirty_files"]
+    # MLflow on its own records HEAD and nothing else: without the lab's tag the run would look clean
+    assert tags(run)["mlflow.source.git.commit"] == tools.git(fresh_clone, "rev-parse", "HEAD")
+    source = {k: v for k, v in tags(run).items() if k.startswith("mlflow.source.")}
+    assert "mlflow.source.git.commit" in source and not [k for k in source if "dirty" in (k + source[k]).lower()]
     r = mlflow_labs("reproduce", run["info"]["run_id"], "--tracking-uri", lab4.uri, "--repo", str(fresh_clone))
     assert r.returncode == 2, r.stdout + r.stderr
     assert "uncommitted changes" in r.stderr and "cannot be reproduced" in r.stderr

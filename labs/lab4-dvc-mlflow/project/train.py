@@ -64,7 +64,8 @@ def code_version(allow_dirty: bool) -> tuple[str, list[str]]:
     dirty = [line[3:] for line in git("status", "--porcelain", "--untracked-files=no").splitlines() if line.strip()]
     if dirty and not allow_dirty:
         raise Refused(f"Uncommitted changes to tracked files: {', '.join(dirty)}. A run records commit "
-                      f"{commit[:12]}, which does not hold these changes, so its result could not be reproduced. "
+                      f"{commit[:12]}, which does not hold these changes, so its result could not be "
+                      f"reproduced. "
                       f"Commit them (`git add -A && git commit -m '...'`) or undo them (`git stash`), then run again. "
                       f"(--allow-dirty logs anyway, tagged git_dirty=true, and `mlflow-labs reproduce` will refuse that run.)")
     return commit, dirty

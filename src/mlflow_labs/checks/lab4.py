@@ -78,8 +78,9 @@ def _commit(ctx):
     if repo:  # optional: the learner's repository must hold that commit and that data version
         dvc_at = subprocess.run(["git", "show", f"{commit}:{t['dvc_path']}.dvc"], cwd=Path(repo),
                                 capture_output=True, text=True)
-        require(dvc_at.returncode == 0, f"{repo} has no {t['dvc_path']}.dvc at {commit[:12]}: {dvc_at.stderr.strip()}")
-        require(t["dvc_md5"] in dvc_at.stdout, f"{t['dvc_path']}.dvc at {commit[:12]} does not record md5 {t['dvc_md5']}")
+        where = f"{t['dvc_path']}.dvc at {commit[:12]}"
+        require(dvc_at.returncode == 0, f"{repo} has no {where}: {dvc_at.stderr.strip()}")
+        require(t["dvc_md5"] in dvc_at.stdout, f"{where} does not record md5 {t['dvc_md5']}")
         return f"{commit} (in {repo}, whose .dvc file there records the run's md5)"
     return commit
 
@@ -97,13 +98,15 @@ def _md5(ctx):
 @suite.check("its system information is plausible", hint=TRAIN_HINT)
 def _system(ctx):
     t = tags(need(ctx, "run", "a complete run"))
-    require(t["sys.cpu_count"].isdigit() and int(t["sys.cpu_count"]) > 0, f"sys.cpu_count={t['sys.cpu_count']!r}")
+    cpus = t["sys.cpu_count"]
+    require(cpus.isdigit() and int(cpus) > 0, f"sys.cpu_count={cpus!r}")
     try:
         mem = float(t["sys.memory_total_gb"])
     except ValueError:
         mem = -1
     require(mem > 0, f"sys.memory_total_gb={t['sys.memory_total_gb']!r}")
-    return f"{t['sys.os']}, {t['sys.cpu_count']} CPUs, {mem} GiB, Python {t['sys.python']}, sklearn {t['lib.scikit-learn']}"
+    return (f"{t['sys.os']}, {cpus} CPUs, {mem} GiB, Python {t['sys.python']}, "
+            f"scikit-learn {t['lib.scikit-learn']}")
 
 
 common.add_artifact_checks(suite, ARTIFACT, hint="Step 5: train.py must log_artifact('artifacts/model.pkl')")
@@ -122,13 +125,15 @@ def _predicts(ctx):
     wine = load_wine(as_frame=True)
     X = wine.data[list(getattr(model, "feature_names_in_", wine.data.columns))]
     pred = np.asarray(model.predict(X), dtype=float)
-    require(pred.shape == (len(X),) and np.isfinite(pred).all(), f"predictions have shape {pred.shape} or are not finite")
+    require(pred.shape == (len(X),) and np.isfinite(pred).all(),
+            f"predictions have shape {pred.shape} or are not finite")
     acc = float(np.mean(np.clip(np.rint(pred), 0, 2) == wine.target))
     require(acc > 0.5, f"accuracy on the 178 wines is {acc:.3f}: the model does not predict the cultivar")
     return f"{type(model).__name__}: accuracy {acc:.3f} on all 178 wines"
 
 
-@suite.check("the best run (lowest rmse) has an exact reproduction", hint="Steps 8-9: best_run.py, then mlflow-labs reproduce")
+@suite.check("the best run (lowest rmse) has an exact reproduction",
+             hint="Steps 8-9: best_run.py, then mlflow-labs reproduce")
 def _reproduced(ctx):
     runs = finished_runs(ctx)
     originals = [r for r in runs if REPRO_TAG not in tags(r) and tags(r).get("git_dirty") == "false"
@@ -141,7 +146,8 @@ def _reproduced(ctx):
     copy = copies[-1]
     bt, ct, bm, cm = tags(best), tags(copy), metrics(best), metrics(copy)
     for key in ("dvc_md5", "git_commit"):
-        require(ct.get(key) == bt[key], f"reproduction {copy['info']['run_id']} has {key}={ct.get(key)}, original {bt[key]}")
+        require(ct.get(key) == bt[key],
+                f"reproduction {copy['info']['run_id']} has {key}={ct.get(key)}, original {bt[key]}")
     for key, value in bm.items():
         other = cm.get(key)
         require(other is not None and math.isclose(value, other, rel_tol=0, abs_tol=TOLERANCE),

@@ -109,9 +109,11 @@ def _best(ctx):
     best = originals[0]
     # the server's ordering, cross-checked by hand: nobody "remembers" the winner
     lowest = min(metrics(r)["rmse"] for r in originals)
-    require(metrics(best)["rmse"] == lowest, f"server ordering put rmse {metrics(best)['rmse']} first, lowest is {lowest}")
+    require(metrics(best)["rmse"] == lowest,
+            f"server ordering put rmse {metrics(best)['rmse']} first, the lowest is {lowest}")
     printed = (ctx["project"] / "best_run.txt").read_text().strip()
-    require(printed == best["info"]["run_id"], f"best_run.py printed {printed}, the API's best is {best['info']['run_id']}")
+    require(printed == best["info"]["run_id"],
+            f"best_run.py printed {printed}, the API's best is {best['info']['run_id']}")
     copies = [r for r in runs if tags(r).get(REPRO_TAG) == printed]
     require(copies, f"no run tagged {REPRO_TAG}={printed}")
     data_versions = {tags(r)["dvc_md5"] for r in originals}
@@ -123,7 +125,8 @@ def _best(ctx):
             f"{best['info']['run_name']} rmse={lowest!r}")
 
 
-@harness.check("the teammate's git clone + dvc pull restored data v1 byte for byte", hint="Step 4: dvc push, then clone + dvc pull")
+@harness.check("the teammate's git clone + dvc pull restored data v1 byte for byte",
+               hint="Step 4: dvc push, then clone + dvc pull")
 def _clone(ctx):
     clone, project = ctx["project"].parent / CLONE, ctx["project"]
     md5 = tools.recorded_md5(clone / "data" / "wine.csv.dvc")
