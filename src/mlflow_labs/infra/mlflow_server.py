@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -40,7 +41,9 @@ class MlflowServer:
         self.artifacts_destination = artifacts_destination or (self.workdir / "mlartifacts").as_uri()
         self.workers = workers
         self.extra_args = extra_args or []
-        self.env = env
+        # The harness's servers need no background job runner (MLflow 3 starts a runner plus a worker
+        # pool per server): leaving it off makes start and stop several seconds faster.
+        self.env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", **(env or {})}
         self.start_timeout = start_timeout
         self.progress = progress
         self.process: BackgroundProcess | None = None
