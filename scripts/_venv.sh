@@ -11,7 +11,7 @@ fi
 stamp="$VENV/.mlflow-labs-installed"
 if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
   "$VENV/bin/python" -m pip install -q --upgrade pip >&2
-  "$VENV/bin/python" -m pip install -q -e "$ROOT" tox >&2
+  "$VENV/bin/python" -m pip install -q -e "$ROOT" tox tox-ignore-env-name-mismatch >&2
   touch "$stamp"
 fi
 export PATH="$VENV/bin:$PATH"
