@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -151,6 +152,7 @@ class ReadmeRunner:
                  env: dict | None = None, display_root: Path | None = None,
                  progress: Callable[[str], None] | None = None, default_timeout: float = 900):
         self.readme = Path(readme)
+        self.owns_workdir = workdir is None  # a temp dir of our own is removed by close()
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="lab-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.substitutions = list(substitutions)
@@ -269,6 +271,8 @@ class ReadmeRunner:
 
     def close(self) -> None:
         self.stop_background()
+        if self.owns_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self):
         return self

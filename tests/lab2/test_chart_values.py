@@ -9,7 +9,6 @@ Proves ERRATA 2 (the notes' keys are rejected), 3 (the DB-check init container i
 from __future__ import annotations
 
 import stat
-from pathlib import Path
 
 import pytest
 import yaml

@@ -147,3 +147,16 @@ def test_block_indentation_is_kept_and_list_indent_removed(tmp_path):
     blocks = parse_blocks(readme.read_text())
     assert blocks[0].text == "with x:\n    y()\n"
     assert blocks[1].text == "echo a\n    echo b\n"
+
+
+def test_close_removes_only_a_workdir_the_runner_made(tmp_path):
+    readme = write(tmp_path, "```bash\ntouch made-here\n```\n")
+    own = ReadmeRunner(readme)
+    own.run()
+    assert (own.workdir / "made-here").exists()
+    own.close()
+    assert not own.workdir.exists()
+    given = ReadmeRunner(readme, tmp_path / "given")
+    given.run()
+    given.close()
+    assert (tmp_path / "given" / "made-here").exists()

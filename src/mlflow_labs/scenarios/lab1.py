@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from ..docs import ReadmeRunner, port_substitution
@@ -17,7 +16,7 @@ def runner(workdir: Path | None = None, port: int | None = None, progress=print)
     """A runner for the Lab 1 README on a free port, and the tracking URI it will serve."""
     lab = get_lab("lab1")
     port = port or free_port()
-    r = ReadmeRunner(lab.readme, Path(workdir or tempfile.mkdtemp(prefix="lab1-")),
+    r = ReadmeRunner(lab.readme, workdir,
                      substitutions=[port_substitution(DOCUMENTED_PORT, port)],
                      display_root=repo_root(), progress=progress)
     return r, f"http://127.0.0.1:{port}"

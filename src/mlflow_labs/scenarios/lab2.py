@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,7 +149,7 @@ def run(progress=print, keep: bool = False, part: str = "lab2", workdir: Path | 
     port = free_port()
     uri = f"http://127.0.0.1:{port}"
     cluster = KindCluster(prefix=spec.key.replace("-kubernetes", "k8s"), keep=keep, progress=progress)
-    docs = ReadmeRunner(spec.readme, Path(workdir or tempfile.mkdtemp(prefix=f"{spec.key}-")),
+    docs = ReadmeRunner(spec.readme, workdir,
                         substitutions=[
                             port_substitution(DOCUMENTED_PORT, port),
                             Substitution(spec.cluster_placeholder, cluster.name,

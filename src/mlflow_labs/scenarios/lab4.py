@@ -8,6 +8,7 @@ Lab4Session is the reusable piece (the end-to-end tests hold one per module); ru
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -29,6 +30,7 @@ class Lab4Session:
     """The server and the README runner for one pass through the lab; a context manager."""
 
     def __init__(self, workdir: Path | None = None, progress=print):
+        self.owns_workdir = workdir is None  # removed by close() (not with --keep-infra, which skips close)
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="lab4-"))
         self.progress = progress
         self.server: MlflowServer | None = None
@@ -80,6 +82,8 @@ class Lab4Session:
             self.docs.close()
         if self.server:
             self.server.stop()
+        if self.owns_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self):
         try:
