@@ -92,6 +92,7 @@ def test_failed_create_deletes_the_half_made_cluster_and_reraises():
         c.create()
     assert rec.calls[-1][:3] == ["kind", "delete", "cluster"] and "lab2-fail" in rec.calls[-1]
     assert not c.created
+    assert not c.kubeconfig.parent.exists(), "the temp dir holding the kubeconfig was left behind"
 
 
 def test_context_manager_deletes_when_the_body_fails():

@@ -113,7 +113,7 @@ class KindCluster:
 
     def _delete_quietly(self) -> None:
         try:
-            self.runner(self.delete_command(), timeout=300)
+            self.delete()  # also removes the temp kubeconfig dir
         except LabError as exc:
             self.progress(f"cleanup of kind cluster {self.name} failed too: {exc}")
 
