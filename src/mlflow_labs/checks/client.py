@@ -86,6 +86,9 @@ class TrackingClient:
     def get_run(self, run_id: str) -> dict | None:
         return self._api("GET", "/runs/get", params={"run_id": run_id}).get("run")
 
+    def metric_history(self, run_id: str, key: str) -> list[dict]:
+        return self._api("GET", "/metrics/get-history", params={"run_id": run_id, "metric_key": key}).get("metrics", [])
+
     def list_artifacts(self, run_id: str, path: str | None = None) -> list[dict]:
         params = {"run_id": run_id}
         if path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 
 from .base import CheckSuite, need, require
+from .client import params
 
 
 def add_server_checks(suite: CheckSuite, experiment: str, hint: str) -> None:
@@ -34,6 +35,17 @@ def add_named_run_check(suite: CheckSuite, run_name: str, hint: str) -> None:
         require(run["info"]["status"] == "FINISHED", f"latest '{run_name}' has status {run['info']['status']}")
         ctx["run"] = run
         return f"run_id={run['info']['run_id']} ({len(runs)} run(s) with that name)"
+
+
+def add_params_check(suite: CheckSuite, expected: dict[str, str], hint: str) -> None:
+    """The named run's params are exactly ``expected`` (string values, as the REST API returns them)."""
+    label = ", ".join(f"{k}={v}" for k, v in expected.items())
+
+    @suite.check(f"params are exactly {label}", hint=hint)
+    def _params(ctx):
+        got = params(need(ctx, "run", "the run"))
+        require(got == expected, f"params are {got}, expected {expected}")
+        return ", ".join(f"{k}={v}" for k, v in sorted(got.items()))
 
 
 def add_artifact_checks(suite: CheckSuite, path: str, hint: str) -> None:

@@ -6,7 +6,7 @@ import math
 
 from . import common
 from .base import CheckSuite, need, require
-from .client import metrics, params
+from .client import metrics
 
 EXPERIMENT = "wine-prediction-mlops"
 RUN_NAME = "Run_v1"
@@ -19,11 +19,7 @@ common.add_server_checks(suite, EXPERIMENT, hint="Step 2: start the server with 
 common.add_named_run_check(suite, RUN_NAME, hint="Step 4: run `python train.py` against the server")
 
 
-@suite.check("params are exactly test_size=0.2, alpha=0.5", hint="Step 3: train.py must log_param test_size and alpha")
-def _params(ctx):
-    got = params(need(ctx, "run", f"run {RUN_NAME}"))
-    require(got == PARAMS, f"params are {got}, expected {PARAMS}")
-    return ", ".join(f"{k}={v}" for k, v in sorted(got.items()))
+common.add_params_check(suite, PARAMS, hint="Step 3: train.py must log_param test_size and alpha")
 
 
 @suite.check("metrics are exactly rmse and r2, with sane values", hint="Step 3: train.py must log_metric rmse and r2")

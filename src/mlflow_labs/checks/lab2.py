@@ -13,7 +13,7 @@ import math
 from ..errors import LabError
 from . import common
 from .base import CheckResult, CheckSuite, need, require
-from .client import metrics, params
+from .client import metrics
 
 EXPERIMENT = "wine-prediction-mlops"
 RUN_NAME = "Run_v1"
@@ -39,11 +39,7 @@ def _same_run(ctx):
     return f"run {wanted} found"
 
 
-@present.check("params are exactly test_size=0.2, alpha=0.5", hint="Step 6: train.py must log_param test_size and alpha")
-def _params(ctx):
-    got = params(need(ctx, "run", f"run {RUN_NAME}"))
-    require(got == PARAMS, f"params are {got}, expected {PARAMS}")
-    return ", ".join(f"{k}={v}" for k, v in sorted(got.items()))
+common.add_params_check(present, PARAMS, hint="Step 6: train.py must log_param test_size and alpha")
 
 
 @present.check("metrics are exactly rmse and r2, finite", hint="Step 6: train.py must log_metric rmse and r2")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from . import common
 from .base import CheckSuite, need, require
-from .client import metrics, params
+from .client import metrics
 
 EXPERIMENT = "lab3-postgres"
 RUN_NAME = "postgres-backed-run"
@@ -23,11 +23,7 @@ common.add_server_checks(suite, EXPERIMENT, hint="Step 2: start the MLflow serve
 common.add_named_run_check(suite, RUN_NAME, hint="Step 3: run `python log_run.py` against the server")
 
 
-@suite.check("params are exactly backend=postgresql, alpha=0.5", hint="Step 3: log_run.py logs these params")
-def _params(ctx):
-    got = params(need(ctx, "run", f"run {RUN_NAME}"))
-    require(got == PARAMS, f"params are {got}, expected {PARAMS}")
-    return ", ".join(f"{k}={v}" for k, v in sorted(got.items()))
+common.add_params_check(suite, PARAMS, hint="Step 3: log_run.py logs these params")
 
 
 @suite.check("metrics: loss history 0.9, 0.6, 0.4 and r2=0.81", hint="Step 3: log_run.py logs loss per step and r2")
@@ -36,8 +32,7 @@ def _metrics(ctx):
     got = metrics(run)
     require(set(got) == {"loss", "r2"}, f"metric keys are {sorted(got)}, expected ['loss', 'r2']")
     require(abs(got["r2"] - R2) < 1e-9, f"r2 is {got['r2']}, expected {R2}")
-    hist = ctx["client"]._api("GET", "/metrics/get-history",
-                              params={"run_id": run["info"]["run_id"], "metric_key": "loss"}).get("metrics", [])
+    hist = ctx["client"].metric_history(run["info"]["run_id"], "loss")
     values = [m["value"] for m in sorted(hist, key=lambda m: int(m.get("step", 0)))]
     require(values == LOSS_HISTORY, f"loss history is {values}, expected {LOSS_HISTORY}")
     return f"loss {values}, r2={got['r2']}"
