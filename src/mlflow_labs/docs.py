@@ -191,7 +191,8 @@ class ReadmeRunner:
         return self.steps
 
     def run_block(self, b: Block) -> Step:
-        step = Step(self.display, b.line, b.action, summarize(b.text))
+        summary = f"write {b.directive['file']}" if b.action == "file" else summarize(b.text)
+        step = Step(self.display, b.line, b.action, summary)
         self.steps.append(step)
         t0 = time.monotonic()
         try:

@@ -46,9 +46,16 @@ def lab1_uri(request, tracking_uri_option):
     return tracking_uri_option or request.getfixturevalue("lab1_docs")[1]
 
 
-def test_checks_pass(lab1_uri):
+def test_checks_pass(request, lab1_uri, lab_report, tracking_uri_option):
     uri = lab1_uri
     results = checks.run_checks(uri)
+    # reports/lab1.json and the end-of-session table: the README steps (when the harness ran them) and the checks
+    report = lab_report("lab1")
+    if not tracking_uri_option:
+        docs = request.getfixturevalue("lab1_docs")[0]
+        report.substitutions.update(docs.applied)
+        report.add_steps(docs.steps)
+    report.add_checks(results, "checks/lab1.py")
     failed = [f"{r.name}: {r.detail}" for r in results if not r.ok]
     assert not failed, failed
     assert len(results) == 7

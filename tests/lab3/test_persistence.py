@@ -76,3 +76,14 @@ def _server_identity(lab):
                                                                "name": "mlflow-server"}))
     finally:
         c.close()
+
+
+def test_step_report_is_written(lab, lab_report):
+    """reports/lab3-<path>.json: each README step the path ran, with its README line, status and time."""
+    report = lab_report(f"lab3-{lab.infra}")
+    report.substitutions.update(lab.docs.applied)
+    report.add_steps(lab.docs.steps)
+    report.add_checks(checks.run_checks(lab.uri, run_ids=lab.run_ids), "checks/lab3.py")
+    assert report.ok, report.table()
+    wheres = [r.where for r in report.rows]
+    assert any(w.startswith("labs/lab3-postgres/README.md:") for w in wheres), wheres
