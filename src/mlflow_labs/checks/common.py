@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import pickle
 
 from .base import CheckSuite, need, require
-from .client import params
+from .client import metrics, params
 
 
 def add_server_checks(suite: CheckSuite, experiment: str, hint: str) -> None:
@@ -46,6 +47,19 @@ def add_params_check(suite: CheckSuite, expected: dict[str, str], hint: str) -> 
         got = params(need(ctx, "run", "the run"))
         require(got == expected, f"params are {got}, expected {expected}")
         return ", ".join(f"{k}={v}" for k, v in sorted(got.items()))
+
+
+def add_notes_metrics_check(suite: CheckSuite, hint: str) -> None:
+    """The notes' run logs exactly rmse and r2 (labs 1 and 2): finite, and values a real fit can give."""
+    keys = {"rmse", "r2"}
+
+    @suite.check("metrics are exactly rmse and r2, with sane values", hint=hint)
+    def _metrics(ctx):
+        got = metrics(need(ctx, "run", "the run"))
+        require(set(got) == keys, f"metric keys are {sorted(got)}, expected {sorted(keys)}")
+        require(all(math.isfinite(v) for v in got.values()), f"non-finite metric in {got}")
+        require(got["rmse"] >= 0 and got["r2"] <= 1, f"impossible values: rmse={got['rmse']} r2={got['r2']}")
+        return ", ".join(f"{k}={v:.4f}" for k, v in sorted(got.items()))
 
 
 def add_artifact_checks(suite: CheckSuite, path: str, hint: str) -> None:
