@@ -20,6 +20,7 @@ import shutil
 import stat
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -55,6 +56,19 @@ class PostgresProvider:
 
     def log_tail(self, lines: int = 20) -> str:
         return "(no log)"
+
+    @contextmanager
+    def _starting(self, what: str):
+        """Start-up failures stop what was started; an unexpected one becomes a StartupError with the log tail."""
+        try:
+            yield
+        except LabError:
+            self.stop()
+            raise
+        except Exception as exc:
+            log = self.log_tail()
+            self.stop()
+            raise StartupError(f"{what}: {type(exc).__name__}: {exc}\nLast lines of its log:\n{log}") from None
 
     def __enter__(self):
         return self.start()
@@ -275,7 +289,7 @@ class LocalPostgres(PostgresProvider):
             executable=executable, host=self.host, port=self.port, datadir=str(self.workdir / "data"),
             unixsocketdir=str(self.workdir), logfile=str(self.logfile), startparams="-w", dbname="postgres",
             user=self.admin_user, timeout=self.timeout, postgres_options="-c listen_addresses=127.0.0.1")
-        try:
+        with self._starting(f"Local PostgreSQL ({self.bindir}) did not start on port {self.port}"):
             # initdb with trust over the socket, then password (scram) auth over TCP, as on a real server
             self.executor.init_directory()
             (self.workdir / "data" / "pg_hba.conf").write_text(
@@ -284,14 +298,6 @@ class LocalPostgres(PostgresProvider):
             with psycopg.connect(host=str(self.workdir), port=self.port, user=self.admin_user, dbname="postgres",
                                  autocommit=True) as conn:
                 conn.execute(f"ALTER USER {self.admin_user} PASSWORD '{self.admin_password}'")
-        except LabError:
-            self.stop()
-            raise
-        except Exception as exc:
-            log = self.log_tail()
-            self.stop()
-            raise StartupError(f"Local PostgreSQL ({self.bindir}) did not start on port {self.port}: "
-                               f"{type(exc).__name__}: {exc}\nLast lines of its log:\n{log}") from None
         self.progress(f"local PostgreSQL {self.server_version()} at {self.host}:{self.port} ({self.bindir})")
         return self
 
@@ -342,7 +348,7 @@ class DockerPostgres(PostgresProvider):
         docker_engine.require_image(self.image, c)
         docker_engine.prepare_testcontainers(c)
         c.close()
-        try:
+        with self._starting(f"PostgreSQL container {self.image} did not start"):
             if self.network is None:
                 self.network = Network(docker_network_kw={"labels": docker_engine.labels()}).create()
             self.container = (PostgresContainer(self.image, username=self.admin_user, password=self.admin_password,
@@ -352,14 +358,6 @@ class DockerPostgres(PostgresProvider):
             self.container.start()
             self.host = "127.0.0.1"
             self.port = int(self.container.get_exposed_port(5432))
-        except LabError:
-            self.stop()
-            raise
-        except Exception as exc:
-            log = self.log_tail()
-            self.stop()
-            raise StartupError(f"PostgreSQL container {self.image} did not start: {type(exc).__name__}: {exc}\n"
-                               f"Last lines of its log:\n{log}") from None
         self._wait_tcp()
         self.progress(f"PostgreSQL {self.server_version()} in container {self.image} at {self.host}:{self.port}")
         return self
