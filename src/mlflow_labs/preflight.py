@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import importlib.metadata
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 from dataclasses import dataclass
 from typing import Callable
 
-from .infra.tools import INSTALL
+from .infra.tools import INSTALL, find_tool
 
 
 @dataclass
@@ -28,14 +26,8 @@ class Status:
     detail: str
 
 
-def _tool(name: str) -> str | None:
-    """A command on PATH, or beside this Python (tox/venv installs dvc there without activating)."""
-    beside = Path(sys.executable).parent / name
-    return str(beside) if beside.exists() else shutil.which(name)
-
-
 def _version(cmd: list[str], timeout: float = 10) -> str | None:
-    exe = _tool(cmd[0])
+    exe = find_tool(cmd[0])
     if not exe:
         return None
     cmd = [exe, *cmd[1:]]
@@ -81,7 +73,7 @@ def chart_source() -> str | None:
     import os
     if os.environ.get("MLFLOW_LABS_CHART"):
         return f"MLFLOW_LABS_CHART={os.environ['MLFLOW_LABS_CHART']}"
-    return "helm pull (needs internet)" if _tool("helm") else None
+    return "helm pull (needs internet)" if find_tool("helm") else None
 
 
 def _chart_help() -> str:

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import os
-import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 from ..errors import PrerequisiteMissing
 from ..net import ensure_port_free, free_port, wait_http
 from .process import BackgroundProcess
+from .tools import find_tool
 
 # A cold start on a new SQLite file took ~28 s here with 4 workers; allow generous headroom for CI.
 START_TIMEOUT = 180
 
 
 def mlflow_executable() -> str:
-    exe = Path(sys.executable).with_name("mlflow")
-    if exe.exists():
-        return str(exe)
-    found = shutil.which("mlflow")
+    found = find_tool("mlflow")
     if not found:
         raise PrerequisiteMissing("The `mlflow` command is not installed.", "pip install mlflow==3.17.2")
     return found

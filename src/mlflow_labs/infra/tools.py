@@ -10,7 +10,9 @@ import os
 import shlex
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping, Sequence
 
 from ..errors import LabError, PrerequisiteMissing, tail
@@ -47,6 +49,12 @@ class ToolResult:
     returncode: int
     stdout: str
     stderr: str
+
+
+def find_tool(name: str) -> str | None:
+    """A command beside this Python first (tox/pip put mlflow and dvc there without activating), then PATH."""
+    beside = Path(sys.executable).with_name(name)
+    return str(beside) if beside.exists() else shutil.which(name)
 
 
 def require_tool(name: str) -> str:

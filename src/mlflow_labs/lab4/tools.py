@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import LabError, PrerequisiteMissing, tail
+from ..infra.tools import find_tool
 
 HEX40 = frozenset("0123456789abcdef")
 
@@ -30,10 +31,7 @@ def git_executable() -> str:
 
 def dvc_executable() -> str:
     """dvc next to this Python first (the one tox/pip installed with mlflow-labs), then PATH."""
-    beside = Path(sys.executable).with_name("dvc")
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("dvc")
+    found = find_tool("dvc")
     if not found:
         raise PrerequisiteMissing("dvc is not installed; Lab 4 versions the data with it.",
                                   "pip install 'dvc>=3.50' (into the same environment as mlflow-labs)")
