@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
-from .errors import LabError
+from mlflow_labs.harness.errors import LabError
 
 EXIT_FAIL, EXIT_USAGE = 1, 2
 
 
 def cmd_run(args) -> int:
-    from .labs import get_lab
-    get_lab(args.lab)
-    scenario = importlib.import_module(f"mlflow_labs.scenarios.{args.lab}")
+    from mlflow_labs.labs import get_lab
+    scenario = get_lab(args.lab).scenario()
     options = {"keep": args.keep_infra}
     if args.infra:
         options["infra"] = args.infra
@@ -25,8 +23,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .checks.client import TrackingClient
-    from .labs import get_lab
+    from mlflow_labs.harness.client import TrackingClient
+    from mlflow_labs.labs import get_lab
     lab = get_lab(args.lab)
     # one-line error, exit 2, when the URI is not a live MLflow server: nothing to check against
     TrackingClient(args.tracking_uri).ensure_mlflow()
@@ -41,7 +39,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_doctor(args) -> int:
-    from .preflight import check_all
+    from mlflow_labs.preflight import check_all
     statuses = check_all(args.lab)
     for s in statuses:
         mark = "ok " if s.present else "MISSING"
@@ -71,11 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("lab", nargs="?")
     d.set_defaults(func=cmd_doctor)
 
-    for name in ("reproduce",):  # lab-specific commands register themselves in their own module
-        try:
-            importlib.import_module(f"mlflow_labs.commands.{name}").register(sub)
-        except ModuleNotFoundError:
-            pass
+    from .lab4 import command as lab4_command  # lab-specific commands live in their lab's package
+    lab4_command.register(sub)
     return p
 
 

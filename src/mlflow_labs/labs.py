@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import LabError
+from mlflow_labs.harness.errors import LabError
 
 
 def repo_root() -> Path:
@@ -37,8 +37,12 @@ class Lab:
         return self.dir / "README.md"
 
     def checks(self):
-        """The lab's check module (mlflow_labs.checks.<name>)."""
-        return importlib.import_module(f"mlflow_labs.checks.{self.name}")
+        """The lab's check module (mlflow_labs.<name>.checks)."""
+        return importlib.import_module(f"mlflow_labs.{self.name}.checks")
+
+    def scenario(self):
+        """The lab's scenario module (mlflow_labs.<name>.scenario): what `mlflow-labs run` does."""
+        return importlib.import_module(f"mlflow_labs.{self.name}.scenario")
 
 
 LABS: dict[str, Lab] = {

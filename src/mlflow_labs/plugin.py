@@ -1,4 +1,4 @@
-"""pytest plugin: options and thin fixtures. The work is in infra/, checks/, docs.py and scenarios/."""
+"""pytest plugin: options and thin fixtures. The work is in harness/, infra/ and the lab packages."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from .report import Report
+from mlflow_labs.harness.report import Report
 
 _REPORTS = pytest.StashKey[list]()
 

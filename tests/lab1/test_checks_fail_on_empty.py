@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mlflow_labs.checks import lab1 as checks
+from mlflow_labs.lab1 import checks
 from mlflow_labs.infra.mlflow_server import MlflowServer
-from mlflow_labs.net import free_port
+from mlflow_labs.harness.net import free_port
 
 pytestmark = pytest.mark.lab1
 

@@ -13,7 +13,7 @@ import pytest
 
 from mlflow_labs.infra.mlflow_server import MlflowServer
 from mlflow_labs.labs import repo_root
-from mlflow_labs.net import free_port
+from mlflow_labs.harness.net import free_port
 
 pytestmark = pytest.mark.lab1
 

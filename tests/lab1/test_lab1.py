@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mlflow_labs.checks import lab1 as checks
-from mlflow_labs.checks.client import TrackingClient
-from mlflow_labs.scenarios import lab1 as scenario
+from mlflow_labs.lab1 import checks
+from mlflow_labs.harness.client import TrackingClient
+from mlflow_labs.lab1 import scenario
 
 pytestmark = pytest.mark.lab1
 

@@ -13,9 +13,9 @@ import stat
 import pytest
 import yaml
 
-from mlflow_labs import chart_values as cv
-from mlflow_labs.docs import ReadmeRunner
-from mlflow_labs.errors import PrerequisiteMissing
+from mlflow_labs.lab2 import chart as cv
+from mlflow_labs.harness.docs import ReadmeRunner
+from mlflow_labs.harness.errors import PrerequisiteMissing
 from mlflow_labs.labs import get_lab, repo_root
 
 pytestmark = pytest.mark.lab2

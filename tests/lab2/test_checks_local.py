@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from mlflow_labs.checks import lab2 as checks
-from mlflow_labs.docs import DocStepError, ReadmeRunner, port_substitution
+from mlflow_labs.lab2 import checks
+from mlflow_labs.harness.docs import DocStepError, ReadmeRunner, port_substitution
 from mlflow_labs.infra.mlflow_server import MlflowServer
 from mlflow_labs.labs import get_lab, repo_root
 

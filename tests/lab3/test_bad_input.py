@@ -12,13 +12,13 @@ import uuid
 
 import pytest
 
-from mlflow_labs.docs import Substitution
-from mlflow_labs.errors import LabError, PrerequisiteMissing
+from mlflow_labs.harness.docs import Substitution
+from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
 from mlflow_labs.infra import docker_engine
 from mlflow_labs.infra.mlflow_container import MlflowContainer
 from mlflow_labs.infra.postgres import DockerPostgres, check_login
-from mlflow_labs.net import free_port
-from mlflow_labs.scenarios.lab3 import Lab3Run, resolve_infra
+from mlflow_labs.harness.net import free_port
+from mlflow_labs.lab3.scenario import Lab3Run, resolve_infra
 
 pytestmark = pytest.mark.lab3
 

@@ -9,13 +9,13 @@ import sys
 
 import pytest
 
-from mlflow_labs.checks import lab3 as checks
-from mlflow_labs.checks.client import TrackingClient
-from mlflow_labs.docs import parse_blocks
+from mlflow_labs.lab3 import checks
+from mlflow_labs.harness.client import TrackingClient
+from mlflow_labs.harness.docs import parse_blocks
 from mlflow_labs.infra import docker_engine
 from mlflow_labs.infra.mlflow_container import MlflowContainer
 from mlflow_labs.labs import get_lab
-from mlflow_labs.net import free_port
+from mlflow_labs.harness.net import free_port
 
 pytestmark = pytest.mark.lab3
 

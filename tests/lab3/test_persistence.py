@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from mlflow_labs.checks import lab3 as checks
-from mlflow_labs.checks.client import TrackingClient, metrics, params
-from mlflow_labs.scenarios.lab3 import Lab3Run, db_rows
+from mlflow_labs.lab3 import checks
+from mlflow_labs.harness.client import TrackingClient, metrics, params
+from mlflow_labs.lab3.scenario import Lab3Run, db_rows
 
 pytestmark = pytest.mark.lab3
 

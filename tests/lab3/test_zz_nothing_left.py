@@ -9,7 +9,7 @@ import psutil
 import pytest
 
 from mlflow_labs.infra import docker_engine
-from mlflow_labs.scenarios.lab3 import Lab3Run
+from mlflow_labs.lab3.scenario import Lab3Run
 
 pytestmark = pytest.mark.lab3
 

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from mlflow_labs.checks import lab4 as checks
-from mlflow_labs.checks.client import TrackingClient, metrics, params, tags
-from mlflow_labs.errors import LabError, PrerequisiteMissing
+from mlflow_labs.lab4 import checks
+from mlflow_labs.harness.client import TrackingClient, metrics, params, tags
+from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
 from mlflow_labs.lab4 import tools
 from mlflow_labs.lab4.reproduce import REPRO_TAG
-from mlflow_labs.report import Report
-from mlflow_labs.scenarios.lab4 import Lab4Session, harness
+from mlflow_labs.harness.report import Report
+from mlflow_labs.lab4.scenario import Lab4Session, harness
 
 pytestmark = pytest.mark.lab4
 EXPERIMENT = "wine-prediction-mlops"

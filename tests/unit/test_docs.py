@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from mlflow_labs.docs import DocStepError, ReadmeRunner, Substitution, audit, parse_blocks
+from mlflow_labs.harness.docs import DocStepError, ReadmeRunner, Substitution, audit, parse_blocks
 
 pytestmark = pytest.mark.unit
 
@@ -94,7 +94,7 @@ def test_background_block_waits_for_health_and_is_stopped(tmp_path):
         curl -sf http://127.0.0.1:PORT/ > /dev/null
         ```
         """)
-    from mlflow_labs.net import free_port, port_in_use
+    from mlflow_labs.harness.net import free_port, port_in_use
     port = free_port()
     with ReadmeRunner(readme, tmp_path / "w", substitutions=[Substitution("PORT", str(port), "port")]) as runner:
         runner.run()

@@ -8,8 +8,8 @@ import tarfile
 import pytest
 import yaml
 
-from mlflow_labs import chart_values as cv
-from mlflow_labs.errors import LabError, PrerequisiteMissing
+from mlflow_labs.lab2 import chart as cv
+from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
 
 pytestmark = pytest.mark.unit
 

@@ -12,7 +12,7 @@ import textwrap
 import pytest
 import requests
 
-from mlflow_labs.errors import LabError, PrerequisiteMissing, StartupError
+from mlflow_labs.harness.errors import LabError, PrerequisiteMissing, StartupError
 from mlflow_labs.infra.helm import Helm
 from mlflow_labs.infra.kind import KindCluster, unique_name
 from mlflow_labs.infra.kube import release_selector, wait_until
@@ -232,7 +232,7 @@ def test_kubectl_port_forward_command(tmp_path):
 
 
 def test_port_forward_is_ready_only_when_health_answers(tmp_path):
-    from mlflow_labs.net import free_port
+    from mlflow_labs.harness.net import free_port
     port = free_port()
     pf = PortForward(local_port=port, log_dir=tmp_path, timeout=30,
                      command=_forwarder(tmp_path, port, delay=1.5, code=200))
@@ -253,7 +253,7 @@ def test_port_forward_that_dies_fails_fast_with_its_log(tmp_path):
 
 
 def test_port_forward_with_unhealthy_server_times_out_and_stops(tmp_path):
-    from mlflow_labs.net import free_port
+    from mlflow_labs.harness.net import free_port
     port = free_port()
     pf = PortForward(local_port=port, log_dir=tmp_path, timeout=3,
                      command=_forwarder(tmp_path, port, delay=0, code=503))

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from mlflow_labs.docs import ReadmeRunner
-from mlflow_labs.scenarios import lab2 as scenario
+from mlflow_labs.harness.docs import ReadmeRunner
+from mlflow_labs.lab2 import scenario
 
 pytestmark = pytest.mark.unit
 

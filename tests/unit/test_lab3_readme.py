@@ -7,10 +7,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from mlflow_labs.docs import parse_blocks
-from mlflow_labs.infra import docker_engine, settings
+from mlflow_labs.harness.docs import parse_blocks
+from mlflow_labs.infra import docker_engine
+from mlflow_labs import settings
 from mlflow_labs.labs import get_lab
-from mlflow_labs.scenarios.lab3 import Lab3Run
+from mlflow_labs.lab3.scenario import Lab3Run
 
 pytestmark = pytest.mark.unit
 

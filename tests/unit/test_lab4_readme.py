@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mlflow_labs.cli import build_parser
-from mlflow_labs.docs import audit, parse_blocks
+from mlflow_labs.harness.docs import audit, parse_blocks
 from mlflow_labs.labs import get_lab
 
 pytestmark = pytest.mark.unit
@@ -39,4 +39,4 @@ def test_every_tracking_uri_uses_the_documented_port():
 def test_reproduce_is_a_registered_command():
     args = build_parser().parse_args(["reproduce", "abc", "--tracking-uri", "http://localhost:7006", "--repo", "/x"])
     assert (args.run_id, args.tracking_uri, args.repo) == ("abc", "http://localhost:7006", "/x")
-    assert args.func.__module__ == "mlflow_labs.commands.reproduce"
+    assert args.func.__module__ == "mlflow_labs.lab4.command"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlflow_labs.docs import audit
+from mlflow_labs.harness.docs import audit
 from mlflow_labs.labs import LABS, repo_root
 
 pytestmark = pytest.mark.unit

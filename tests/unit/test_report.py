@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from mlflow_labs.checks.base import CheckResult
-from mlflow_labs.docs import Step
-from mlflow_labs.report import Report
+from mlflow_labs.harness.suite import CheckResult
+from mlflow_labs.harness.docs import Step
+from mlflow_labs.harness.report import Report
 
 pytestmark = pytest.mark.unit
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import uuid
 
-from ..errors import LabError, PrerequisiteMissing
-from . import settings
+from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
+from mlflow_labs import settings
 
 # One id per harness process: its containers carry it, so a run cleans up only what it made.
 SESSION = uuid.uuid4().hex[:12]

@@ -10,8 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from ..errors import LabError
-from .tools import ToolResult, run_tool
+from mlflow_labs.harness.errors import LabError
+from mlflow_labs.infra.tools import ToolResult, run_tool
 
 Runner = Callable[..., ToolResult]
 

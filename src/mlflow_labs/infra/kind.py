@@ -18,8 +18,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from ..errors import LabError
-from .tools import ToolError, ToolResult, run_tool
+from mlflow_labs.harness.errors import LabError
+from mlflow_labs.infra.tools import ToolError, ToolResult, run_tool
 
 Runner = Callable[..., ToolResult]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Callable, TypeVar
 
-from ..errors import StartupError
+from mlflow_labs.harness.errors import StartupError
 
 T = TypeVar("T")
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import requests
 
-from ..errors import LabError, StartupError
-from ..net import ensure_port_free, free_port, wait_http
-from . import docker_engine, settings
+from mlflow_labs.harness.errors import LabError, StartupError
+from mlflow_labs.harness.net import ensure_port_free, free_port, wait_http
+from mlflow_labs.infra import docker_engine
+from mlflow_labs import settings
 
 CONTAINER_PORT = 5000
 START_TIMEOUT = 180

@@ -11,8 +11,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..net import free_port, wait_http
-from .process import BackgroundProcess
+from mlflow_labs.harness.net import free_port, wait_http
+from mlflow_labs.infra.process import BackgroundProcess
 
 
 class PortForward:

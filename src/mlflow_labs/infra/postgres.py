@@ -25,10 +25,11 @@ from pathlib import Path
 
 import psycopg
 
-from ..errors import LabError, PrerequisiteMissing, StartupError, tail_file
-from ..net import free_port
-from . import docker_engine, settings
-from .pg_binaries import find_pg_bindir
+from mlflow_labs.harness.errors import LabError, PrerequisiteMissing, StartupError, tail_file
+from mlflow_labs.harness.net import free_port
+from mlflow_labs.infra import docker_engine
+from mlflow_labs import settings
+from mlflow_labs.infra.pg_binaries import find_pg_bindir
 
 ADMIN_USER = "postgres"
 ADMIN_PASSWORD = "lab-admin-password"

@@ -7,7 +7,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from ..errors import tail_file
+from mlflow_labs.harness.errors import tail_file
 
 
 class BackgroundProcess:

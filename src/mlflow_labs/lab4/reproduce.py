@@ -20,9 +20,9 @@ from typing import Callable
 
 from tabulate import tabulate
 
-from ..checks.client import TrackingClient, metrics, params, tags
-from ..errors import LabError, tail
-from . import tools
+from mlflow_labs.harness.client import TrackingClient, metrics, params, tags
+from mlflow_labs.harness.errors import LabError, tail
+from mlflow_labs.lab4 import tools
 
 TOLERANCE = 1e-9              # metrics must agree exactly or within this (they agree exactly here)
 REPRO_TAG = "reproduces"      # the new run points at the original

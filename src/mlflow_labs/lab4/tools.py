@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import LabError, PrerequisiteMissing, tail
-from ..infra.tools import find_tool
+from mlflow_labs.harness.errors import LabError, PrerequisiteMissing, tail
+from mlflow_labs.infra.tools import find_tool
 
 HEX40 = frozenset("0123456789abcdef")
 

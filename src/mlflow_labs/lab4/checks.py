@@ -12,11 +12,11 @@ import pickle
 import subprocess
 from pathlib import Path
 
-from . import common
-from .base import CheckSuite, need, require
-from .client import metrics, params, tags
-from ..lab4.reproduce import REPRO_TAG, TOLERANCE
-from ..lab4.tools import is_commit_hash, is_md5
+from mlflow_labs.harness import common_checks as common
+from mlflow_labs.harness.suite import CheckSuite, need, require
+from mlflow_labs.harness.client import metrics, params, tags
+from mlflow_labs.lab4.reproduce import REPRO_TAG, TOLERANCE
+from mlflow_labs.lab4.tools import is_commit_hash, is_md5
 
 EXPERIMENT = "wine-prediction-mlops"
 ARTIFACT = "model.pkl"

@@ -17,12 +17,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..checks.base import CheckResult
-from ..docs import ReadmeRunner, Substitution, port_substitution
-from ..errors import LabError, PrerequisiteMissing
-from ..labs import get_lab, repo_root
-from ..net import free_port
-from ..report import Report
+from mlflow_labs.harness.suite import CheckResult
+from mlflow_labs.harness.docs import ReadmeRunner, Substitution, port_substitution
+from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
+from mlflow_labs.labs import get_lab, repo_root
+from mlflow_labs.harness.net import free_port
+from mlflow_labs.harness.report import Report
 
 DOCUMENTED_PORT = 7006
 LOAD_IMAGES_ENV = "MLFLOW_LABS_KIND_LOAD_IMAGES"   # comma-separated local images for air-gapped clusters
@@ -53,8 +53,8 @@ def labs() -> dict[str, K8sLab]:
 # -- preflight ----------------------------------------------------------------------------------
 def missing_prerequisites(check_chart_repo: bool = True) -> list[PrerequisiteMissing]:
     """Every piece the Kubernetes labs need that this machine lacks, each with its fix."""
-    from ..infra.tools import INSTALL, ToolError, run_tool
-    from ..preflight import docker_daemon
+    from mlflow_labs.infra.tools import INSTALL, ToolError, run_tool
+    from mlflow_labs.preflight import docker_daemon
 
     missing = []
 
@@ -84,7 +84,7 @@ def missing_prerequisites(check_chart_repo: bool = True) -> list[PrerequisiteMis
                      "allow access to Docker Hub, or on a connected machine `docker pull kindest/node:<tag for "
                      "your kind version>` + `docker save`, then `docker load` it here")
     if check_chart_repo and shutil.which("helm") and not os.environ.get(CHART_REPO_CHECK_ENV):
-        from ..chart_values import CHART_NAME, CHART_REPO, CHART_REPO_URL, CHART_VERSION
+        from mlflow_labs.lab2.chart import CHART_NAME, CHART_REPO, CHART_REPO_URL, CHART_VERSION
         try:
             run_tool(["helm", "repo", "add", CHART_REPO, CHART_REPO_URL, "--force-update"], timeout=120)
             run_tool(["helm", "show", "chart", f"{CHART_REPO}/{CHART_NAME}", "--version", CHART_VERSION], timeout=120)
@@ -136,9 +136,9 @@ def load_images(cluster, progress) -> list[str]:
 def run(progress=print, keep: bool = False, part: str = "lab2", workdir: Path | None = None,
         check_chart_repo: bool = True, **options) -> Report:
     """Run one Kubernetes lab (``part`` = "lab2" or "lab3-kubernetes") end to end on a new kind cluster."""
-    from ..checks import lab2 as checks
-    from ..infra.kind import KindCluster
-    from ..infra.kube import core_api, init_container_names, list_pods, release_selector, wait_pods_ready
+    from mlflow_labs.lab2 import checks
+    from mlflow_labs.infra.kind import KindCluster
+    from mlflow_labs.infra.kube import core_api, init_container_names, list_pods, release_selector, wait_pods_ready
 
     spec = labs().get(part)
     if spec is None:

@@ -12,14 +12,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..checks.base import CheckSuite, require
-from ..checks.client import metrics, params, tags
-from ..docs import ReadmeRunner, port_substitution
-from ..infra.mlflow_server import MlflowServer
-from ..lab4 import tools
-from ..lab4.reproduce import REPRO_TAG
-from ..labs import get_lab, repo_root
-from ..report import Report
+from mlflow_labs.harness.suite import CheckSuite, require
+from mlflow_labs.harness.client import metrics, params, tags
+from mlflow_labs.harness.docs import ReadmeRunner, port_substitution
+from mlflow_labs.infra.mlflow_server import MlflowServer
+from mlflow_labs.lab4 import tools
+from mlflow_labs.lab4.reproduce import REPRO_TAG
+from mlflow_labs.labs import get_lab, repo_root
+from mlflow_labs.harness.report import Report
 
 DOCUMENTED_PORT = 7006
 PROJECT = "wine-prediction-mlops"     # the folder the README copies project/ into

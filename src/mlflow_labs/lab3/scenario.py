@@ -16,14 +16,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..docs import Block, ReadmeRunner, Substitution, port_substitution
-from ..errors import LabError
-from ..infra import docker_engine, settings
-from ..infra.pg_binaries import find_pg_bindir
-from ..infra.postgres import PostgresProvider, check_login, connect, postgres_provider
-from ..labs import get_lab, repo_root
-from ..net import free_port, wait_http
-from ..report import Report, Row
+from mlflow_labs.harness.docs import Block, ReadmeRunner, Substitution, port_substitution
+from mlflow_labs.harness.errors import LabError
+from mlflow_labs.infra import docker_engine
+from mlflow_labs import settings
+from mlflow_labs.infra.pg_binaries import find_pg_bindir
+from mlflow_labs.infra.postgres import PostgresProvider, check_login, connect, postgres_provider
+from mlflow_labs.labs import get_lab, repo_root
+from mlflow_labs.harness.net import free_port, wait_http
+from mlflow_labs.harness.report import Report, Row
 
 MLFLOW_DB, MLFLOW_USER, MLFLOW_PASSWORD = "mlflow", "mlflow_user", "mlflow_password"
 DOCUMENTED_PORT, EPHEMERAL_PORT, DOCUMENTED_PG_PORT = 7006, 7007, 5432
@@ -228,7 +229,7 @@ class Lab3Run:
         self.run_block(self.block(rf"^mlflow-labs check lab3 --tracking-uri http://localhost:{EPHEMERAL_PORT}"))
 
     def remember_runs(self) -> list[str]:
-        from ..checks.client import TrackingClient  # noqa: PLC0415
+        from mlflow_labs.harness.client import TrackingClient  # noqa: PLC0415
         client = TrackingClient(self.uri)
         exp = client.experiment_by_name("lab3-postgres")
         if not exp:
@@ -294,7 +295,7 @@ def run(progress=print, keep: bool = False, infra: str | None = None, workdir: P
         if path == "docker":
             with report.phase("sqlite counter-example"):
                 lab.counter_example()
-                from ..checks.client import TrackingClient  # noqa: PLC0415
+                from mlflow_labs.harness.client import TrackingClient  # noqa: PLC0415
                 gone = TrackingClient(lab.ephemeral_uri).experiment_by_name(checks.EXPERIMENT) is None
                 report.rows.append(Row("SQLite in a throwaway container lost the run", "docker rm -f",
                                        "passed" if gone else "failed",

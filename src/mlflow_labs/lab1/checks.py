@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from . import common
-from .base import CheckSuite
+from mlflow_labs.harness import common_checks as common
+from mlflow_labs.harness.suite import CheckSuite
 
 EXPERIMENT = "wine-prediction-mlops"
 RUN_NAME = "Run_v1"

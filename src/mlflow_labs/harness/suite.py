@@ -11,8 +11,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
-from ..errors import LabError
-from .client import TrackingClient
+from mlflow_labs.harness.errors import LabError
+from mlflow_labs.harness.client import TrackingClient
 
 
 class CheckFailed(Exception):

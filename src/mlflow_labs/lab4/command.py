@@ -9,7 +9,7 @@ EXIT_MISMATCH = 1
 
 
 def cmd_reproduce(args) -> int:
-    from ..lab4.reproduce import reproduce
+    from mlflow_labs.lab4.reproduce import reproduce
 
     result = reproduce(args.run_id, args.tracking_uri, args.repo, workdir=args.workdir,
                        progress=lambda m: print(f"  .. {m}", file=sys.stderr, flush=True))

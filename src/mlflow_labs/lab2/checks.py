@@ -9,9 +9,9 @@
 from __future__ import annotations
 
 
-from ..errors import LabError
-from . import common
-from .base import CheckResult, CheckSuite, need, require
+from mlflow_labs.harness.errors import LabError
+from mlflow_labs.harness import common_checks as common
+from mlflow_labs.harness.suite import CheckResult, CheckSuite, need, require
 
 EXPERIMENT = "wine-prediction-mlops"
 RUN_NAME = "Run_v1"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..docs import ReadmeRunner, port_substitution
-from ..labs import get_lab, repo_root
-from ..net import free_port
-from ..report import Report
+from mlflow_labs.harness.docs import ReadmeRunner, port_substitution
+from mlflow_labs.labs import get_lab, repo_root
+from mlflow_labs.harness.net import free_port
+from mlflow_labs.harness.report import Report
 
 DOCUMENTED_PORT = 7006
 

@@ -29,9 +29,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .errors import LabError, tail
-from .infra.process import BackgroundProcess
-from .net import wait_http
+from mlflow_labs.harness.errors import LabError, tail
+from mlflow_labs.infra.process import BackgroundProcess
+from mlflow_labs.harness.net import wait_http
 
 SHELL_LANGS = {"bash", "sh", "shell", "console", "zsh"}
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>```+|~~~+)\s*(?P<lang>[\w+-]*)")

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import yaml
 
-from .docs import parse_blocks
-from .errors import LabError, PrerequisiteMissing
+from mlflow_labs.harness.docs import parse_blocks
+from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
 
 CHART_ENV = "MLFLOW_LABS_CHART"
 CHART_REPO, CHART_REPO_URL = "community-charts", "https://community-charts.github.io/helm-charts"
@@ -88,8 +88,8 @@ def load_chart(source: str | os.PathLike | None = None, *, cache_dir: Path | Non
             return _from_tgz(path)
         raise LabError(f"{CHART_ENV}={source} is neither a chart folder nor a .tgz file. Fix: {chart_source_help()}.")
     if shutil.which("helm"):
-        from .infra.helm import Helm
-        from .infra.tools import ToolError
+        from mlflow_labs.infra.helm import Helm
+        from mlflow_labs.infra.tools import ToolError
         helm = Helm()
         try:
             helm.repo_add(CHART_REPO, CHART_REPO_URL)

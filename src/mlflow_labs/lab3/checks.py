@@ -6,9 +6,9 @@ Options (from the harness, after it destroyed and recreated the server):
 
 from __future__ import annotations
 
-from . import common
-from .base import CheckSuite, need, require
-from .client import metrics
+from mlflow_labs.harness import common_checks as common
+from mlflow_labs.harness.suite import CheckSuite, need, require
+from mlflow_labs.harness.client import metrics
 
 EXPERIMENT = "lab3-postgres"
 RUN_NAME = "postgres-backed-run"

@@ -8,7 +8,7 @@ from typing import Callable
 
 import requests
 
-from .errors import LabError, StartupError
+from mlflow_labs.harness.errors import LabError, StartupError
 
 
 def free_port() -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import pickle
 
-from .base import CheckSuite, need, require
-from .client import metrics, params
+from mlflow_labs.harness.suite import CheckSuite, need, require
+from mlflow_labs.harness.client import metrics, params
 
 
 def add_server_checks(suite: CheckSuite, experiment: str, hint: str) -> None:

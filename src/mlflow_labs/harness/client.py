@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from ..errors import LabError
+from mlflow_labs.harness.errors import LabError
 
 API = "/api/2.0/mlflow"
 

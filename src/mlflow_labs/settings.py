@@ -29,6 +29,6 @@ def mlflow_image() -> str:
 def infra_choice(explicit: str | None = None) -> str:
     choice = explicit or os.environ.get("MLFLOW_LABS_INFRA") or "auto"
     if choice not in ("auto", "docker", "local"):
-        from ..errors import LabError
+        from mlflow_labs.harness.errors import LabError
         raise LabError(f"Unknown infra '{choice}' (from --infra or MLFLOW_LABS_INFRA): use auto, docker or local.")
     return choice

@@ -1,1 +1,0 @@
-"""Lab-specific `mlflow-labs` subcommands; each module exposes register(subparsers)."""
