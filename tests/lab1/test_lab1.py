@@ -16,10 +16,10 @@ def lab1_docs(tmp_path_factory, progress, tracking_uri_option):
     """Run the whole Lab 1 README once for this module; the server it started stays up until the end."""
     if tracking_uri_option:
         pytest.skip(f"--tracking-uri {tracking_uri_option} given: checking that server, not starting one")
-    docs, uri = scenario.runner(tmp_path_factory.mktemp("lab1"), progress=progress)
-    with docs:
-        docs.run()
-        yield docs, uri
+    with scenario.Lab1Run(workdir=tmp_path_factory.mktemp("lab1"), progress=progress) as lab:
+        lab.setup()
+        lab.run_readme()
+        yield lab.docs, lab.uri
 
 
 def test_every_readme_block_ran_or_was_skipped_with_reason(lab1_docs):

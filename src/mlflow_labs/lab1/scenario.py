@@ -2,51 +2,51 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from mlflow_labs.harness.docs import ReadmeRunner, port_substitution
-from mlflow_labs.labs import get_lab, repo_root
+from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port
-from mlflow_labs.harness.report import Report
+from mlflow_labs.lab1 import checks
+from mlflow_labs.labs import get_lab, repo_root
 
 DOCUMENTED_PORT = 7006
 
 
-def runner(workdir: Path | None = None, port: int | None = None, progress=print) -> tuple[ReadmeRunner, str]:
-    """A runner for the Lab 1 README on a free port, and the tracking URI it will serve."""
-    lab = get_lab("lab1")
-    port = port or free_port()
-    r = ReadmeRunner(lab.readme, workdir,
-                     substitutions=[port_substitution(DOCUMENTED_PORT, port)],
-                     display_root=repo_root(), progress=progress)
-    return r, f"http://127.0.0.1:{port}"
+class Lab1Run(LabRun):
+    """`mlflow-labs run lab1` and tests/lab1: the README's own `mlflow ui` on a free port."""
+
+    lab = "lab1"
+
+    def __init__(self, *, port: int | None = None, **kw):
+        super().__init__(**kw)
+        self.port = port or free_port()
+        self.uri = f"http://127.0.0.1:{self.port}"
+
+    def setup(self) -> None:
+        self.docs = ReadmeRunner(get_lab("lab1").readme, self.workdir,
+                                 substitutions=[port_substitution(DOCUMENTED_PORT, self.port)],
+                                 display_root=repo_root(), progress=self.progress)
+
+    def run_readme(self) -> None:
+        with self.phase("steps"):
+            self.docs.run()
+
+    def restart_server(self):
+        """Stop the README's server and start it again with the same block (same SQLite file)."""
+        with self.phase("server restart"):
+            return self.docs.restart_background(self.docs.background_lines()[0])
+
+    def steps(self) -> None:
+        self.run_readme()
+        with self.phase("checks"):
+            self.check("lab1/checks.py", checks.run_checks(self.uri))
+        self.restart_server()
+        with self.phase("checks"):
+            self.check("lab1/checks.py after restart", checks.run_checks(self.uri))
+
+    def kept(self) -> str:
+        return f"server at {self.uri}, work dir {self.workdir}"
 
 
-def run(progress=print, keep: bool = False, workdir: Path | None = None, infra: str | None = None) -> Report:
+def run(progress=print, keep: bool = False, workdir=None, infra: str | None = None):
     """``infra`` is accepted for a uniform CLI; Lab 1 is a local process by definition (the notes' PoC)."""
-    checks = get_lab("lab1").checks()
-    report = Report("lab1")
-    docs, uri = runner(workdir, progress=progress)
-    results: list[tuple[str, list]] = []
-    try:
-        with report.phase("steps"):
-            docs.run()
-        with report.phase("checks"):
-            results.append(("checks/lab1.py", checks.run_checks(uri)))
-        with report.phase("server restart"):
-            docs.restart_background(docs.background_lines()[0])
-        with report.phase("checks"):
-            results.append(("checks/lab1.py after restart", checks.run_checks(uri)))
-    except Exception as exc:  # the report still shows every step that ran
-        report.error = str(exc)
-    finally:
-        if keep:
-            progress(f"--keep-infra: server left running at {uri}, work dir {docs.workdir}")
-        else:
-            with report.phase("teardown"):
-                docs.close()
-        report.substitutions = dict(docs.applied)
-        report.add_steps(docs.steps)
-        for where, res in results:
-            report.add_checks(res, where)
-    return report
+    return Lab1Run(progress=progress, keep=keep, workdir=workdir, infra=infra).execute()
