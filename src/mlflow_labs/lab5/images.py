@@ -22,6 +22,17 @@ def referenced_images(readme: Path) -> list[str]:
     return IMAGE_REF.findall(readme.read_text())
 
 
+def save_small(src: Path, dest: Path) -> None:
+    """UI screenshots have few colours: a 256-colour palette keeps them readable at a fraction of the size."""
+    try:
+        from PIL import Image
+    except ImportError:  # Pillow comes with mlflow's matplotlib; without it, copy as is
+        shutil.copyfile(src, dest)
+        return
+    with Image.open(src) as im:
+        im.convert("RGB").quantize(colors=256).save(dest, optimize=True)
+
+
 def main() -> int:
     from mlflow_labs.lab5 import scenario
     lab = get_lab("lab5")
@@ -38,7 +49,7 @@ def main() -> int:
             return 1
         dest = lab.dir / ref
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, dest)
+        save_small(src, dest)
         print(f"updated {dest}")
     return 0
 
