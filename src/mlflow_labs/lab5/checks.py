@@ -323,7 +323,10 @@ def run_checks(uri: str, *, shots: Path | str | None = None, report=None, step_t
     find_chromium()
     ensure_ui(uri)
     kw = {"step_timeout_ms": step_timeout_ms} if step_timeout_ms else {}
-    session = BrowserSession(Path(shots) if shots else default_shots_dir(), **kw)
+    shots = Path(shots) if shots else default_shots_dir()
+    for old in shots.glob("[0-9][0-9]-*.png"):  # a previous run's screenshots (its FAILED ones too) would mislead
+        old.unlink()
+    session = BrowserSession(shots, **kw)
     try:
         session.start()
         # MLflow 3.17's "Detect Issues" pop-up greys out the page a moment after the Overview loads
