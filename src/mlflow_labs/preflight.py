@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from mlflow_labs.infra.tools import INSTALL, find_tool
+from mlflow_labs.lab5.browser import INSTALL_FIX as CHROMIUM_FIX, chromium_version
 
 
 @dataclass
@@ -100,6 +101,7 @@ PREREQS = [
     Prereq("helm", ("lab2",), lambda: _version(["helm", "version", "--short"]), INSTALL["helm"]),
     Prereq("kubectl", ("lab2",), lambda: _version(["kubectl", "version", "--client"]), INSTALL["kubectl"]),
     Prereq("mlflow chart 1.11.5 (schema tests)", ("lab2",), chart_source, "see below"),
+    Prereq("chromium + playwright (headless browser)", ("lab5",), chromium_version, CHROMIUM_FIX),
 ]
 
 

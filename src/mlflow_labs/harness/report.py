@@ -29,6 +29,7 @@ class Report:
     substitutions: dict[str, str] = field(default_factory=dict)
     started: float = field(default_factory=time.time)
     error: str = ""
+    files: list[str] = field(default_factory=list)  # what the run produced for people to look at (screenshots)
 
     def add_steps(self, steps) -> None:
         for s in steps:
@@ -69,6 +70,7 @@ class Report:
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / f"{self.lab}.json"
         data = {"lab": self.lab, "ok": self.ok, "started": self.started, "error": self.error,
-                "phases": self.phases, "substitutions": self.substitutions, "steps": [asdict(r) for r in self.rows]}
+                "phases": self.phases, "substitutions": self.substitutions, "steps": [asdict(r) for r in self.rows],
+                "files": self.files}
         path.write_text(json.dumps(data, indent=2))
         return path

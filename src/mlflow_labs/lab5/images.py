@@ -1,0 +1,58 @@
+"""Regenerate the lab 5 README's screenshots: run the whole lab, copy the ones the README shows.
+
+    python -m mlflow_labs.lab5.images
+
+Only images the README references are copied (the test in tests/unit checks every reference exists).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from mlflow_labs.labs import get_lab
+
+IMAGE_REF = re.compile(r"!\[[^\]]*\]\((images/[^)\s]+)\)")
+
+
+def referenced_images(readme: Path) -> list[str]:
+    return IMAGE_REF.findall(readme.read_text())
+
+
+def save_small(src: Path, dest: Path) -> None:
+    """UI screenshots have few colours: a 256-colour palette keeps them readable at a fraction of the size."""
+    try:
+        from PIL import Image
+    except ImportError:  # Pillow comes with mlflow's matplotlib; without it, copy as is
+        shutil.copyfile(src, dest)
+        return
+    with Image.open(src) as im:
+        im.convert("RGB").quantize(colors=256).save(dest, optimize=True)
+
+
+def main() -> int:
+    from mlflow_labs.lab5 import scenario
+    lab = get_lab("lab5")
+    shots = Path(tempfile.mkdtemp(prefix="lab5-shots-"))
+    report = scenario.run(progress=lambda m: print(f"  .. {m}", file=sys.stderr), shots=shots)
+    print(report.table())
+    if not report.ok:
+        print(f"the lab failed; README images left unchanged (screenshots in {shots})", file=sys.stderr)
+        return 1
+    for ref in referenced_images(lab.readme):
+        src = shots / Path(ref).name
+        if not src.exists():
+            print(f"the lab took no screenshot {src.name}, which the README shows", file=sys.stderr)
+            return 1
+        dest = lab.dir / ref
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        save_small(src, dest)
+        print(f"updated {dest}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

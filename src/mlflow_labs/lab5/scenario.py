@@ -1,0 +1,60 @@
+"""Lab 5: run the README (server, git repo, the story's four runs), then look at the UI in chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mlflow_labs.harness.docs import ReadmeRunner, port_substitution
+from mlflow_labs.harness.labrun import LabRun
+from mlflow_labs.harness.net import free_port
+from mlflow_labs.lab5 import checks
+from mlflow_labs.lab5.html_report import write_html
+from mlflow_labs.labs import get_lab, repo_root
+
+DOCUMENTED_PORT = 7006
+
+
+class Lab5Run(LabRun):
+    """`mlflow-labs run lab5` and tests/lab5: the README's own server on a free port, then the browser checks."""
+
+    lab = "lab5"
+
+    def __init__(self, *, port: int | None = None, shots: Path | None = None, **kw):
+        super().__init__(**kw)
+        self.port = port or free_port()
+        self.uri = f"http://127.0.0.1:{self.port}"
+        self.shots = Path(shots) if shots else checks.default_shots_dir()
+        self.results: list = []
+
+    def setup(self) -> None:
+        # the README's own `mlflow-labs check lab5` step writes its screenshots inside the work dir,
+        # so they never mix with the harness's under reports/lab5/
+        self.docs = ReadmeRunner(get_lab("lab5").readme, self.workdir,
+                                 substitutions=[port_substitution(DOCUMENTED_PORT, self.port)],
+                                 env={"MLFLOW_LABS_REPORTS": str(self.workdir / "reports")},
+                                 display_root=repo_root(), progress=self.progress)
+
+    def run_readme(self) -> None:
+        with self.phase("steps"):
+            self.docs.run()
+
+    def run_browser_checks(self, **options) -> list:
+        with self.phase("checks"):
+            self.results = checks.run_checks(self.uri, shots=self.shots, report=self.report, **options)
+        return self.check("lab5/checks.py", self.results)
+
+    def steps(self) -> None:
+        self.run_readme()
+        self.run_browser_checks()
+
+    def kept(self) -> str:
+        return f"server at {self.uri}, work dir {self.workdir}"
+
+
+def run(progress=print, keep: bool = False, workdir=None, infra: str | None = None, shots=None):
+    """``infra`` is accepted for a uniform CLI; lab 5's server is the README's own local process."""
+    lab = Lab5Run(progress=progress, keep=keep, workdir=workdir, infra=infra, shots=shots)
+    report = lab.execute()
+    html = write_html(report, lab.shots)
+    progress(f"report page with screenshots: {html}")
+    return report

@@ -1,0 +1,52 @@
+"""Lab 5 fixtures: the browser prerequisite, the lab run (README + browser checks) once per session,
+and an empty MLflow server for the checks that must fail."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlflow_labs.harness.errors import LabError
+from mlflow_labs.infra.mlflow_server import MlflowServer
+
+
+def browser_missing() -> str | None:
+    from mlflow_labs.lab5.browser import find_chromium
+    try:
+        find_chromium()
+        import playwright  # noqa: F401
+    except (LabError, ImportError) as exc:
+        return str(exc)
+    return None
+
+
+@pytest.fixture(scope="session")
+def need_browser():
+    reason = browser_missing()
+    if reason:
+        from mlflow_labs.lab5.browser import INSTALL_FIX
+        pytest.skip(f"no headless browser for lab 5: {reason} (fix: {INSTALL_FIX})")
+
+
+@pytest.fixture(scope="session")
+def lab5(need_browser, tmp_path_factory, progress, tracking_uri_option):
+    """The README run by the harness, then the browser checks; reports/lab5.json + report.html at the end."""
+    from mlflow_labs.lab5 import scenario
+    from mlflow_labs.lab5.html_report import write_html
+    if tracking_uri_option:
+        pytest.skip(f"--tracking-uri {tracking_uri_option} given: checking that server, not starting one")
+    lab = scenario.Lab5Run(workdir=tmp_path_factory.mktemp("lab5"), progress=progress)
+    try:
+        lab.setup()
+        lab.run_readme()
+        lab.run_browser_checks()
+        yield lab
+    finally:
+        lab.close()
+        progress(f"lab 5 report: {lab.report.write_json()}, {write_html(lab.report, lab.shots)}")
+
+
+@pytest.fixture(scope="session")
+def empty_server(tmp_path_factory):
+    work = tmp_path_factory.mktemp("lab5-empty")
+    with MlflowServer(f"sqlite:///{work}/empty.db", workdir=work) as server:
+        yield server
