@@ -28,10 +28,9 @@ REPORTS = ROOT / "reports"
 
 
 def env_list() -> list[str]:
-    out = subprocess.run(["tox", "-qq", "list", "--no-desc"], cwd=ROOT, capture_output=True, text=True, check=True)
-    # `tox list` prints the default env_list (tox.ini) first, then any extra envs after a blank line
-    default = out.stdout.strip().split("\n\n")[0]
-    return [e.strip() for e in default.splitlines() if e.strip()]
+    # the default env_list of tox.ini (not `all`, which is everything again in one process)
+    out = subprocess.run(["tox", "-qq", "list", "-d", "--no-desc"], cwd=ROOT, capture_output=True, text=True, check=True)
+    return [e.strip() for e in out.stdout.splitlines() if e.strip()]
 
 
 def junit_counts(env: str) -> dict | None:
