@@ -24,7 +24,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-REPORTS = ROOT / "reports"
+REPORTS = Path(os.environ.get("MLFLOW_LABS_REPORTS") or ROOT / "reports").resolve()
 
 
 def env_list() -> list[str]:
