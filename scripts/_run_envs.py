@@ -101,7 +101,9 @@ def main() -> int:
         print("0 passed, 1 failed, 0 skipped")
         return 1
 
-    say(f"{len(envs)} env(s), {jobs} at a time: {', '.join(envs)}  (logs: reports/<env>.log)")
+    from importlib.metadata import version  # this Python is the shared env's, so this is what the labs run
+    say(f"{len(envs)} env(s), {jobs} at a time: {', '.join(envs)}  (MLflow {version('mlflow')} in {sys.prefix}; "
+        f"logs: {REPORTS}/<env>.log)")
     memory = PeakMemory()
     memory.start()
     pending, running, results = list(envs), {}, {}
