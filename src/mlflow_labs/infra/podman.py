@@ -183,9 +183,22 @@ class PodmanPods:
             self.substitute(f"hostPort {plan.deployment}",
                             f"port-forward -> hostPort 127.0.0.1:{hport} on {cname}:{port['containerPort']} "
                             f"(podman publishes the pod's port on loopback)")
+        for c in [*spec.get("initContainers", []), *spec["containers"]]:
+            # podman 4.3 publishes a containerPort without hostPort on 0.0.0.0 of the host (Kubernetes does
+            # not): keep such ports out, so a database is not exposed to the network or collides with the host's
+            unpublished = [p for p in c.get("ports", []) if "hostPort" not in p]
+            if unpublished and not any(
+                    isinstance(pr.get("httpGet", {}).get("port"), str) for pr in (c.get("livenessProbe", {}),
+                                                                                  c.get("readinessProbe", {}))):
+                c["ports"] = [p for p in c["ports"] if "hostPort" in p] or None
+                if c["ports"] is None:
+                    c.pop("ports")
+                self.substitute(f"ports {c['name']}", f"{c['name']}: containerPort "
+                                f"{', '.join(str(p['containerPort']) for p in unpublished)} left out (podman 4.3 would "
+                                f"publish it on 0.0.0.0 of the host; pods reach it by the pod's IP)")
         for host, ip in plan.host_aliases.items():
             spec.setdefault("hostAliases", []).append({"ip": ip, "hostnames": [host]})
-            self.substitute(f"hostAliases {host}", f"Service name {host} -> hostAliases {host}: {ip} in pod {name} "
+            self.substitute(f"hostAliases {host} {ip}", f"Service name {host} -> hostAliases {host}: {ip} in pod {name} "
                             f"(no cluster DNS without Kubernetes)")
         for vol in spec.get("volumes", []):
             if "emptyDir" in vol:
@@ -197,6 +210,16 @@ class PodmanPods:
                             m["name"] = vol["name"]
                 self.substitute(f"emptyDir {old}", f"emptyDir {old} -> podman volume {vol['name']} (podman names the "
                                 f"volume after the emptyDir; removed with the pod, like Kubernetes' emptyDir)")
+        for vol in spec.get("volumes", []):
+            if "configMap" in vol:
+                # podman makes a named volume for a ConfigMap volume, named after the ConfigMap: unique per run
+                old = vol["configMap"]["name"]
+                vol["configMap"]["name"] = f"{self.run_id}-{old}"
+                for cm in configmaps:
+                    if cm["metadata"]["name"] == old:
+                        cm["metadata"]["name"] = vol["configMap"]["name"]
+                self.substitute(f"configmap {old}", f"ConfigMap volume {old} -> {vol['configMap']['name']} (podman "
+                                f"stores it as a named volume; unique per run, removed with the run)")
         pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": labels}, "spec": spec}
         used = {v["configMap"]["name"] for v in spec.get("volumes", []) if "configMap" in v} | {
             ref["configMapRef"]["name"] for c in [*spec.get("initContainers", []), *spec["containers"]]
@@ -290,6 +313,8 @@ class PodmanPods:
             status = st.get("Status", "absent")
             if status == "created":
                 status = "created, never started"
+            elif status == "absent" and c in pod.init_containers:
+                status = "absent: podman removes an init container once it has finished"
             parts.append(f"container {c} ({'init, ' if c in pod.init_containers else ''}{status}); last log lines:\n"
                          f"{tail(self.logs(pod, c), 10)}")
         return "\n".join(parts)
@@ -330,10 +355,10 @@ class PodmanPods:
         """Pods and volumes of this run still present (by label / name prefix): empty after close()."""
         pods = podman("pod", "ps", "-q", "--filter", f"label={LABEL}={self.run_id}", timeout=60).stdout.split()
         ctrs = podman("ps", "-a", "--format", "{{.Names}}", timeout=60).stdout.split()
-        vols = [v for p in self.pods.values() for v in p.volumes]
         present_vols = set(podman("volume", "ls", "-q", timeout=60).stdout.split())
+        vols = {v for p in self.pods.values() for v in p.volumes if v in present_vols} | set(self._named_volumes())
         return ([f"pod {p}" for p in pods] + [f"container {c}" for c in ctrs if c.startswith(self.run_id)]
-                + [f"volume {v}" for v in vols if v in present_vols])
+                + [f"volume {v}" for v in sorted(vols)])
 
     def close(self) -> None:
         if self.keep:
@@ -342,6 +367,13 @@ class PodmanPods:
             self.down(key)
         for pid in podman("pod", "ps", "-q", "--filter", f"label={LABEL}={self.run_id}", timeout=60, check=False).stdout.split():
             podman("pod", "rm", "-f", pid, timeout=120, check=False)
+        for vol in self._named_volumes():
+            podman("volume", "rm", "-f", vol, timeout=60, check=False)
+
+    def _named_volumes(self) -> list[str]:
+        """Volumes named for this run (emptyDirs, ConfigMaps): every name starts with the run id."""
+        names = podman("volume", "ls", "-q", timeout=60, check=False).stdout.split()
+        return [n for n in names if n.startswith(f"{self.run_id}-")]
 
     def __enter__(self):
         return self
