@@ -169,7 +169,7 @@ class Lab2PodsRun(PodsRun):
     lab = "lab2"
 
     def __init__(self, **kw):
-        kw.setdefault("report_name", "lab2-podman")
+        kw.setdefault("report_name", "lab2")  # what `mlflow-labs run lab2` and scripts/bench read
         super().__init__(**kw)
         self.readme = get_lab("lab2").readme
 
@@ -231,7 +231,7 @@ class Lab3K8sPodsRun(PodsRun):
     lab = "lab3-kubernetes"
 
     def __init__(self, **kw):
-        kw.setdefault("report_name", "lab3-kubernetes-podman")
+        kw.setdefault("report_name", "lab3-kubernetes")
         super().__init__(**kw)
         self.readme = get_lab("lab3").dir / "kubernetes" / "README.md"
         self.watch = PasswordWatch()

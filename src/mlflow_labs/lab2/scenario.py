@@ -156,9 +156,6 @@ def run(progress=print, keep: bool = False, part: str = "lab2", workdir: Path | 
         check_chart_repo: bool = True, **options) -> Report:
     """Run one Kubernetes lab (``part`` = "lab2" or "lab3-kubernetes") end to end on a new kind cluster,
     or with ``infra="podman"`` its chart's pods under podman (lab2/pods.py); ``auto`` picks kind where it runs."""
-    if choose_infra(options.pop("infra", None), check_chart_repo) == "podman":
-        from mlflow_labs.lab2 import pods
-        return pods.run(progress=progress, keep=keep, workdir=workdir, part=part)
     from mlflow_labs.lab2 import checks
     from mlflow_labs.infra.kind import KindCluster
     from mlflow_labs.infra.kube import core_api, init_container_names, list_pods, release_selector, wait_pods_ready
@@ -166,6 +163,9 @@ def run(progress=print, keep: bool = False, part: str = "lab2", workdir: Path | 
     spec = labs().get(part)
     if spec is None:
         raise LabError(f"Unknown Kubernetes lab part {part!r}; choose one of {', '.join(labs())}.")
+    if choose_infra(options.pop("infra", None), check_chart_repo) == "podman":
+        from mlflow_labs.lab2 import pods
+        return pods.run(progress=progress, keep=keep, workdir=workdir, part=part)
     require_prerequisites(check_chart_repo)
 
     report = Report(spec.key)
