@@ -315,6 +315,10 @@ class PodmanPods:
                 status = "created, never started"
             elif status == "absent" and c in pod.init_containers:
                 status = "absent: podman removes an init container once it has finished"
+            if st.get("Status") in ("exited", "stopped"):
+                status += f", exit code {st.get('ExitCode')}"
+            if st.get("Error"):
+                status += f", error: {st['Error']}"
             parts.append(f"container {c} ({'init, ' if c in pod.init_containers else ''}{status}); last log lines:\n"
                          f"{tail(self.logs(pod, c), 10)}")
         return "\n".join(parts)
