@@ -29,7 +29,8 @@ DOCS = [
             "initContainers": [{"name": "dbchecker", "image": "busybox:1.38.0", "command": ["/script/dbchecker.sh"],
                                 "envFrom": [{"configMapRef": {"name": "env-cm"}}],
                                 "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"},
-                                                 {"name": "dbchecker", "mountPath": "/script/dbchecker.sh"}]}],
+                                                 {"name": "dbchecker", "mountPath": "/script/dbchecker.sh",
+                                                  "subPath": "dbchecker.sh"}]}],
             "containers": [{"name": "mlflow", "image": "burakince/mlflow:3.15.1",
                             "ports": [{"name": "mlflow", "containerPort": 5000}],
                             "livenessProbe": {"httpGet": {"path": "/health", "port": "mlflow"}},
@@ -67,6 +68,7 @@ def test_the_pod_gets_every_change_and_each_is_reported(pods):
     assert (mlflow["image"], mlflow["imagePullPolicy"]) == ("localhost/mlflow-labs/mlflow:3.15.1", "Never")
     assert "ports" not in sidecar                       # podman 4.3 would publish it on 0.0.0.0
     assert checker["command"] == ["sh", "/script/dbchecker.sh"] and checker["image"] == "busybox:1.38.0"
+    assert {"name": "dbchecker", "mountPath": "/script"} in checker["volumeMounts"]   # no subPath on podman 4.3
     assert spec["hostAliases"] == [{"ip": "10.89.0.5", "hostnames": ["postgres"]}]
     assert spec["volumes"] == [{"name": f"{pods.run_id}-tmp", "emptyDir": {}},
                                {"name": "dbchecker", "configMap": {"name": f"{pods.run_id}-mlflow-dbchecker"}}]
@@ -75,7 +77,8 @@ def test_the_pod_gets_every_change_and_each_is_reported(pods):
     subs = " | ".join(pods.substitutions)
     for needle in ("Secret env-secret -> resolved", "hostPort 127.0.0.1:41000", "image burakince/mlflow:3.15.1 ->",
                    "sh /script/dbchecker.sh", "hostAliases postgres: 10.89.0.5", "emptyDir tmp ->",
-                   "containerPort 5432 left out", "ConfigMap volume mlflow-dbchecker ->"):
+                   "containerPort 5432 left out", "ConfigMap volume mlflow-dbchecker ->",
+                   "ConfigMap mount /script/dbchecker.sh (subPath dbchecker.sh) -> the ConfigMap at /script"):
         assert needle in subs, (needle, subs)
     assert DOCS[-1]["spec"]["template"]["spec"]["containers"][0]["image"] == "burakince/mlflow:3.15.1", "input changed"
 

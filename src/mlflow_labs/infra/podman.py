@@ -210,6 +210,20 @@ class PodmanPods:
                             m["name"] = vol["name"]
                 self.substitute(f"emptyDir {old}", f"emptyDir {old} -> podman volume {vol['name']} (podman names the "
                                 f"volume after the emptyDir; removed with the pod, like Kubernetes' emptyDir)")
+        cm_volumes = {v["name"] for v in spec.get("volumes", []) if "configMap" in v}
+        for c in [*spec.get("initContainers", []), *spec.get("containers", [])]:
+            for m in c.get("volumeMounts", []):
+                sub = m.get("subPath")
+                if m["name"] in cm_volumes and sub and m["mountPath"].endswith("/" + sub):
+                    # podman 4.3 ignores subPath on a ConfigMap volume: the file's path would be an empty
+                    # directory (and `sh` on it exits 0 silently). Mount the ConfigMap at the file's folder.
+                    old_path = m["mountPath"]
+                    m["mountPath"] = old_path[: -len(sub) - 1] or "/"
+                    m.pop("subPath")
+                    self.substitute(f"subPath {c['name']} {old_path}",
+                                    f"{c['name']}: ConfigMap mount {old_path} (subPath {sub}) -> the ConfigMap at "
+                                    f"{m['mountPath']} (podman 4.3 ignores subPath for ConfigMap volumes and would "
+                                    f"leave an empty directory there)")
         for vol in spec.get("volumes", []):
             if "configMap" in vol:
                 # podman makes a named volume for a ConfigMap volume, named after the ConfigMap: unique per run
