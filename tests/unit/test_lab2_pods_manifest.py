@@ -69,6 +69,7 @@ def test_the_pod_gets_every_change_and_each_is_reported(pods):
     assert "ports" not in sidecar                       # podman 4.3 would publish it on 0.0.0.0
     assert checker["command"] == ["sh", "/script/dbchecker.sh"] and checker["image"] == "busybox:1.38.0"
     assert {"name": "dbchecker", "mountPath": "/script"} in checker["volumeMounts"]   # no subPath on podman 4.3
+    assert spec["restartPolicy"] == "OnFailure"   # podman 4.3 would restart the finished init container
     assert spec["hostAliases"] == [{"ip": "10.89.0.5", "hostnames": ["postgres"]}]
     assert spec["volumes"] == [{"name": f"{pods.run_id}-tmp", "emptyDir": {}},
                                {"name": "dbchecker", "configMap": {"name": f"{pods.run_id}-mlflow-dbchecker"}}]

@@ -234,6 +234,12 @@ class PodmanPods:
                         cm["metadata"]["name"] = vol["configMap"]["name"]
                 self.substitute(f"configmap {old}", f"ConfigMap volume {old} -> {vol['configMap']['name']} (podman "
                                 f"stores it as a named volume; unique per run, removed with the run)")
+        if spec.get("initContainers") and spec.get("restartPolicy", "Always") == "Always":
+            # podman 4.3 applies the pod's restart policy to init containers too: under Always a finished
+            # dbchecker is started again, and kube play then fails to remove the running "once" container
+            spec["restartPolicy"] = "OnFailure"
+            self.substitute(f"restartPolicy {plan.deployment}", f"pod {name}: restartPolicy Always -> OnFailure "
+                            f"(podman 4.3 restarts an init container that finished under Always)")
         pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": labels}, "spec": spec}
         used = {v["configMap"]["name"] for v in spec.get("volumes", []) if "configMap" in v} | {
             ref["configMapRef"]["name"] for c in [*spec.get("initContainers", []), *spec["containers"]]

@@ -315,7 +315,7 @@ class Lab3K8sPodsRun(PodsRun):
                     if "Unable to access database" in log:
                         waiting_log = log.splitlines()[-1]
             time.sleep(1)
-        worker.join(timeout=120)
+        worker.join(timeout=5)   # kube play may still be waiting for the init container: taking the pod down ends it
         pod = self.pods.pods["mlflow"]
         final = self.pods.state(pod, "mlflow").get("Status", "absent")
         while_waiting = [m for _, c, m in samples if c == "running"]
@@ -325,7 +325,8 @@ class Lab3K8sPodsRun(PodsRun):
             started = [m for m in while_waiting if m not in ("created", "configured", "absent")]
             assert not started, f"MLflow's container was {started[0]} while dbchecker was still waiting"
             after = (f"kube play gave up after {outcome.get('played_after', 0):.0f} s ({outcome['error']}); "
-                     if "error" in outcome else f"kube play returned after {outcome.get('played_after', 0):.0f} s; ")
+                     if "error" in outcome else f"kube play returned after {outcome.get('played_after', 0):.0f} s; "
+                     if "played_after" in outcome else "kube play still waiting; ")
             return (f"postgres -> 127.0.0.1 in the pod (nothing listens on 5432): in {len(while_waiting)} samples "
                     f"while dbchecker waited, MLflow's container was never started; {after}after {GATE_BOUND_S} s it is "
                     f"'{final}'" + ("" if final != "running" else
@@ -338,6 +339,7 @@ class Lab3K8sPodsRun(PodsRun):
                 _row("dbchecker logs that it is waiting for postgres:5432", checker_waits)]
         self.progress(f"gate samples (s, dbchecker, mlflow): {samples}")
         self.pods.down("mlflow")
+        worker.join(timeout=120)
         return rows
 
     def _ip_or_none(self, pod: pm.Pod) -> str:
