@@ -296,9 +296,7 @@ class Lab3K8sPodsRun(PodsRun):
         """The MLflow pod with `postgres` resolving to the pod's own loopback, where nothing listens on 5432
         (a closed database port, deterministically: on this network an unused pod IP may still accept TCP
         connections). While `kube play` runs, the containers are sampled: MLflow's must not be started while
-        dbchecker is waiting. Podman 4.3 stops waiting for an init container after about 20 s: it then
-        either gives up (MLflow's container stays Created) or starts MLflow anyway, unlike Kubernetes,
-        which waits for ever; the row says which happened."""
+        dbchecker is waiting; the row says what kube play did by the bound (still waiting, or gave up)."""
         plan = pm.PodPlan(self.release_deployment, host_port=("mlflow", "mlflow", self.port), images=self.images,
                           host_aliases={"postgres": "127.0.0.1"})
         _, docs = self.pods.pod_manifest(rendered.docs, plan)
@@ -339,8 +337,7 @@ class Lab3K8sPodsRun(PodsRun):
                      if "played_after" in outcome else "kube play still waiting; ")
             return (f"postgres -> 127.0.0.1 in the pod (nothing listens on 5432): in {len(while_waiting)} samples "
                     f"while dbchecker waited, MLflow's container was never started; {after}after {GATE_BOUND_S} s it is "
-                    f"'{final}'" + ("" if final != "running" else
-                                    " (podman 4.3 stops waiting for the init container; Kubernetes would not)"))
+                    f"'{final}'")
 
         def checker_waits():
             assert waiting_log, "dbchecker's log never said it was waiting"
