@@ -275,7 +275,7 @@ class PodmanPods:
             container.pop("envFrom", None)
 
     # -- running -----------------------------------------------------------------------------------
-    def play(self, key: str, docs: list[dict], *, containers_to_wait: list[str] | None = None) -> Pod:
+    def play(self, key: str, docs: list[dict], *, timeout: float = 300) -> Pod:
         """Write the pod's manifest (mode 600: it may hold resolved Secrets) and `podman kube play` it."""
         pod_doc = docs[-1]
         name = pod_doc["metadata"]["name"]
@@ -288,10 +288,12 @@ class PodmanPods:
         self.pods[key] = pod
         self.progress(f"podman kube play {manifest.name}")
         try:
-            podman("kube", "play", str(manifest), timeout=300)
+            # kube play returns once the init containers finished and the containers started (or gives up)
+            podman("kube", "play", str(manifest), timeout=timeout)
         except ToolError as exc:
             # e.g. an init container still running when podman gives up (~20 s, 4.3): not ready
-            raise StartupError(f"`podman kube play` of pod {name} failed: {tail(exc.stderr or exc.stdout, 5)}\n"
+            how = f"timed out after {timeout:.0f} s" if exc.returncode is None else f"exited {exc.returncode}"
+            raise StartupError(f"`podman kube play` of pod {name} {how}: {tail(exc.stderr or exc.stdout, 5)}\n"
                                + self.describe(pod)) from None
         finally:
             pod.volumes |= set(self._volumes(pod))

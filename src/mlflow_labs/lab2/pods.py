@@ -304,7 +304,8 @@ class Lab3K8sPodsRun(PodsRun):
 
         def play():
             try:
-                self.pods.play("mlflow", docs)
+                # bounded: with the port closed kube play waits as long as dbchecker does (for ever)
+                self.pods.play("mlflow", docs, timeout=GATE_BOUND_S + 10)
             except StartupError as exc:
                 outcome["error"] = str(exc).splitlines()[0]
             outcome["played_after"] = time.monotonic() - t0
@@ -323,7 +324,7 @@ class Lab3K8sPodsRun(PodsRun):
                     if "Unable to access database" in log:
                         waiting_log = log.splitlines()[-1]
             time.sleep(1)
-        worker.join(timeout=5)   # kube play may still be waiting for the init container: taking the pod down ends it
+        worker.join(timeout=30)  # kube play, still waiting for the init container, is stopped at its own bound
         pod = self.pods.pods["mlflow"]
         final = self.pods.state(pod, "mlflow").get("Status", "absent")
         while_waiting = [m for _, c, m in samples if c == "running"]
@@ -335,6 +336,8 @@ class Lab3K8sPodsRun(PodsRun):
             after = (f"kube play gave up after {outcome.get('played_after', 0):.0f} s ({outcome['error']}); "
                      if "error" in outcome else f"kube play returned after {outcome.get('played_after', 0):.0f} s; "
                      if "played_after" in outcome else "kube play still waiting; ")
+            if "timed out" in str(outcome.get("error", "")):
+                after = f"kube play was still waiting for dbchecker when stopped at {GATE_BOUND_S + 10} s; "
             return (f"postgres -> 127.0.0.1 in the pod (nothing listens on 5432): in {len(while_waiting)} samples "
                     f"while dbchecker waited, MLflow's container was never started; {after}after {GATE_BOUND_S} s it is "
                     f"'{final}'")
