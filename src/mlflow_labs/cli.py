@@ -54,8 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="start everything a lab needs, run its README, check the result")
     r.add_argument("lab")
-    r.add_argument("--infra", choices=["auto", "docker", "local"], default=None,
-                   help="where servers run (env MLFLOW_LABS_INFRA; default auto)")
+    r.add_argument("--infra", choices=["auto", "docker", "local", "kind", "podman"], default=None,
+                   help="where servers run: auto|docker|local (env MLFLOW_LABS_INFRA); for lab2: auto|kind|podman")
     r.add_argument("--keep-infra", action="store_true", help="leave servers/containers running afterwards")
     r.add_argument("--reports", default=None, help="folder for the JSON report (default reports/)")
     r.set_defaults(func=cmd_run)

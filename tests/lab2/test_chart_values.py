@@ -1,21 +1,23 @@
-"""The Helm values the Kubernetes labs document, validated against the real chart schema (no cluster).
+"""Every Helm command the Kubernetes lab READMEs document, rendered by real `helm template` with exactly its flags.
 
-Runs wherever a copy of community-charts/mlflow 1.11.5 is available: MLFLOW_LABS_CHART (a chart
-folder or .tgz; CI points it at ../shared/charts/community-charts-mlflow-1.11.5), else `helm pull`.
-Proves ERRATA 2 (the notes' keys are rejected), 3 (the DB-check init container is opt-in) and 4
-(the basic install's backend is SQLite at :memory:) from the chart's own values and schema.
+No cluster: Helm validates the values against the chart's schema and renders the manifests. Needs
+helm and the chart (MLFLOW_LABS_CHART; CI points it at ../shared/charts/community-charts-mlflow-1.11.5).
+Proves ERRATA 2 (Helm itself rejects the notes' keys), 3 (the DB-check init container exists only
+with databaseConnectionCheck=true and is a TCP check) and 4 (the basic install's backend is SQLite
+at :memory:, in a read-only container whose only writable place is the /tmp emptyDir).
 """
 
 from __future__ import annotations
 
+import base64
 import stat
 
 import pytest
 import yaml
 
-from mlflow_labs.lab2 import chart as cv
 from mlflow_labs.harness.docs import ReadmeRunner
 from mlflow_labs.harness.errors import PrerequisiteMissing
+from mlflow_labs.lab2 import chart as cv
 from mlflow_labs.labs import get_lab, repo_root
 
 pytestmark = pytest.mark.lab2
@@ -26,34 +28,39 @@ READMES = [LAB2, LAB3_K8S]
 # what the course notes' production install passes (course-notes.md, "Deploy MLflow Server")
 NOTES_SETS = ["backend.store.postgres.host=<RDS_ENDPOINT>", "backend.store.postgres.user=mlflow_user",
               "backend.store.postgres.password=mlflow_password", "backend.store.postgres.db=mlflow"]
-DOCUMENTED_KEYS = ["backendStore.postgres.enabled", "backendStore.postgres.host", "backendStore.postgres.port",
-                   "backendStore.postgres.database", "backendStore.postgres.user", "backendStore.postgres.password",
-                   "backendStore.databaseConnectionCheck"]
-# a file a README block writes at run time; test_password_block_writes_valid_values runs that block
-GENERATED = {"db-password-values.yaml": {"backendStore": {"postgres": {"password": "from-step-3"}}}}
 
 
 @pytest.fixture(scope="module")
-def chart() -> cv.Chart:
+def chart():
     try:
-        return cv.load_chart()
+        return cv.chart_ref()
     except PrerequisiteMissing as exc:
         pytest.skip(str(exc))
 
 
+@pytest.fixture(scope="module")
+def password_dir(tmp_path_factory):
+    """Run the Lab 3 k8s README's password step as written (needs no cluster): its values file, for -f."""
+    work = tmp_path_factory.mktemp("lab3-k8s-passwords")
+    runner = ReadmeRunner(LAB3_K8S, work, display_root=repo_root())
+    runner.run(only_lines={next(b.line for b in runner.blocks if "token_urlsafe" in b.text)})
+    return runner.cwd
+
+
 def invocations():
-    out = []
-    for readme in READMES:
-        out += cv.helm_invocations(readme)
-    return out
+    return [inv for readme in READMES for inv in cv.helm_invocations(readme)]
 
 
 def _id(inv: cv.HelmInvocation) -> str:
     return f"{inv.readme.relative_to(repo_root())}:{inv.line}"
 
 
-def _sets(exprs: list[str]):
-    return [pair for e in exprs for pair in cv.parse_set(e)]
+def _installed(readme):
+    return next(i for i in cv.helm_invocations(readme) if not i.expect_rejected)
+
+
+def _container(pod_spec, name, init=False):
+    return next(c for c in pod_spec.get("initContainers" if init else "containers", []) if c["name"] == name)
 
 
 def test_readmes_install_the_chart():
@@ -63,51 +70,53 @@ def test_readmes_install_the_chart():
     assert any(i.readme == LAB3_K8S and not i.expect_rejected for i in invs), "Lab 3 k8s README has no helm install"
     assert any(i.expect_rejected for i in invs), "the notes' rejected command is no longer demonstrated"
     for inv in invs:
-        if not inv.expect_rejected:
+        if not inv.expect_rejected and "template" not in inv.command.split()[:2]:
             assert "--version 1.11.5" in inv.command, f"{_id(inv)} installs an unpinned chart: {inv.command}"
 
 
-def test_chart_defaults_pass_its_own_schema(chart):
-    """The validator is sound: helm accepts a plain install, so must we."""
-    assert cv.schema_errors(chart, chart.values) == []
-
-
 @pytest.mark.parametrize("inv", [i for i in invocations() if not i.expect_rejected], ids=_id)
-def test_documented_install_is_accepted_by_the_schema(chart, inv):
-    verdict = cv.check_invocation(chart, inv, GENERATED)
-    assert not verdict.missing_files, f"{_id(inv)}: values files not found: {verdict.missing_files}"
-    assert verdict.errors == [], f"{_id(inv)}: helm would reject this: {verdict.errors}"
+def test_documented_install_renders(chart, password_dir, inv):
+    rendered = cv.render(inv, cwd=password_dir if "db-password-values.yaml" in inv.files else None, chart=chart)
+    kinds = sorted(d["kind"] for d in rendered.docs)
+    # lab 3 adds the dbchecker script's ConfigMap
+    extra = ["ConfigMap"] if inv.readme == LAB3_K8S else []
+    assert kinds == sorted(["ConfigMap", "Deployment", "Secret", "Secret", "Service", "ServiceAccount", *extra]), kinds
 
 
 @pytest.mark.parametrize("inv", [i for i in invocations() if i.expect_rejected], ids=_id)
-def test_readme_demonstration_of_the_notes_command_is_rejected(chart, inv):
+def test_readme_demonstration_of_the_notes_command_is_rejected_by_helm(chart, inv):
     """ERRATA 2, from the README block itself (the block that runs `helm install --set backend.store...`)."""
     assert inv.set_keys and all(k.startswith("backend.store.postgres.") for k in inv.set_keys), inv.set_keys
-    verdict = cv.check_invocation(chart, inv)
-    assert any("'backend' was unexpected" in e for e in verdict.errors), verdict.errors
+    with pytest.raises(cv.RenderError) as err:
+        cv.render(inv, chart=chart)
+    assert "Additional property backend is not allowed" in err.value.helm_message
+    assert str(err.value).startswith(f"{inv.readme.name}:{inv.line}: ")
 
 
 def test_errata2_notes_keys_rejected_documented_keys_accepted(chart):
-    rejected = cv.schema_errors(chart, cv.compute_values(chart, sets=_sets(NOTES_SETS)))
-    assert rejected == ["(root): Additional properties are not allowed ('backend' was unexpected)"]
+    with pytest.raises(cv.RenderError, match=r"\(root\): Additional property backend is not allowed"):
+        cv.render_values(sets=NOTES_SETS)
     # even inside the right parent the notes' `db` is not a key (it is `database`)
-    wrong_leaf = cv.schema_errors(chart, cv.compute_values(chart, sets=_sets(["backendStore.postgres.db=mlflow"])))
-    assert wrong_leaf == ["backendStore.postgres: Additional properties are not allowed ('db' was unexpected)"]
-    right = _sets(["backendStore.postgres.enabled=true", "backendStore.postgres.host=postgres",
-                   "backendStore.postgres.port=5432", "backendStore.postgres.database=mlflow",
-                   "backendStore.postgres.user=mlflow_user", "backendStore.postgres.password=x",
-                   "backendStore.databaseConnectionCheck=true"])
-    assert cv.schema_errors(chart, cv.compute_values(chart, sets=right)) == []
+    with pytest.raises(cv.RenderError, match=r"backendStore.postgres: Additional property db is not allowed"):
+        cv.render_values(sets=["backendStore.postgres.db=mlflow"])
+    right = cv.render_values(sets=["backendStore.postgres.enabled=true", "backendStore.postgres.host=postgres",
+                                   "backendStore.postgres.port=5432", "backendStore.postgres.database=mlflow",
+                                   "backendStore.postgres.user=mlflow_user", "backendStore.postgres.password=x"])
+    args = _container(right.pod_spec(), "mlflow")["args"]
+    assert any(a.startswith("--backend-store-uri=postgresql://") for a in args), args
 
 
-def test_lab3_install_sets_every_documented_key(chart):
-    inv = next(i for i in cv.helm_invocations(LAB3_K8S) if not i.expect_rejected)
-    values = cv.check_invocation(chart, inv, GENERATED).values
-    got = {k: cv.lookup(values, k) for k in DOCUMENTED_KEYS}
-    assert got == {"backendStore.postgres.enabled": True, "backendStore.postgres.host": "postgres",
-                   "backendStore.postgres.port": 5432, "backendStore.postgres.database": "mlflow",
-                   "backendStore.postgres.user": "mlflow_user", "backendStore.postgres.password": "from-step-3",
-                   "backendStore.databaseConnectionCheck": True}
+def test_lab3_install_points_mlflow_at_postgres_with_the_password_from_a_secret(chart, password_dir):
+    rendered = cv.render(_installed(LAB3_K8S), cwd=password_dir, chart=chart)
+    mlflow = _container(rendered.pod_spec(), "mlflow")
+    env_secret = rendered.one("Secret", "mlflow-env-secret")
+    password = (password_dir / "mlflow-db-password").read_text().strip()
+    assert base64.b64decode(env_secret["data"]["PGPASSWORD"]).decode() == password
+    assert base64.b64decode(env_secret["data"]["PGUSER"]).decode() == "mlflow_user"
+    assert password not in rendered.one("Deployment")["spec"].__repr__(), "the password is written into the pod spec"
+    configmap = rendered.one("ConfigMap", "mlflow-env-configmap")["data"]
+    assert (configmap["PGHOST"], str(configmap["PGPORT"]), configmap["PGDATABASE"]) == ("postgres", "5432", "mlflow")
+    assert {"secretRef": {"name": "mlflow-env-secret"}} in mlflow["envFrom"]
 
 
 def test_no_password_on_a_documented_command_line():
@@ -118,60 +127,57 @@ def test_no_password_on_a_documented_command_line():
         assert not [k for k in inv.set_keys if "password" in k.lower()], f"{_id(inv)}: {inv.command}"
 
 
-def test_errata3_db_check_init_container_is_opt_in(chart):
-    prop = chart.schema["properties"]["backendStore"]["properties"]["databaseConnectionCheck"]
-    assert chart.values["backendStore"]["databaseConnectionCheck"] is False
-    assert prop["default"] is False and "init container" in prop["description"]
-    # the notes' plain install (postgres or not) therefore has no DB-check container; the lab turns it on
-    inv = next(i for i in cv.helm_invocations(LAB3_K8S) if not i.expect_rejected)
-    assert cv.lookup(cv.check_invocation(chart, inv, GENERATED).values, "backendStore.databaseConnectionCheck") is True
+def test_errata3_db_check_init_container_is_opt_in_and_only_checks_the_port(chart, password_dir):
+    inv = _installed(LAB3_K8S)
+    on = cv.render(inv, cwd=password_dir, chart=chart)
+    checker = _container(on.pod_spec(), "dbchecker", init=True)
+    assert checker["command"] == ["/script/dbchecker.sh"]
+    script = on.one("ConfigMap", "mlflow-dbchecker")["data"]["dbchecker.sh"]
+    assert "nc -z" in script and "psql" not in script, "the check is a TCP connect, not a login"
+    # the same install without the lab's opt-in: no init container at all (the chart's default)
+    inv.flags += ["--set", "backendStore.databaseConnectionCheck=false"]
+    off = cv.render(inv, cwd=password_dir, chart=chart)
+    assert "initContainers" not in off.pod_spec() or not off.pod_spec()["initContainers"]
+    assert not off.find("ConfigMap", "mlflow-dbchecker")
 
 
 def test_errata4_basic_install_backend_is_sqlite_in_memory(chart):
-    basic = cv.compute_values(chart)  # `helm install mlflow community-charts/mlflow`, no values
-    assert basic["backendStore"]["defaultSqlitePath"] == ":memory:"
-    assert chart.schema["properties"]["backendStore"]["properties"]["defaultSqlitePath"]["default"] == ":memory:"
-    external = [k for k in ("postgres", "mysql", "mssql") if basic["backendStore"].get(k, {}).get("enabled")]
-    bundled = [k for k in ("postgresql", "mysql") if basic.get(k, {}).get("enabled")]
-    assert external == [] and bundled == [], "the basic install would not use SQLite"
+    basic = cv.render_values()  # `helm install mlflow community-charts/mlflow`, no values
+    mlflow = _container(basic.pod_spec(), "mlflow")
+    assert "--backend-store-uri=sqlite:///:memory:" in mlflow["args"], mlflow["args"]
+    assert mlflow["securityContext"]["readOnlyRootFilesystem"] is True
+    assert {"name": "tmp", "mountPath": "/tmp"} in mlflow["volumeMounts"]
+    assert {"name": "tmp", "emptyDir": {}} in basic.pod_spec()["volumes"]
 
 
 def test_lab2_values_keep_sqlite_inside_the_pod(chart):
-    """Lab 2 must still lose its runs with the pod: SQLite in the pod's /tmp emptyDir, no database."""
-    inv = next(i for i in cv.helm_invocations(LAB2) if not i.expect_rejected)
-    values = cv.check_invocation(chart, inv).values
-    assert values["backendStore"]["defaultSqlitePath"].startswith("/tmp/")
-    assert not values["backendStore"]["postgres"]["enabled"] and not values["postgresql"]["enabled"]
-    assert values["artifactRoot"]["proxiedArtifactStorage"] is True
-    assert values["artifactRoot"]["defaultArtifactsDestination"].startswith("/tmp/")
+    """Lab 2 must still lose its runs with the pod: SQLite in the pod's /tmp emptyDir, artifacts proxied."""
+    rendered = cv.render(_installed(LAB2), chart=chart)
+    mlflow = _container(rendered.pod_spec(), "mlflow")
+    assert "--backend-store-uri=sqlite:////tmp/mlflow.db" in mlflow["args"], mlflow["args"]
+    assert "--serve-artifacts" in mlflow["args"] and "--artifacts-destination=/tmp/mlartifacts" in mlflow["args"]
+    assert {"name": "tmp", "emptyDir": {}} in rendered.pod_spec()["volumes"]
+    assert "initContainers" not in rendered.pod_spec()
 
 
-@pytest.mark.parametrize("path", sorted([*LAB2.parent.glob("values*.yaml"), *LAB3_K8S.parent.glob("values*.yaml")]),
-                         ids=lambda p: str(p.relative_to(repo_root())))
-def test_every_values_file_in_the_labs_validates(chart, path):
-    values = cv.compute_values(chart, [yaml.safe_load(path.read_text())], _sets(["backendStore.postgres.password=x"])
-                               if "postgres" in path.name else [])
-    assert cv.schema_errors(chart, values) == []
+def test_a_wrong_key_in_a_values_file_is_helms_message_with_readme_line(chart, tmp_path):
+    lab = tmp_path / "lab"
+    lab.mkdir()
+    (lab / "values-bad.yaml").write_text(yaml.safe_dump({"backendStore": {"postgres": {"hostname": "postgres"}}}))
+    readme = lab / "README.md"
+    readme.write_text("# bad\n\n```bash\nhelm upgrade --install mlflow community-charts/mlflow --version 1.11.5 \\\n"
+                      "  -f \"${LAB_DIR:-.}/values-bad.yaml\"\n```\n")
+    inv = cv.helm_invocations(readme)[0]
+    with pytest.raises(cv.RenderError) as err:
+        cv.render(inv, chart=chart)
+    assert str(err.value).startswith("README.md:3: Helm refuses this install:")
+    assert "backendStore.postgres: Additional property hostname is not allowed" in str(err.value)
 
 
-def test_a_wrong_key_in_a_values_file_is_named(chart, tmp_path):
-    bad = {"backendStore": {"postgres": {"enabled": True, "hostname": "postgres"}}}
-    errors = cv.schema_errors(chart, cv.compute_values(chart, [bad]))
-    assert errors == ["backendStore.postgres: Additional properties are not allowed ('hostname' was unexpected)"]
-
-
-def test_password_block_writes_valid_values(chart, tmp_path):
-    """Run the Lab 3 k8s README's password step as written (it needs no cluster) and validate its output."""
-    runner = ReadmeRunner(LAB3_K8S, tmp_path, display_root=repo_root())
-    line = next(b.line for b in runner.blocks if "token_urlsafe" in b.text)
-    runner.run(only_lines={line})
-    values_file = runner.cwd / "db-password-values.yaml"
-    password = (runner.cwd / "mlflow-db-password").read_text().strip()
+def test_password_block_writes_private_files(password_dir):
+    values_file = password_dir / "db-password-values.yaml"
+    password = (password_dir / "mlflow-db-password").read_text().strip()
     assert len(password) >= 24
-    for f in (values_file, runner.cwd / "mlflow-db-password", runner.cwd / "postgres-admin-password"):
+    for f in (values_file, password_dir / "mlflow-db-password", password_dir / "postgres-admin-password"):
         assert stat.S_IMODE(f.stat().st_mode) == 0o600, f"{f.name} is readable by others"
-    generated = yaml.safe_load(values_file.read_text())
-    assert generated == {"backendStore": {"postgres": {"password": password}}}
-    inv = next(i for i in cv.helm_invocations(LAB3_K8S) if not i.expect_rejected)
-    verdict = cv.check_invocation(chart, inv, {"db-password-values.yaml": generated})
-    assert verdict.errors == [] and cv.lookup(verdict.values, "backendStore.postgres.password") == password
+    assert yaml.safe_load(values_file.read_text()) == {"backendStore": {"postgres": {"password": password}}}

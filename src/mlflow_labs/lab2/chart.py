@@ -1,26 +1,22 @@
-"""Validate the Helm values the lab READMEs use against the chart's own values.schema.json.
+"""The Helm commands the lab READMEs document, rendered by real `helm template` with exactly their flags.
 
-This is what `helm install` does before it renders anything: coalesce the chart's values.yaml
-defaults, each `-f` file in order, then each `--set`, and validate the result against the chart's
-JSON Schema. Doing it here needs no cluster and no helm, so the documented keys are proven on any
-machine, and the course notes' `backend.store.postgres.*` keys are shown rejected (ERRATA 2).
+Helm itself coalesces the chart's values with each `-f` file and `--set`, validates them against the
+chart's values.schema.json and renders the manifests; nothing here imitates it. A README's
+`helm install|upgrade --install RELEASE community-charts/mlflow ...` becomes
+`helm template RELEASE <chart> <the same -f/--set/--namespace flags>`, run in the folder the README
+runs in, so a wrong key fails with Helm's own message, reported as README:LINE.
 
-Chart source, first that applies:
-  1. env MLFLOW_LABS_CHART: a chart folder (values.yaml + values.schema.json) or a chart .tgz
-  2. `helm pull community-charts/mlflow --version 1.11.5` when helm is installed (needs internet)
-  3. otherwise PrerequisiteMissing, naming both fixes.
+Chart source: env MLFLOW_LABS_CHART (a chart folder or .tgz; CI points it at the shared copy of
+community-charts/mlflow 1.11.5, never copied into this project), else the added repository
+`community-charts/mlflow --version 1.11.5` (needs internet once).
 """
 
 from __future__ import annotations
 
-import copy
-import json
 import os
 import re
 import shlex
 import shutil
-import tarfile
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +24,7 @@ import yaml
 
 from mlflow_labs.harness.docs import parse_blocks
 from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
+from mlflow_labs.infra.tools import INSTALL, ToolError, run_tool
 
 CHART_ENV = "MLFLOW_LABS_CHART"
 CHART_REPO, CHART_REPO_URL = "community-charts", "https://community-charts.github.io/helm-charts"
@@ -35,164 +32,44 @@ CHART_NAME = "mlflow"
 CHART_VERSION = "1.11.5"   # pinned: the labs document this chart's keys and defaults
 APP_VERSION = "3.15.1"     # the MLflow version that chart version deploys
 
-
-@dataclass
-class Chart:
-    values: dict
-    schema: dict
-    source: str
-
-    def validator(self):
-        import jsonschema
-        cls = jsonschema.validators.validator_for(self.schema)
-        return cls(self.schema)
-
-
-# -- loading --------------------------------------------------------------------------------------
-def _from_dir(path: Path) -> Chart:
-    values_file, schema_file = path / "values.yaml", path / "values.schema.json"
-    if not values_file.is_file() or not schema_file.is_file():
-        nested = path / CHART_NAME  # an unpacked `helm pull --untar` puts the chart one level down
-        if nested.is_dir():
-            return _from_dir(nested)
-        raise LabError(f"{path} is not a chart folder: it needs values.yaml and values.schema.json. "
-                       f"Point {CHART_ENV} at the mlflow chart folder or its .tgz.")
-    return Chart(yaml.safe_load(values_file.read_text()) or {}, json.loads(schema_file.read_text()), str(path))
-
-
-def _from_tgz(path: Path) -> Chart:
-    with tarfile.open(path) as tar:
-        def member(name: str) -> bytes:
-            # the chart's own files are <chart>/<file>; sub-charts live deeper, under charts/
-            for m in tar.getmembers():
-                parts = m.name.split("/")
-                if len(parts) == 2 and parts[1] == name and m.isfile():
-                    return tar.extractfile(m).read()
-            raise LabError(f"{path} has no top-level {name}: is it a Helm chart archive with a schema?")
-        return Chart(yaml.safe_load(member("values.yaml")) or {}, json.loads(member("values.schema.json")), str(path))
+# flags of install/upgrade that do not change what is rendered (they talk to a cluster) and take a value
+_DROP_WITH_VALUE = {"--version", "--timeout", "--kubeconfig", "--kube-context", "--wait-for-jobs"}
+_DROP = {"--install", "--wait", "--create-namespace", "--atomic", "--debug", "--reuse-values", "--reset-values"}
+_KEEP_WITH_VALUE = {"-f", "--values", "--set", "--set-string", "--set-file", "--set-json", "-n", "--namespace"}
 
 
 def chart_source_help() -> str:
-    return (f"set {CHART_ENV} to a local copy of the community-charts mlflow {CHART_VERSION} chart (a folder "
-            f"with values.yaml and values.schema.json, or the .tgz from `helm pull {CHART_REPO}/{CHART_NAME} "
-            f"--version {CHART_VERSION}`), or install helm and allow it to reach {CHART_REPO_URL}")
+    return (f"set {CHART_ENV} to a local copy of the community-charts mlflow {CHART_VERSION} chart (a folder or the "
+            f".tgz from `helm pull {CHART_REPO}/{CHART_NAME} --version {CHART_VERSION}`), or run "
+            f"`helm repo add {CHART_REPO} {CHART_REPO_URL}` with internet access")
 
 
-def load_chart(source: str | os.PathLike | None = None, *, cache_dir: Path | None = None) -> Chart:
-    source = source or os.environ.get(CHART_ENV)
+def require_helm() -> str:
+    path = shutil.which("helm")
+    if not path:
+        raise PrerequisiteMissing("`helm` is not on PATH; the chart is rendered by real Helm.",
+                                  f"{INSTALL['helm']} (on this project's CI machines: scripts/provision-k8s-tools)")
+    return path
+
+
+def chart_ref() -> list[str]:
+    """The chart argument(s) for `helm template`: the local copy, else the pinned repository chart."""
+    require_helm()
+    source = os.environ.get(CHART_ENV)
     if source:
         path = Path(source).expanduser()
-        if path.is_dir():
-            return _from_dir(path)
-        if path.is_file() and (path.suffix == ".tgz" or path.name.endswith(".tar.gz")):
-            return _from_tgz(path)
-        raise LabError(f"{CHART_ENV}={source} is neither a chart folder nor a .tgz file. Fix: {chart_source_help()}.")
-    if shutil.which("helm"):
-        from mlflow_labs.infra.helm import Helm
-        from mlflow_labs.infra.tools import ToolError
-        helm = Helm()
-        try:
-            helm.repo_add(CHART_REPO, CHART_REPO_URL)
-            tgz = helm.pull(f"{CHART_REPO}/{CHART_NAME}", CHART_VERSION,
-                            cache_dir or Path(tempfile.gettempdir()) / "mlflow-labs-charts")
-        except ToolError as exc:
-            raise PrerequisiteMissing(f"helm is installed but could not fetch the chart ({exc}).",
-                                      chart_source_help()) from None
-        return _from_tgz(tgz)
-    raise PrerequisiteMissing(f"No copy of the {CHART_REPO}/{CHART_NAME} {CHART_VERSION} chart to validate against "
-                              f"({CHART_ENV} is not set and helm is not installed).", chart_source_help())
-
-
-# -- helm's value semantics ---------------------------------------------------------------------------
-def parse_set_value(text: str):
-    """Type a --set value as helm does: true/false, null, integers; everything else stays a string."""
-    if text in ("true", "false"):
-        return text == "true"
-    if text == "null":
-        return None
-    if re.fullmatch(r"-?(0|[1-9]\d*)", text):
-        return int(text)
-    return text
-
-
-def _split_unescaped(text: str, sep: str, keep_escapes: bool = False) -> list[str]:
-    parts, cur, i = [], "", 0
-    while i < len(text):
-        if text[i] == "\\" and i + 1 < len(text):
-            # an escaped separator is literal; other escapes are left for the next split
-            cur += text[i + 1] if text[i + 1] == sep or not keep_escapes else text[i:i + 2]
-            i += 2
-            continue
-        if text[i] == sep:
-            parts.append(cur)
-            cur = ""
-        else:
-            cur += text[i]
-        i += 1
-    parts.append(cur)
-    return parts
-
-
-def parse_set(expr: str, *, string: bool = False) -> list[tuple[list[str], object]]:
-    """`a.b=1,c=x` -> [(['a','b'], 1), (['c'], 'x')]. List indices (`a[0]`) are not used by the labs."""
-    out = []
-    for assignment in _split_unescaped(expr, ",", keep_escapes=True):
-        key, sep, value = assignment.partition("=")
-        if not sep or not key:
-            raise LabError(f"`--set {expr}`: '{assignment}' is not key=value.")
-        if "[" in key:
-            raise LabError(f"`--set {expr}`: list index syntax in '{key}' is not supported by this checker.")
-        value = value.replace("\\,", ",")
-        out.append((_split_unescaped(key, "."), value if string else parse_set_value(value)))
-    return out
-
-
-def coalesce(base: dict, overlay: dict) -> dict:
-    """Deep-merge like helm: maps merge key by key, anything else replaces; null removes a key."""
-    out = copy.deepcopy(base)
-    for k, v in overlay.items():
-        if v is None:
-            out.pop(k, None)
-        elif isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = coalesce(out[k], v)
-        else:
-            out[k] = copy.deepcopy(v)
-    return out
-
-
-def apply_set(values: dict, path: list[str], value) -> dict:
-    nested: object = value
-    for key in reversed(path):
-        nested = {key: nested}
-    return coalesce(values, nested)
-
-
-def compute_values(chart: Chart, files: list[dict] = (), sets: list[tuple[list[str], object]] = ()) -> dict:
-    values = copy.deepcopy(chart.values)
-    for f in files:
-        values = coalesce(values, f or {})
-    for path, value in sets:
-        values = apply_set(values, path, value)
-    return values
-
-
-def schema_errors(chart: Chart, values: dict) -> list[str]:
-    """Every schema violation, one line each: 'backend: Additional properties are not allowed ...'."""
-    errors = sorted(chart.validator().iter_errors(values), key=lambda e: list(e.absolute_path))
-    out = []
-    for e in errors:
-        where = ".".join(str(p) for p in e.absolute_path) or "(root)"
-        out.append(f"{where}: {e.message}")
-    return out
-
-
-def lookup(values: dict, dotted: str):
-    cur: object = values
-    for key in dotted.split("."):
-        if not isinstance(cur, dict) or key not in cur:
-            raise KeyError(dotted)
-        cur = cur[key]
-    return cur
+        if not (path / "Chart.yaml").is_file() and not (path.is_file() and path.name.endswith((".tgz", ".tar.gz"))):
+            raise LabError(f"{CHART_ENV}={source} is neither a chart folder (with Chart.yaml) nor a chart .tgz. "
+                           f"Fix: {chart_source_help()}.")
+        return [str(path.resolve())]
+    ref = [f"{CHART_REPO}/{CHART_NAME}", "--version", CHART_VERSION]
+    try:
+        run_tool(["helm", "show", "chart", *ref], timeout=120)
+    except ToolError as exc:
+        raise PrerequisiteMissing(f"No copy of the {CHART_REPO}/{CHART_NAME} {CHART_VERSION} chart to render "
+                                  f"({CHART_ENV} is not set and helm cannot reach it: {str(exc).splitlines()[0]}).",
+                                  chart_source_help()) from None
+    return ref
 
 
 # -- what the READMEs do ------------------------------------------------------------------------------------
@@ -201,8 +78,9 @@ class HelmInvocation:
     readme: Path
     line: int                      # line of the block's opening fence
     command: str                   # the helm command as written (continuations joined)
+    release: str = ""
+    flags: list[str] = field(default_factory=list)   # the -f/--set/--namespace flags, as written
     files: list[str] = field(default_factory=list)
-    sets: list[tuple[list[str], object]] = field(default_factory=list)
     set_keys: list[str] = field(default_factory=list)
     expect_rejected: bool = False  # the block carries `values=rejected`: it demonstrates a wrong key
 
@@ -216,8 +94,39 @@ def _commands(script: str) -> list[str]:
     return [ln.strip() for ln in joined.splitlines() if ln.strip() and not ln.strip().startswith("#")]
 
 
+def parse_helm_command(words: list[str], readme: Path, line: int, command: str,
+                       expect_rejected: bool = False) -> HelmInvocation | None:
+    """`helm install|upgrade [--install]|template RELEASE CHART flags...` -> its release and rendering flags."""
+    if len(words) < 2 or words[0] != "helm" or words[1] not in ("install", "upgrade", "template"):
+        return None
+    inv = HelmInvocation(Path(readme), line, command, expect_rejected=expect_rejected)
+    positional, i = [], 2
+    while i < len(words):
+        w = words[i]
+        if w in (">", ">>", "2>&1", "|", "&&", ";") or w.startswith((">", "2>")):
+            break  # a redirection or the next command: not helm's
+        flag, eq, inline = w.partition("=")
+        if flag in _KEEP_WITH_VALUE:
+            value = inline if eq else (words[i + 1] if i + 1 < len(words) else "")
+            inv.flags += [flag, value]
+            if flag in ("-f", "--values"):
+                inv.files.append(value)
+            elif flag.startswith("--set"):
+                inv.set_keys += [a.partition("=")[0] for a in value.split(",") if a]
+            i += 1 if eq else 2
+        elif flag in _DROP_WITH_VALUE:
+            i += 1 if eq else 2
+        elif w in _DROP or w.startswith("-"):
+            i += 1
+        else:
+            positional.append(w)
+            i += 1
+    inv.release = positional[0] if positional else CHART_NAME
+    return inv
+
+
 def helm_invocations(readme: Path) -> list[HelmInvocation]:
-    """Every `helm install|upgrade|template` in the README's shell blocks, with its -f files and --set keys."""
+    """Every `helm install|upgrade|template` in the README's shell blocks."""
     out = []
     for block in parse_blocks(Path(readme).read_text()):
         if not block.is_shell:
@@ -228,63 +137,74 @@ def helm_invocations(readme: Path) -> list[HelmInvocation]:
                 words = shlex.split(cmd, comments=True)
             except ValueError:
                 continue
-            if len(words) < 2 or words[0] != "helm" or words[1] not in ("install", "upgrade", "template"):
-                continue
-            inv = HelmInvocation(Path(readme), block.line, cmd,
-                                 expect_rejected=block.directive.get("values") == "rejected")
-            i = 2
-            while i < len(words):
-                w = words[i]
-                if w in ("-f", "--values") and i + 1 < len(words):
-                    inv.files.append(words[i + 1]); i += 2; continue
-                if w.startswith("--values="):
-                    inv.files.append(w.split("=", 1)[1]); i += 1; continue
-                if w in ("--set", "--set-string") and i + 1 < len(words):
-                    pairs = parse_set(words[i + 1], string=(w == "--set-string"))
-                    inv.sets += pairs
-                    inv.set_keys += [".".join(p) for p, _ in pairs]
-                    i += 2; continue
-                if w in (">", "2>&1") or w.startswith(">"):
-                    break
-                i += 1
-            out.append(inv)
+            inv = parse_helm_command(words, readme, block.line, cmd, block.directive.get("values") == "rejected")
+            if inv:
+                out.append(inv)
     return out
 
 
-def resolve_values_file(name: str, readme: Path) -> Path | None:
-    """A -f argument as the README runs it: $LAB_DIR (or ${LAB_DIR:-.}) is the README's folder."""
-    folder = Path(readme).resolve().parent
-    expanded = re.sub(r"\$\{LAB_DIR(:-[^}]*)?\}|\$LAB_DIR", lambda m: str(folder), name)
-    path = Path(expanded)
-    if not path.is_absolute():
-        path = folder / path
-    return path if path.is_file() else None
+def _expand_lab_dir(text: str, readme: Path) -> str:
+    """$LAB_DIR / ${LAB_DIR:-.} as the README runner sets it: the README's folder."""
+    folder = str(Path(readme).resolve().parent)
+    return re.sub(r"\$\{LAB_DIR(:-[^}]*)?\}|\$LAB_DIR", lambda m: folder, text)
+
+
+class RenderError(LabError):
+    """Helm refused the values (schema, template error): Helm's own message, with README:LINE."""
+
+    def __init__(self, where: str, command: list[str], helm_message: str):
+        self.where, self.helm_message = where, helm_message.strip()
+        super().__init__(f"{where}: Helm refuses this install: {self.helm_message}\n"
+                         f"(rendered with `{shlex.join(command)}`; fix the key named above in the values "
+                         f"file or --set, see the chart's values.yaml for the keys it accepts)")
 
 
 @dataclass
-class Verdict:
+class Rendered:
     invocation: HelmInvocation
-    errors: list[str]
-    values: dict
-    missing_files: list[str]
+    command: list[str]
+    text: str
+    docs: list[dict]
 
-    @property
-    def accepted(self) -> bool:
-        return not self.errors and not self.missing_files
+    def find(self, kind: str, name: str | None = None) -> list[dict]:
+        return [d for d in self.docs if d.get("kind") == kind and (name is None or d["metadata"]["name"] == name)]
+
+    def one(self, kind: str, name: str | None = None) -> dict:
+        found = self.find(kind, name)
+        if len(found) != 1:
+            raise LabError(f"{self.invocation.where}: expected one {kind} {name or ''} in the rendered chart, "
+                           f"found {len(found)}")
+        return found[0]
+
+    def pod_spec(self, deployment: str | None = None) -> dict:
+        return self.one("Deployment", deployment)["spec"]["template"]["spec"]
 
 
-def check_invocation(chart: Chart, inv: HelmInvocation, generated: dict[str, dict] | None = None) -> Verdict:
-    """Validate one README helm command. ``generated`` supplies files a README block writes at run
-    time (e.g. the password values file), keyed by the name used after -f."""
-    files, missing = [], []
-    for name in inv.files:
-        if generated and name in generated:
-            files.append(generated[name])
-            continue
-        path = resolve_values_file(name, inv.readme)
-        if path is None:
-            missing.append(name)
-        else:
-            files.append(yaml.safe_load(path.read_text()) or {})
-    values = compute_values(chart, files, inv.sets)
-    return Verdict(inv, schema_errors(chart, values), values, missing)
+def template_command(inv: HelmInvocation, chart: list[str] | None = None) -> list[str]:
+    flags = [_expand_lab_dir(f, inv.readme) for f in inv.flags]
+    return ["helm", "template", inv.release, *(chart or chart_ref()), *flags]
+
+
+def render(inv: HelmInvocation, cwd: Path | None = None, chart: list[str] | None = None) -> Rendered:
+    """Run `helm template` with the invocation's own flags in ``cwd`` (where files a README step wrote live;
+    default: the README's folder). Raises RenderError with Helm's message when Helm refuses."""
+    cmd = template_command(inv, chart)
+    try:
+        res = run_tool(cmd, cwd=str(cwd or inv.readme.resolve().parent), timeout=120)
+    except ToolError as exc:
+        raise RenderError(inv.where, cmd, exc.stderr or exc.stdout) from None
+    return Rendered(inv, cmd, res.stdout, [d for d in yaml.safe_load_all(res.stdout) if d])
+
+
+def render_values(values_files: list[Path] = (), sets: list[str] = (), release: str = CHART_NAME,
+                  namespace: str | None = None, where: str = "(values)") -> Rendered:
+    """Render the chart with given files / --set expressions (not from a README)."""
+    words = ["helm", "template", release, "CHART"]
+    for f in values_files:
+        words += ["-f", str(f)]
+    for s in sets:
+        words += ["--set", s]
+    if namespace:
+        words += ["--namespace", namespace]
+    inv = parse_helm_command(words, Path(where), 0, shlex.join(words))
+    return render(inv, cwd=Path.cwd())

@@ -104,6 +104,25 @@ def require_prerequisites(check_chart_repo: bool = True) -> None:
                                   "; ".join(f"{m.piece}: {m.fix}" for m in missing))
 
 
+def choose_infra(choice: str | None, check_chart_repo: bool = True) -> str:
+    """kind | podman; auto (or unset): kind where it can run, else podman where helm and podman are present."""
+    choice = choice or os.environ.get("MLFLOW_LABS_K8S_INFRA") or "auto"
+    if choice in ("kind", "podman"):
+        return choice
+    if choice != "auto":
+        raise LabError(f"Unknown infra '{choice}' for the Kubernetes labs: use kind, podman or auto.")
+    kind_missing = missing_prerequisites(check_chart_repo)
+    if not kind_missing:
+        return "kind"
+    from mlflow_labs.lab2.pods import pods_available
+    if pods_available():
+        return "podman"
+    raise PrerequisiteMissing("Neither kind nor podman can run the Kubernetes labs here: "
+                              + " ".join(m.what for m in kind_missing),
+                              "; ".join(f"{m.piece}: {m.fix}" for m in kind_missing)
+                              + "; or for the pods path: scripts/provision-k8s-tools (podman + helm)")
+
+
 # -- helpers ----------------------------------------------------------------------------------------------
 def _line_of(docs: ReadmeRunner, needle: str, after: int = 0) -> int:
     for b in docs.blocks:
@@ -135,7 +154,8 @@ def load_images(cluster, progress) -> list[str]:
 # -- the scenario -------------------------------------------------------------------------------------------
 def run(progress=print, keep: bool = False, part: str = "lab2", workdir: Path | None = None,
         check_chart_repo: bool = True, **options) -> Report:
-    """Run one Kubernetes lab (``part`` = "lab2" or "lab3-kubernetes") end to end on a new kind cluster."""
+    """Run one Kubernetes lab (``part`` = "lab2" or "lab3-kubernetes") end to end on a new kind cluster,
+    or with ``infra="podman"`` its chart's pods under podman (lab2/pods.py); ``auto`` picks kind where it runs."""
     from mlflow_labs.lab2 import checks
     from mlflow_labs.infra.kind import KindCluster
     from mlflow_labs.infra.kube import core_api, init_container_names, list_pods, release_selector, wait_pods_ready
@@ -143,6 +163,9 @@ def run(progress=print, keep: bool = False, part: str = "lab2", workdir: Path | 
     spec = labs().get(part)
     if spec is None:
         raise LabError(f"Unknown Kubernetes lab part {part!r}; choose one of {', '.join(labs())}.")
+    if choose_infra(options.pop("infra", None), check_chart_repo) == "podman":
+        from mlflow_labs.lab2 import pods
+        return pods.run(progress=progress, keep=keep, workdir=workdir, part=part)
     require_prerequisites(check_chart_repo)
 
     report = Report(spec.key)
