@@ -52,6 +52,7 @@ LABS: dict[str, Lab] = {
         Lab("lab2", "lab2-kind-helm", "MLflow on kind with the community-charts Helm chart"),
         Lab("lab3", "lab3-postgres", "MLflow with a PostgreSQL backend"),
         Lab("lab4", "lab4-dvc-mlflow", "DVC + MLflow instrumentation and exact reproduction"),
+        Lab("lab6", "lab6-production", "A production MLflow under load, faults and strangers"),
     ]
 }
 

@@ -29,6 +29,7 @@ class Report:
     substitutions: dict[str, str] = field(default_factory=dict)
     started: float = field(default_factory=time.time)
     error: str = ""
+    figures: dict = field(default_factory=dict)  # a lab's measurements (lab 6: load and fault figures)
 
     def add_steps(self, steps) -> None:
         for s in steps:
@@ -58,6 +59,8 @@ class Report:
         if self.substitutions:
             lines.append("substitutions made to the README's text:")
             lines += [f"  - {k}" for k in self.substitutions]
+        if self.figures.get("table"):  # a list of dicts, one row per measurement
+            lines.append(tabulate(self.figures["table"], headers="keys", tablefmt="simple"))
         if self.phases:
             lines.append("phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.phases.items()))
         if self.error:
@@ -70,5 +73,7 @@ class Report:
         path = directory / f"{self.lab}.json"
         data = {"lab": self.lab, "ok": self.ok, "started": self.started, "error": self.error,
                 "phases": self.phases, "substitutions": self.substitutions, "steps": [asdict(r) for r in self.rows]}
+        if self.figures:
+            data["figures"] = self.figures
         path.write_text(json.dumps(data, indent=2))
         return path
