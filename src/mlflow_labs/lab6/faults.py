@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from mlflow_labs.harness.net import port_in_use
 from mlflow_labs.infra.mlflow_server import MlflowServer
 from mlflow_labs.infra.postgres import LocalPostgres
 from mlflow_labs.lab6.load import LoadResult, Writers, verify
@@ -81,7 +82,10 @@ def server_kill(server: MlflowServer, exp_id: str, *, writers: int = 8, before_s
     progress("SIGKILL to the MLflow server's process group while writers log")
     server.process.kill()
     server.process = None
-    new = MlflowServer(server.backend_store_uri, port=server.port, workdir=server.workdir,
+    deadline = time.monotonic() + 30  # the killed workers let go of the listening socket a moment later
+    while port_in_use(server.port) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    new = type(server)(server.backend_store_uri, port=server.port, workdir=server.workdir,
                        artifacts_destination=server.artifacts_destination, workers=server.workers,
                        extra_args=server.extra_args, progress=progress).start()
     t_up = time.monotonic() - w._t0
