@@ -48,7 +48,7 @@ class RaceResult:
 
 
 def open_concurrently(uri: str, artifact_root: str, processes: int = 4, *, settle: float = 20.0,
-                      timeout: float = 240.0) -> RaceResult:
+                      timeout: float = 600.0) -> RaceResult:
     """``processes`` Python processes open the store at ``uri`` at the same instant."""
     start = time.time() + settle  # time enough for every process to import mlflow first
     procs = [subprocess.Popen([sys.executable, "-c", _OPEN_STORE, uri, str(start), artifact_root],
