@@ -246,12 +246,12 @@ class Lab6Run(LabRun):
             net = c.networks.create(f"mlflow-labs-lab6-{docker_engine.SESSION}", labels=docker_engine.labels())
             c.close()
             try:
-                for label, args in [("default", []), ("--allowed-hosts", hosts.allowed_hosts_arg("mlflow", True))]:
+                for label in ("default", "--allowed-hosts"):
+                    # the client calls the server by its container name, as a compose client calls `http://mlflow:5000`
                     name = f"mlflow-labs-lab6-{docker_engine.SESSION}-{len(self.figures['hosts'])}"
+                    args = hosts.allowed_hosts_arg(name) if label == "--allowed-hosts" else []
                     with MlflowContainer("sqlite:////tmp/mlflow.db", network=net.name, name=name,
-                                         extra_args=args, progress=self.progress) as server:
-                        # the client uses the container's name, as a compose service uses `http://mlflow:5000`;
-                        # the allowed-hosts server is named by an alias-free name, so pass its own name
+                                         extra_args=args, progress=self.progress):
                         codes = hosts.container_probe(image, net.name, f"http://{name}:5000")
                     self.figures["hosts"].append({"server": f"container, {label}", "codes": codes})
                     api, health = codes.get(hosts.SEARCH), codes.get("/health")
