@@ -16,7 +16,6 @@ from mlflow_labs.harness.client import API, TrackingClient
 
 READER_ENV = ("LAB6_READER_USERNAME", "LAB6_READER_PASSWORD")
 WRITER_ENV = ("LAB6_WRITER_USERNAME", "LAB6_WRITER_PASSWORD")
-ADMIN_ENV = ("MLFLOW_AUTH_ADMIN_USERNAME", "MLFLOW_AUTH_ADMIN_PASSWORD")  # MLflow's own names
 SECRET_ENV = ("MLFLOW_AUTH_ADMIN_PASSWORD", "LAB6_READER_PASSWORD", "LAB6_WRITER_PASSWORD",
               "MLFLOW_FLASK_SERVER_SECRET_KEY")
 
@@ -50,10 +49,6 @@ def writer(env=None) -> Credentials | None:
     return from_env("writer", *WRITER_ENV, env=env)
 
 
-def admin(env=None) -> Credentials | None:
-    return from_env("admin", *ADMIN_ENV, env=env)
-
-
 def client_as(uri: str, creds: Credentials | None, timeout: float = 15) -> TrackingClient:
     """A REST client sending ``creds`` (or nothing: an anonymous stranger)."""
     c = TrackingClient(uri, timeout=timeout)
@@ -81,29 +76,3 @@ def missing(role: str, password_var: str) -> str:
     return (f"no {role} credentials: the environment variable {password_var} is not set. Export it (e.g. "
             f"`set -a; . ./lab6-secrets.env; set +a`); never pass a password on the command line.")
 
-
-class Admin:
-    """What the README's admin steps do, for the harness's own servers (users, grants)."""
-
-    def __init__(self, uri: str, creds: Credentials):
-        self.client = client_as(uri, creds)
-
-    def _ok(self, r: requests.Response, what: str) -> dict:
-        if r.status_code != 200:
-            from mlflow_labs.harness.errors import LabError  # noqa: PLC0415
-            raise LabError(f"{what} answered HTTP {r.status_code}: {r.text[:200]}")
-        return r.json() if r.text.strip() else {}
-
-    def create_experiment(self, name: str) -> str:
-        return self._ok(post(self.client, "/experiments/create", {"name": name}), "create experiment")["experiment_id"]
-
-    def create_user(self, creds: Credentials) -> None:
-        self._ok(post(self.client, "/users/create", {"username": creds.username, "password": creds.password}),
-                 f"create user {creds.username}")
-
-    def grant(self, username: str, experiment_id: str, permission: str) -> None:
-        url = self.client.uri + "/api/3.0/mlflow/users/permissions/grant"
-        r = self.client.session.post(url, json={"username": username, "resource_type": "experiment",
-                                                "resource_id": experiment_id, "permission": permission},
-                                     timeout=self.client.timeout)
-        self._ok(r, f"grant {permission} to {username}")
