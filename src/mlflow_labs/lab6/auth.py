@@ -22,7 +22,7 @@ SECRET_ENV = ("MLFLOW_AUTH_ADMIN_PASSWORD", "LAB6_READER_PASSWORD", "LAB6_WRITER
 
 @dataclass(frozen=True)
 class Credentials:
-    role: str               # reader | writer | admin: what the lab calls this user
+    role: str               # reader | writer: what the lab calls this user (and the default username)
     username: str
     password: str = field(repr=False)  # never in a repr, a log line or a report
     password_var: str = ""  # the environment variable it came from, for messages
@@ -38,7 +38,7 @@ def from_env(role: str, user_var: str, password_var: str, env=None) -> Credentia
     password = env.get(password_var, "")
     if not password:
         return None
-    return Credentials(role, env.get(user_var) or ("admin" if role == "admin" else role), password, password_var)
+    return Credentials(role, env.get(user_var) or role, password, password_var)
 
 
 def reader(env=None) -> Credentials | None:
