@@ -26,9 +26,12 @@ def cmd_check(args) -> int:
     from mlflow_labs.harness.client import TrackingClient
     from mlflow_labs.labs import get_lab
     lab = get_lab(args.lab)
-    # one-line error, exit 2, when the URI is not a live MLflow server: nothing to check against
-    TrackingClient(args.tracking_uri).ensure_mlflow()
-    results = lab.checks().run_checks(args.tracking_uri)
+    # one-line error, exit 2, when the URI is not a live MLflow server: nothing to check against.
+    # A lab whose server refuses anonymous calls (lab 6, basic auth) brings its own `ensure_server`.
+    checks = lab.checks()
+    ensure = getattr(checks, "ensure_server", None) or (lambda uri: TrackingClient(uri).ensure_mlflow())
+    ensure(args.tracking_uri)
+    results = checks.run_checks(args.tracking_uri)
     for r in results:
         print(f"{'PASS' if r.ok else 'FAIL'}  {r.name}: {r.detail}")
         if not r.ok:

@@ -53,6 +53,7 @@ LABS: dict[str, Lab] = {
         Lab("lab3", "lab3-postgres", "MLflow with a PostgreSQL backend"),
         Lab("lab4", "lab4-dvc-mlflow", "DVC + MLflow instrumentation and exact reproduction"),
         Lab("lab5", "lab5-compare-ui", "Comparing runs visually, proven in a real browser"),
+        Lab("lab6", "lab6-production", "A production MLflow under load, faults and strangers"),
     ]
 }
 

@@ -26,6 +26,16 @@ class TrackingClient:
         url = self.uri + path
         try:
             return self.session.request(method, url, timeout=self.timeout, **kw)
+        except requests.Timeout:
+            raise TrackingError(
+                f"The server at {self.uri} did not answer {path} within {self.timeout:.0f} s. "
+                f"Is it overloaded or hung? Check its log, or pass the right --tracking-uri."
+            ) from None
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+            raise TrackingError(
+                f"The server at {self.uri} answered {path} with a truncated or broken body: "
+                f"a proxy in between, or a server that crashed mid-answer. Check its log."
+            ) from None
         except requests.RequestException as exc:
             raise TrackingError(
                 f"Cannot reach the MLflow server at {self.uri} ({type(exc).__name__}). "

@@ -30,6 +30,7 @@ class Report:
     started: float = field(default_factory=time.time)
     error: str = ""
     files: list[str] = field(default_factory=list)  # what the run produced for people to look at (screenshots)
+    figures: dict = field(default_factory=dict)  # a lab's measurements (lab 6: load and fault figures)
 
     def add_steps(self, steps) -> None:
         for s in steps:
@@ -59,6 +60,8 @@ class Report:
         if self.substitutions:
             lines.append("substitutions made to the README's text:")
             lines += [f"  - {k}" for k in self.substitutions]
+        if self.figures.get("table"):  # a list of dicts, one row per measurement
+            lines.append(tabulate(self.figures["table"], headers="keys", tablefmt="simple"))
         if self.phases:
             lines.append("phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.phases.items()))
         if self.error:
@@ -72,5 +75,7 @@ class Report:
         data = {"lab": self.lab, "ok": self.ok, "started": self.started, "error": self.error,
                 "phases": self.phases, "substitutions": self.substitutions, "steps": [asdict(r) for r in self.rows],
                 "files": self.files}
+        if self.figures:
+            data["figures"] = self.figures
         path.write_text(json.dumps(data, indent=2))
         return path

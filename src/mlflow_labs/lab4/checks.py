@@ -1,20 +1,20 @@
 """Lab 4: a run records params, metrics, model artifact, git commit, DVC data hash and system info,
 and the best run (lowest rmse, found by the server's ordering) has an exact reproduction.
 
-Note: the model check unpickles model.pkl from the server, as a learner loading the model would;
-point `mlflow-labs check lab4` only at a server you trust.
+The model check unpickles model.pkl from the server with an allow-listed unpickler (lab4/safe_pickle.py):
+a pickle from an untrusted server that names anything but the lab model's classes is refused, not run.
 """
 
 from __future__ import annotations
 
 import math
-import pickle
 import subprocess
 from pathlib import Path
 
 from mlflow_labs.harness import common_checks as common
 from mlflow_labs.harness.suite import CheckSuite, need, require
 from mlflow_labs.harness.client import metrics, params, tags
+from mlflow_labs.lab4 import safe_pickle
 from mlflow_labs.lab4.reproduce import REPRO_TAG, TOLERANCE
 from mlflow_labs.lab4.tools import is_commit_hash, is_md5
 
@@ -119,7 +119,9 @@ def _predicts(ctx):
 
     data = need(ctx, "artifact_bytes", "the downloaded model.pkl")
     try:
-        model = pickle.loads(data)
+        model = safe_pickle.loads(data)
+    except safe_pickle.RefusedClass as exc:
+        require(False, f"model.pkl not loaded: {exc}")
     except Exception as exc:  # any unpickling failure is the finding
         require(False, f"model.pkl does not unpickle here: {type(exc).__name__}: {exc}")
     wine = load_wine(as_frame=True)

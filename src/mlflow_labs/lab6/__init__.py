@@ -1,0 +1,1 @@
+"""Lab 6: a production MLflow under load, faults and strangers."""

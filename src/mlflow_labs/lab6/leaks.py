@@ -1,0 +1,46 @@
+"""Where a secret must never appear: process command lines, logs, reports, terminal output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=value lines (the README's lab6-secrets.env)."""
+    out = {}
+    for line in Path(path).read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() and not key.startswith("#"):
+            out[key.strip()] = value.strip()
+    return out
+
+
+def command_lines() -> dict[str, str]:
+    """Every process's command line on this machine, as `ps` shows it to any user."""
+    out = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                out[d.name] = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+    return out
+
+
+def found_in(secrets: dict[str, str], texts: dict[str, str]) -> list[str]:
+    """'VARIABLE in WHERE' for each secret value found in a text (the value itself is never returned)."""
+    hits = []
+    for var, value in secrets.items():
+        if len(value) < 8:  # too short to be one of the lab's secrets; would match by chance
+            continue
+        hits += [f"{var} in {where}" for where, text in texts.items() if value in text]
+    return hits
+
+
+def files(paths) -> dict[str, str]:
+    out = {}
+    for p in paths:
+        p = Path(p)
+        if p.is_file():
+            out[str(p)] = p.read_text(errors="replace")
+    return out

@@ -1,0 +1,292 @@
+"""Lab 6: the README (access control, a load run, the Host header) on its own server, then the measured
+parts on servers the harness starts: load on SQLite (the notes' `mlflow ui`, 4 workers) and PostgreSQL,
+the alembic race on a new store, PostgreSQL stopped under load, the server SIGKILLed under load, and the
+Host header from a container calling the server by name.
+
+Everything runs on 127.0.0.1 (containers on a labelled Docker network); every loop is bounded in count
+and time. Figures go to the report (`reports/lab6.json` "figures", and a table in the terminal).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from mlflow_labs import settings
+from mlflow_labs.harness.docs import ReadmeRunner, port_substitution
+from mlflow_labs.harness.errors import LabError
+from mlflow_labs.harness.labrun import LabRun
+from mlflow_labs.harness.net import free_port
+from mlflow_labs.harness.report import Report, Row
+from mlflow_labs.infra.mlflow_server import MlflowServer
+from mlflow_labs.infra.postgres import LocalPostgres, connect
+from mlflow_labs.lab6 import checks, faults, hosts, leaks, schema
+from mlflow_labs.lab6.load import REQUEST_TIMEOUT, LoadResult, Writers, experiment_id, verify
+from mlflow_labs.labs import get_lab, repo_root
+
+DOCUMENTED_PORT = 7606
+SECRETS_FILE = "lab6-secrets.env"
+DNS_NAME = "mlflow.internal"          # the name a compose/Kubernetes client would use
+NOTES_WORKERS = 4                     # `mlflow ui`'s default, as the notes run it
+PG_WORKERS = 2                        # 2 CPUs on CI: more workers only queue on them
+# (label, writers, values per writer, metrics per call): the notes' figure first, then more writers, log-batch
+# Small on purpose: CI here is 2 CPUs shared by several jobs; `python -m mlflow_labs.lab6.load` runs bigger ones.
+LOADS = [("8 writers, log-metric", 8, 25, 1), ("32 writers, log-metric", 32, 5, 1),
+         ("8 writers, log-batch", 8, 400, 200), ("32 writers, log-batch of 1000", 32, 2000, 1000)]
+
+
+class EnvUriServer(MlflowServer):
+    """`mlflow server` with the backend URI (it carries the database password) in MLFLOW_BACKEND_STORE_URI,
+    not on the command line, as the README says to do."""
+
+    def command(self) -> list[str]:
+        cmd = super().command()
+        i = cmd.index("--backend-store-uri")
+        self.env["MLFLOW_BACKEND_STORE_URI"] = cmd[i + 1]
+        return cmd[:i] + cmd[i + 2:]
+
+
+class Lab6Run(LabRun):
+    lab = "lab6"
+
+    def __init__(self, *, port: int | None = None, **kw):
+        super().__init__(**kw)
+        self.port = port or free_port()
+        self.uri = f"http://127.0.0.1:{self.port}"
+        self.secrets: dict[str, str] = {}
+        self.pg: LocalPostgres | None = None
+        self.servers: list[MlflowServer] = []
+        self.pg_server: MlflowServer | None = None
+        self.figures: dict = {"load": [], "faults": [], "schema": [], "hosts": []}
+        self.report.figures = self.figures
+        self.table: list[dict] = []
+        self.figures["table"] = self.table
+
+    # -- README -------------------------------------------------------------------------------
+    def setup(self) -> None:
+        self.docs = ReadmeRunner(get_lab("lab6").readme, self.workdir,
+                                 substitutions=[port_substitution(DOCUMENTED_PORT, self.port)],
+                                 display_root=repo_root(), progress=self.progress)
+
+    def run_readme(self) -> None:
+        with self.phase("README"):
+            self.docs.run()
+            self.secrets = leaks.read_env_file(self.docs.cwd / SECRETS_FILE)
+
+    def check_access(self, uri: str | None = None, env: dict | None = None) -> list:
+        with self.phase("checks"):
+            return self.check("lab6/checks.py", checks.run_checks(uri or self.uri, env=self.secrets if env is None else env))
+
+    def row(self, step: str, where: str, ok: bool, detail: str) -> Row:
+        r = Row(step, where, "passed" if ok else "failed", 0.0, detail)
+        self.report.rows.append(r)
+        return r
+
+    def scan_command_lines(self, moment: str) -> list[str]:
+        """No secret on any process's command line (what `ps` shows every user), while the servers run."""
+        hits = leaks.found_in(self.secrets, {f"pid {p}": c for p, c in leaks.command_lines().items()})
+        self.row(f"no password on any command line ({moment})", "/proc/*/cmdline", not hits,
+                 ", ".join(hits) or f"{len(self.secrets)} secrets, none on a command line")
+        return hits
+
+    # -- servers the harness starts -------------------------------------------------------------
+    def start_server(self, backend: str, *, workers: int, extra_args: list[str] | None = None) -> MlflowServer:
+        workdir = Path(tempfile.mkdtemp(prefix="lab6-server-", dir=self.workdir))
+        s = EnvUriServer(backend, workdir=workdir, workers=workers, extra_args=extra_args, progress=self.progress)
+        self.servers.append(s)
+        return s.start()
+
+    def start_postgres(self) -> LocalPostgres:
+        if self.pg is None:
+            with self.phase("postgres start"):
+                self.pg = LocalPostgres(progress=self.progress).start()
+        return self.pg
+
+    def pg_database(self, name: str) -> str:
+        pg = self.start_postgres()
+        pg.run_script(f"CREATE DATABASE {name};")
+        return pg.url(pg.admin_user, pg.admin_password, name)
+
+    def pg_stored_steps(self, dbname: str, result: LoadResult) -> tuple[int, int]:
+        """(rows stored, acknowledged missing) as PostgreSQL's metrics table holds them."""
+        with connect(self.pg.host, self.pg.port, self.pg.admin_user, self.pg.admin_password, dbname) as conn:
+            rows = conn.execute("SELECT run_uuid, step FROM metrics WHERE key = 'load'").fetchall()
+        got: dict[str, set] = {}
+        for run, step in rows:
+            got.setdefault(run, set()).add(int(step))
+        missing = sum(len(acked - got.get(run, set())) for run, acked in result.acked.items())
+        return len(rows), missing
+
+    def record_load(self, backend: str, res: LoadResult, extra: dict | None = None) -> None:
+        fig = {"backend": backend, **res.figures(), **(extra or {})}
+        self.figures["load"].append(fig)
+        self.table.append({"scenario": f"{backend}: {res.label}", "acknowledged": res.acknowledged,
+                           "stored": res.stored, "lost": res.lost, "writes/s": res.writes_per_s,
+                           "errors": ", ".join(f"{k} x{v}" for k, v in sorted(res.errors.items())) or "-",
+                           "outage s": (extra or {}).get("outage_s", "-"), "recovery s": (extra or {}).get("recovery_s", "-")})
+
+    # -- part 2: load ----------------------------------------------------------------------------
+    def load_on(self, backend: str, server: MlflowServer, dbname: str | None = None) -> list[LoadResult]:
+        exp = experiment_id(server.uri, f"lab6-load-{backend}")
+        out = []
+        for label, writers, values, batch in LOADS:
+            self.progress(f"{backend}: {label} x {values} values")
+            res = verify(Writers(server.uri, exp, writers=writers, values=values, batch=batch, deadline_s=240,
+                                 label=label).run(), server.uri)
+            extra = {}
+            if dbname:
+                rows, missing = self.pg_stored_steps(dbname, res)
+                extra = {"pg_rows": rows, "pg_missing_acknowledged": missing}
+            self.record_load(backend, res, extra)
+            ok = res.lost == 0 and res.acknowledged > 0 and extra.get("pg_missing_acknowledged", 0) == 0
+            self.row(f"{backend}: {label}: nothing acknowledged lost", "lab6/load.py", ok,
+                     res.summary() + (f"; {extra['pg_rows']} rows in PostgreSQL" if dbname else ""))
+            out.append(res)
+        return out
+
+    def load_sqlite(self) -> list[LoadResult]:
+        with self.phase("load: SQLite"):
+            server = self.start_server(f"sqlite:///{self.workdir}/load.db", workers=NOTES_WORKERS)
+            try:
+                return self.load_on("sqlite", server)
+            finally:
+                server.stop()
+
+    def start_pg_server(self) -> MlflowServer:
+        """The PostgreSQL-backed server the load and fault parts share; it also allows the DNS name."""
+        if self.pg_server is None:
+            url = self.pg_database("lab6")
+            schema.db_upgrade(url)  # the fix of the schema race, applied as the README says
+            self.pg_server = self.start_server(url, workers=PG_WORKERS, extra_args=hosts.allowed_hosts_arg(DNS_NAME))
+        return self.pg_server
+
+    def load_postgres(self, server: MlflowServer) -> list[LoadResult]:
+        with self.phase("load: PostgreSQL"):
+            return self.load_on("postgresql", server, dbname="lab6")
+
+    # -- part 2b: several processes on a new store ----------------------------------------------
+    def schema_race(self) -> None:
+        """Both backends: a new store opened by 3 processes at once, then the same after `mlflow db upgrade`."""
+        with self.phase("schema race"):
+            art = (self.workdir / "race-artifacts").as_uri()
+            rounds = []
+            for backend, new_uri, fixed_uri in [
+                ("sqlite", f"sqlite:///{self.workdir}/race-new.db", f"sqlite:///{self.workdir}/race-fixed.db"),
+                ("postgresql", self.pg_database("race_new"), self.pg_database("race_fixed")),
+            ]:
+                up = schema.db_upgrade(fixed_uri)  # the fix: the schema once, before anyone opens the store
+                rounds += [(backend, new_uri, None), (backend, fixed_uri, up)]
+            # one round at a time: in parallel, 12 imports of mlflow on 2 CPUs outlast any sane timeout
+            results = [schema.open_concurrently(uri, art, processes=3) for _b, uri, _up in rounds]
+            for (backend, _uri, up), r in zip(rounds, results):
+                r.upgraded_first = up is not None
+                self.figures["schema"].append({"backend": backend, **asdict(r)})
+                if up is None:  # shown, not asserted: a race may also happen to pass
+                    self.row(f"{backend}: new empty store opened by {r.processes} processes at once",
+                             "lab6/schema.py", True, r.line())
+                    self.report.rows[-1].status = "shown"
+                else:
+                    self.row(f"{backend}: `mlflow db upgrade` first, then {r.processes} processes", "lab6/schema.py",
+                             up.returncode == 0 and r.ok == r.processes,
+                             r.line() if up.returncode == 0 else f"mlflow db upgrade failed: {up.stderr[-300:]}")
+
+    # -- part 3: faults ----------------------------------------------------------------------------
+    def record_fault(self, name: str, f: faults.FaultResult, dbname: str) -> None:
+        rows, missing = self.pg_stored_steps(dbname, f.load)
+        fig = {"fault": name, **f.figures(), "pg_rows": rows, "pg_missing_acknowledged": missing}
+        self.figures["faults"].append(fig)
+        self.record_load("postgresql", f.load, {"outage_s": f.outage_s, "recovery_s": f.recovery_s})
+        ok = (f.load.lost == 0 and missing == 0 and f.load.acknowledged > 0 and f.recovery_s >= 0
+              and f.load.slowest_error_s <= REQUEST_TIMEOUT + 1)
+        self.row(f"postgresql: {name}: every acknowledged write stored", "lab6/faults.py", ok,
+                 f.line() + f"; {rows} rows in PostgreSQL, {missing} acknowledged missing")
+
+    def postgres_outage(self, server: MlflowServer) -> faults.FaultResult:
+        with self.phase("fault: PostgreSQL stopped"):
+            exp = experiment_id(server.uri, "lab6-faults")
+            f = faults.postgres_outage(server.uri, exp, self.pg, progress=self.progress)
+            self.record_fault("PostgreSQL stopped and started, server not restarted", f, "lab6")
+            return f
+
+    def server_kill(self, server: MlflowServer) -> MlflowServer:
+        with self.phase("fault: server SIGKILL"):
+            exp = experiment_id(server.uri, "lab6-faults")
+            f, new = faults.server_kill(server, exp, progress=self.progress)
+            self.servers.append(new)
+            self.pg_server = new
+            self.record_fault("MLflow server SIGKILLed and restarted", f, "lab6")
+            return new
+
+    # -- part 4: Host header ----------------------------------------------------------------------
+    def host_header(self, fixed: MlflowServer) -> None:
+        with self.phase("Host header"):
+            reader = (self.secrets.get("LAB6_READER_USERNAME", "reader"), self.secrets.get("LAB6_READER_PASSWORD", ""))
+            default = hosts.probe(self.uri, f"{DNS_NAME}:{self.port}", auth=reader)
+            allowed = hosts.probe(fixed.uri, f"{DNS_NAME}:{fixed.port}")
+            replaced = hosts.probe(fixed.uri, f"10.1.2.3:{fixed.port}")  # a private IP: allowed by default only
+            self.figures["hosts"] += [{"server": "default", **asdict(default)},
+                                      {"server": "--allowed-hosts", **asdict(allowed)},
+                                      {"server": "--allowed-hosts (private IP)", **asdict(replaced)}]
+            self.row("default server: DNS name gets 403 Invalid Host header, /health 200", "lab6/hosts.py",
+                     default.api == 403 and "Invalid Host header" in default.body and default.health == 200, default.line())
+            self.row("--allowed-hosts: the DNS name gets in", "lab6/hosts.py", allowed.api == 200, allowed.line())
+            self.row("--allowed-hosts replaces the defaults: a private IP not listed gets 403", "lab6/hosts.py",
+                     replaced.api == 403, replaced.line())
+
+    def host_header_container(self) -> None:
+        """A client container calling the server container by name on a Docker network, before and after the fix."""
+        from mlflow_labs.infra import docker_engine  # noqa: PLC0415
+        from mlflow_labs.infra.mlflow_container import MlflowContainer  # noqa: PLC0415
+
+        with self.phase("Host header from a container"):
+            image = settings.mlflow_image()
+            c = docker_engine.client()
+            docker_engine.require_image(image, c)
+            net = c.networks.create(f"mlflow-labs-lab6-{docker_engine.SESSION}", labels=docker_engine.labels())
+            c.close()
+            try:
+                for label in ("default", "--allowed-hosts"):
+                    # the client calls the server by its container name, as a compose client calls `http://mlflow:5000`
+                    name = f"mlflow-labs-lab6-{docker_engine.SESSION}-{len(self.figures['hosts'])}"
+                    args = hosts.allowed_hosts_arg(name) if label == "--allowed-hosts" else []
+                    with MlflowContainer("sqlite:////tmp/mlflow.db", network=net.name, name=name,
+                                         extra_args=args, progress=self.progress):
+                        codes = hosts.container_probe(image, net.name, f"http://{name}:5000")
+                    self.figures["hosts"].append({"server": f"container, {label}", "codes": codes})
+                    api, health = codes.get(hosts.SEARCH), codes.get("/health")
+                    want = 403 if label == "default" else 200
+                    self.row(f"from a container by name, {label}: API {want}, /health 200", "lab6/hosts.py",
+                             api == want and health == 200, f"http://{name}:5000: API HTTP {api}, /health HTTP {health}")
+            finally:
+                net.remove()
+
+    # -- the whole lab -------------------------------------------------------------------------
+    def steps(self) -> None:
+        self.run_readme()
+        self.check_access()
+        self.scan_command_lines("README server running")
+        self.load_sqlite()
+        pg_server = self.start_pg_server()
+        self.load_postgres(pg_server)
+        self.schema_race()
+        self.postgres_outage(pg_server)
+        pg_server = self.server_kill(pg_server)
+        self.host_header(pg_server)
+        self.host_header_container()
+        self.scan_command_lines("end")
+
+    def teardown(self) -> None:
+        for s in self.servers:
+            s.stop()
+        if self.pg:
+            self.pg.stop()
+
+    def kept(self) -> str:
+        return f"README server at {self.uri}, work dir {self.workdir}"
+
+
+def run(progress=print, keep: bool = False, workdir=None, infra: str | None = None) -> Report:
+    """``infra`` is accepted for a uniform CLI; Lab 6 uses local processes (PostgreSQL, MLflow) for speed,
+    and Docker only for the container-to-container Host-header demonstration."""
+    return Lab6Run(progress=progress, keep=keep, workdir=workdir, infra=infra).execute()

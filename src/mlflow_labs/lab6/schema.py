@@ -1,0 +1,78 @@
+"""Several processes initialising a NEW, empty MLflow store at once: alembic's migrations race.
+
+Every `mlflow server` worker (and every client opening a store directly) creates the schema when it
+finds the database empty. Started together on a new database, several processes run the same
+migrations at the same moment and some fail. The fix is to create the schema once, first:
+`mlflow db upgrade <uri>`; after that nobody migrates and all start.
+
+Each process imports MLflow first (slow and uneven), then waits for a common start time, so the
+store initialisations really overlap.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+from mlflow_labs.infra.tools import find_tool
+
+_OPEN_STORE = """
+import sys, time
+from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+start = float(sys.argv[2])
+while time.time() < start:
+    time.sleep(0.01)
+try:
+    SqlAlchemyStore(sys.argv[1], sys.argv[3])
+    print("OK")
+except Exception as exc:
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    print(f"FAIL {type(exc).__name__}: {msg[:160]}")
+"""
+
+
+@dataclass
+class RaceResult:
+    processes: int
+    upgraded_first: bool
+    ok: int = 0
+    failures: list = field(default_factory=list)  # each failing process's one-line error
+
+    def line(self) -> str:
+        first = "after `mlflow db upgrade`" if self.upgraded_first else "on a new empty store"
+        kinds = sorted({f.split(":")[0] for f in self.failures})
+        return (f"{self.processes} processes {first}: {self.ok} OK, {len(self.failures)} failed"
+                + (f" ({'; '.join(kinds)}; e.g. {self.failures[0][:140]})" if self.failures else ""))
+
+
+def open_concurrently(uri: str, artifact_root: str, processes: int = 4, *, settle: float = 20.0,
+                      timeout: float = 600.0) -> RaceResult:
+    """``processes`` Python processes open the store at ``uri`` at the same instant."""
+    start = time.time() + settle  # time enough for every process to import mlflow first
+    procs = [subprocess.Popen([sys.executable, "-c", _OPEN_STORE, uri, str(start), artifact_root],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              stdin=subprocess.DEVNULL) for _ in range(processes)]
+    result = RaceResult(processes, upgraded_first=False)
+    for p in procs:
+        try:
+            out, _ = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, _ = p.communicate()
+            out = (out or "") + "\nFAIL timeout: did not finish"
+        last = [ln for ln in (out or "").splitlines() if ln.startswith(("OK", "FAIL"))]
+        verdict = last[-1] if last else f"FAIL exit {p.returncode}: {(out or '').strip()[-160:]}"
+        if verdict == "OK":
+            result.ok += 1
+        else:
+            result.failures.append(verdict[5:])
+    return result
+
+
+def db_upgrade(uri: str, timeout: float = 240.0) -> subprocess.CompletedProcess:
+    """The fix: `mlflow db upgrade <uri>` once, before anything else opens the store."""
+    mlflow = find_tool("mlflow") or "mlflow"
+    return subprocess.run([mlflow, "db", "upgrade", uri], capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)

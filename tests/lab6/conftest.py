@@ -1,0 +1,32 @@
+"""Lab 6 fixtures: ONE lab run for the whole session (its README server, PostgreSQL, the load server),
+driven phase by phase by the tests in file order; its report is printed and written at the end."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlflow_labs import plugin
+from mlflow_labs.infra import docker_engine
+from mlflow_labs.lab6.scenario import Lab6Run
+
+
+@pytest.fixture(scope="session")
+def lab(request, progress, keep_infra):
+    """The README run (access control, a load run, the Host header), secrets read from its env file."""
+    messages: list[str] = []
+
+    def say(msg: str) -> None:  # what a learner's terminal shows; kept for the secret scan
+        messages.append(msg)
+        progress(msg)
+
+    run = Lab6Run(progress=say, keep=keep_infra)
+    run.messages = messages
+    request.config.stash[plugin._REPORTS].append(run.report)  # the table + reports/lab6.json at the end
+    try:
+        with run.phase("setup"):
+            run.setup()
+        run.run_readme()
+        yield run
+    finally:
+        run.close()
+        docker_engine.cleanup(docker_engine.SESSION)

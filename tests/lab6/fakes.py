@@ -1,0 +1,70 @@
+"""Tiny hostile HTTP servers for the bad-input tests. They model servers that misbehave (slow, HTML,
+500s, a truncated body, a booby-trapped model.pkl), which a real MLflow server cannot be made to do."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+import time
+from contextlib import contextmanager
+from urllib.parse import urlparse
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    behaviour = "ok"
+    routes: dict = {}  # path -> (status, content type, bytes)
+
+    def log_message(self, *a):  # quiet
+        pass
+
+    def _answer(self):
+        path = urlparse(self.path).path
+        n = int(self.headers.get("Content-Length") or 0)
+        if n:
+            self.rfile.read(n)
+        b = self.behaviour
+        if b == "slow":
+            time.sleep(120)  # longer than any client timeout; the server thread is a daemon
+            return
+        if b == "html":
+            return self._send(200, "text/html", b"<html><body><h1>Welcome to nginx!</h1></body></html>")
+        if b == "500":
+            return self._send(500, "text/plain", b"Internal Server Error")
+        if b == "truncated":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "4096")  # promises 4 KiB, sends 3 bytes, closes
+            self.end_headers()
+            self.wfile.write(b'{"e')
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        status, ctype, body = self.routes.get(path, (404, "application/json", b'{"error_code": "ENDPOINT_NOT_FOUND"}'))
+        return self._send(status, ctype, body)
+
+    def _send(self, status, ctype, body: bytes):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+
+@contextmanager
+def fake_server(behaviour: str = "ok", routes: dict | None = None):
+    handler = type("H", (_Handler,), {"behaviour": behaviour, "routes": routes or {}})
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def as_json(obj) -> tuple[int, str, bytes]:
+    return (200, "application/json", json.dumps(obj).encode())

@@ -1,0 +1,77 @@
+"""Access control: the README's basic-auth server, its reader and writer, and `mlflow-labs check lab6`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from mlflow_labs.infra.mlflow_server import MlflowServer
+from mlflow_labs.lab6 import checks
+
+pytestmark = pytest.mark.lab6
+
+
+def cli(*args, env: dict, timeout: float = 180) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("LAB6_", "MLFLOW_AUTH_", "MLFLOW_TRACKING_"))}
+    return subprocess.run([sys.executable, "-m", "mlflow_labs.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, env={**clean, **env}, stdin=subprocess.DEVNULL)
+
+
+def test_readme_makes_every_access_check_pass(lab):
+    results = lab.check_access()
+    assert [r.name for r in results if not r.ok] == [], [f"{r.name}: {r.detail}" for r in results if not r.ok]
+    by_name = {r.name: r.detail for r in results}
+    assert "HTTP 401" in by_name["a stranger (no credentials) gets 401"]
+    for what in ("log-metric", "create-run", "delete-experiment"):
+        assert "HTTP 403" in by_name[f"the reader gets 403 on {what}"]
+
+
+def test_the_experiment_survives_the_readers_delete_attempt(lab):
+    from mlflow_labs.lab6 import auth
+    reader = auth.client_as(lab.uri, auth.reader(lab.secrets))
+    exp = reader.experiment_by_name(checks.EXPERIMENT)
+    assert exp and exp["lifecycle_stage"] == "active"
+
+
+def test_checks_fail_against_a_server_without_auth(lab, tmp_path, progress):
+    """Every check but /health fails, and no write probe is attempted (nothing to refuse it)."""
+    with MlflowServer(f"sqlite:///{tmp_path}/open.db", workdir=tmp_path, progress=progress) as open_server:
+        results = checks.run_checks(open_server.uri, env=lab.secrets)
+        from mlflow_labs.harness.client import TrackingClient
+        experiments = TrackingClient(open_server.uri)._api("POST", "/experiments/search", json={"max_results": 10})
+    assert results[0].ok
+    failing = results[1:]
+    assert failing and all(not r.ok for r in failing), [r.name for r in failing if r.ok]
+    assert "not 401" in failing[0].detail and "no authentication" in failing[0].detail
+    assert all(r.hint for r in failing)
+    # the probes never ran: no experiment but the default exists, no run was created
+    assert [e["name"] for e in experiments.get("experiments", [])] == ["Default"]
+
+
+def test_cli_check_passes_with_credentials_from_the_environment(lab):
+    p = cli("check", "lab6", "--tracking-uri", lab.uri, env=lab.secrets)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "7 passed, 0 failed" in p.stdout
+    for secret in lab.secrets.values():
+        assert secret not in p.stdout + p.stderr
+
+
+def test_cli_wrong_password_says_401_and_the_variable_never_the_password(lab):
+    wrong = "not-the-readers-password-42"
+    p = cli("check", "lab6", "--tracking-uri", lab.uri, env={**lab.secrets, "LAB6_READER_PASSWORD": wrong})
+    assert p.returncode == 1
+    assert "Traceback" not in p.stderr
+    assert "401" in p.stdout and "LAB6_READER_PASSWORD" in p.stdout
+    assert wrong not in p.stdout + p.stderr
+    for secret in lab.secrets.values():
+        assert secret not in p.stdout + p.stderr
+
+
+def test_cli_missing_credentials_names_the_variable(lab):
+    p = cli("check", "lab6", "--tracking-uri", lab.uri, env={})
+    assert p.returncode == 1
+    assert "LAB6_READER_PASSWORD is not set" in p.stdout
+    assert "LAB6_WRITER_PASSWORD is not set" in p.stdout
