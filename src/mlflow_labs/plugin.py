@@ -51,11 +51,12 @@ def progress():
 
 @pytest.fixture
 def lab_report(request):
-    """Collect a Report: printed as a table at the end of the session and written to reports/<lab>.json."""
+    """Collect a Report: printed as a table at the end of the session and written to reports/<lab>.json.
+    Call with a lab name (a new Report) or with a LabRun's own report (filled in as the run closes)."""
     reports = request.config.stash[_REPORTS]
 
-    def make(lab: str) -> Report:
-        r = Report(lab)
+    def make(lab: str | Report) -> Report:
+        r = lab if isinstance(lab, Report) else Report(lab)
         reports.append(r)
         return r
     return make

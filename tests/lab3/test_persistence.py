@@ -19,7 +19,7 @@ def lab(request, require_path, tmp_path_factory, progress):
     require_path(request.param)
     run = Lab3Run(request.param, progress=progress, workdir=tmp_path_factory.mktemp(f"lab3-{request.param}"))
     try:
-        run.start_db()
+        run.setup()
         run.init_db()
         run.start_server()
         run.log_run()

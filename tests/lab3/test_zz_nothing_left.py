@@ -28,7 +28,7 @@ def test_a_failing_step_still_removes_everything(path, require_path, tmp_path, p
     require_path(path)
     with pytest.raises(RuntimeError, match="a step failed"):
         with Lab3Run(path, progress=progress, workdir=tmp_path / "lab") as lab:
-            lab.start_db()
+            lab.setup()
             lab.init_db()
             assert lab.pg.server_version()
             if path == "docker":
