@@ -4,20 +4,20 @@ A new lab: a `_labN()` loader below and one `Lab(...)` line in LABS."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Callable
 
+from mlflow_labs import settings
 from mlflow_labs.harness.errors import LabError
 
 
 def repo_root() -> Path:
-    """The checkout holding labs/ (env MLFLOW_LABS_ROOT overrides, for an installed package)."""
-    env = os.environ.get("MLFLOW_LABS_ROOT")
-    if env:
-        return Path(env)
+    """The checkout holding labs/ (MLFLOW_LABS_ROOT overrides, for an installed package)."""
+    root = settings.current().root
+    if root:
+        return root
     here = Path(__file__).resolve()
     for parent in [Path.cwd(), *here.parents]:
         if (parent / "labs").is_dir() and (parent / "pyproject.toml").exists():

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.lab1
 def lab1_docs(tmp_path_factory, progress, tracking_uri_option):
     """Run the whole Lab 1 README once for this module; the server it started stays up until the end."""
     if tracking_uri_option:
-        pytest.skip(f"--tracking-uri {tracking_uri_option} given: checking that server, not starting one")
+        pytest.skip(f"--mlflow-labs-tracking-uri {tracking_uri_option} given: checking that server, not starting one")
     with scenario.Lab1Run(workdir=tmp_path_factory.mktemp("lab1"), progress=progress) as lab:
         lab.setup()
         lab.run_readme()
@@ -42,7 +42,7 @@ def test_port_substitution_is_reported(lab1_docs):
 
 @pytest.fixture(scope="module")
 def lab1_uri(request, tracking_uri_option):
-    """The learner's server when --tracking-uri is given, else the one the README started."""
+    """The learner's server when --mlflow-labs-tracking-uri is given, else the one the README started."""
     return tracking_uri_option or request.getfixturevalue("lab1_docs")[1]
 
 

@@ -2,7 +2,7 @@
 
 Needs Docker, kind, helm, kubectl and internet (node image, chart, MLflow image). Where any is
 missing, each test skips with the exact missing pieces and their install commands, before
-creating anything. `--keep-infra` keeps the clusters (their KUBECONFIG is printed).
+creating anything. `--mlflow-labs-keep-infra` keeps the clusters (their KUBECONFIG is printed).
 """
 
 from __future__ import annotations

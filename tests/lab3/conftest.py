@@ -1,8 +1,8 @@
 """Lab 3 fixtures: which infra paths run, and cleanup of everything the harness labelled.
 
---infra auto (the default) runs BOTH paths: local processes always, containers when a daemon answers
-and the images are present (else those tests skip with the reason and the fix). --infra local or
---infra docker runs that path only.
+--mlflow-labs-infra auto (the default; env MLFLOW_LABS_INFRA) runs BOTH paths: local processes always,
+containers when a daemon answers and the images are present (else those tests skip with the reason
+and the fix). --mlflow-labs-infra local or docker runs that path only.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def require_path(infra_mode):
     """Call with 'docker' or 'local': skips (with why and the fix) when that path cannot run here."""
     def need(path: str) -> None:
         if infra_mode not in ("auto", path):
-            pytest.skip(f"--infra {infra_mode} chosen, so the {path} path does not run")
+            pytest.skip(f"--mlflow-labs-infra {infra_mode} chosen, so the {path} path does not run")
         if path == "docker":
             reason = docker_unusable_reason()
             if reason:

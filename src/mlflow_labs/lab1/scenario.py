@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from mlflow_labs import settings
 from mlflow_labs.harness.docs import ReadmeRunner, port_substitution
 from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port
 from mlflow_labs.lab1 import checks
 from mlflow_labs.labs import get_lab, repo_root
 
-DOCUMENTED_PORT = 7006
+DOCUMENTED_PORT = settings.DOCUMENTED_PORT
 
 
 class Lab1Run(LabRun):

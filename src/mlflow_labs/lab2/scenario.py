@@ -11,12 +11,12 @@ What `mlflow-labs run lab2` (and `tox -e lab2`) does:
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlflow_labs import settings
 from mlflow_labs.harness.docs import ReadmeRunner, Substitution, port_substitution
 from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
 from mlflow_labs.harness.labrun import LabRun
@@ -25,9 +25,7 @@ from mlflow_labs.harness.report import Report
 from mlflow_labs.harness.suite import CheckFailed, CheckResult, require
 from mlflow_labs.labs import get_lab, repo_root
 
-DOCUMENTED_PORT = 7006
-LOAD_IMAGES_ENV = "MLFLOW_LABS_KIND_LOAD_IMAGES"   # comma-separated local images for air-gapped clusters
-CHART_REPO_CHECK_ENV = "MLFLOW_LABS_SKIP_NETWORK_CHECKS"  # preflight without probing Docker Hub or the chart repo
+DOCUMENTED_PORT = settings.DOCUMENTED_PORT
 
 
 @dataclass(frozen=True)
@@ -72,7 +70,8 @@ def missing_prerequisites(check_chart_repo: bool = True) -> list[PrerequisiteMis
     for tool in ("kind", "helm", "kubectl"):
         if not shutil.which(tool):
             lack(tool, f"`{tool}` is not on PATH.", INSTALL[tool])
-    if check_chart_repo and not missing and not os.environ.get(CHART_REPO_CHECK_ENV):
+    skip_network = settings.current().skip_network_checks  # MLFLOW_LABS_SKIP_NETWORK_CHECKS
+    if check_chart_repo and not missing and not skip_network:
         # only probed when every tool is there: kind pulls its node image from Docker Hub
         node_images = run_tool(["docker", "image", "ls", "-q", "kindest/node"], timeout=60).stdout.strip()
         if not node_images:
@@ -84,7 +83,7 @@ def missing_prerequisites(check_chart_repo: bool = True) -> list[PrerequisiteMis
                                    f"is unreachable ({type(exc).__name__}), so `kind create cluster` cannot work.",
                      "allow access to Docker Hub, or on a connected machine `docker pull kindest/node:<tag for "
                      "your kind version>` + `docker save`, then `docker load` it here")
-    if check_chart_repo and shutil.which("helm") and not os.environ.get(CHART_REPO_CHECK_ENV):
+    if check_chart_repo and shutil.which("helm") and not skip_network:
         from mlflow_labs.lab2.chart import CHART_NAME, CHART_REPO, CHART_REPO_URL, CHART_VERSION
         try:
             run_tool(["helm", "repo", "add", CHART_REPO, CHART_REPO_URL, "--force-update"], timeout=120)
@@ -129,7 +128,7 @@ def _api_check(name: str, func) -> CheckResult:
 
 
 def load_images(cluster, progress) -> list[str]:
-    images = [i.strip() for i in os.environ.get(LOAD_IMAGES_ENV, "").split(",") if i.strip()]
+    images = list(settings.current().kind_load_images)  # MLFLOW_LABS_KIND_LOAD_IMAGES
     for image in images:
         cluster.load_docker_image(image)
     return images

@@ -28,8 +28,8 @@ from mlflow_labs.lab3 import checks
 from mlflow_labs.labs import get_lab, repo_root
 
 MLFLOW_DB, MLFLOW_USER, MLFLOW_PASSWORD = "mlflow", "mlflow_user", "mlflow_password"
-DOCUMENTED_PORT, EPHEMERAL_PORT, DOCUMENTED_PG_PORT = 7006, 7007, 5432
-DOCUMENTED_IMAGE = "burakince/mlflow:3.15.1"
+DOCUMENTED_PORT, EPHEMERAL_PORT = settings.DOCUMENTED_PORT, settings.EPHEMERAL_PORT
+DOCUMENTED_IMAGE = settings.DOCUMENTED_MLFLOW_IMAGE
 
 
 def resolve_infra(choice: str | None = None) -> str:
@@ -237,9 +237,9 @@ class Lab3Run(LabRun):
 
     def remember_runs(self) -> list[str]:
         client = TrackingClient(self.uri)
-        exp = client.experiment_by_name("lab3-postgres")
+        exp = client.experiment_by_name(checks.EXPERIMENT)
         if not exp:
-            raise LabError(f"no experiment lab3-postgres at {self.uri} after Step 3")
+            raise LabError(f"no experiment {checks.EXPERIMENT} at {self.uri} after Step 3")
         self.run_ids = [r["info"]["run_id"] for r in client.search_runs([exp["experiment_id"]])]
         return self.run_ids
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mlflow_labs import settings
 from mlflow_labs.harness.client import metrics, params, tags
 from mlflow_labs.harness.docs import ReadmeRunner, port_substitution
 from mlflow_labs.harness.labrun import LabRun
@@ -20,8 +21,8 @@ from mlflow_labs.lab4 import checks, tools
 from mlflow_labs.lab4.reproduce import REPRO_TAG
 from mlflow_labs.labs import get_lab, repo_root
 
-DOCUMENTED_PORT = 7006
-PROJECT = "wine-prediction-mlops"     # the folder the README copies project/ into
+DOCUMENTED_PORT = settings.DOCUMENTED_PORT
+PROJECT = "wine-prediction-mlops"     # the folder the README copies project/ into (named like the experiment)
 CLONE = "teammate-clone"              # the README's fresh git clone + dvc pull
 
 
@@ -98,8 +99,8 @@ harness = CheckSuite("lab4-harness")
                hint="Step 8: best_run.py must order by metrics.rmse through the API")
 def _best(ctx):
     client = ctx["client"]
-    exp = client.experiment_by_name("wine-prediction-mlops")
-    require(exp, "no experiment wine-prediction-mlops")
+    exp = client.experiment_by_name(checks.EXPERIMENT)
+    require(exp, f"no experiment {checks.EXPERIMENT}")
     runs = client.search_runs([exp["experiment_id"]], filter="attributes.status = 'FINISHED'",
                               order_by=["metrics.rmse ASC", "attributes.start_time ASC"])
     originals = [r for r in runs if REPRO_TAG not in tags(r) and tags(r).get("git_dirty") == "false"]
