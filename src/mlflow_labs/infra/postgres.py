@@ -78,7 +78,8 @@ class PostgresProvider:
 
     # -- what the lab uses -------------------------------------------------------------------------
     def url(self, user: str, password: str, dbname: str, *, driver: str = "psycopg", for_container: bool = False) -> str:
-        """SQLAlchemy URL for MLflow's --backend-store-uri (driver explicit: see DESIGN.md)."""
+        """SQLAlchemy URL for MLflow's --backend-store-uri. The driver is explicit: a bare postgresql:// makes
+        SQLAlchemy pick psycopg2, which the offline MLflow image has but this package does not install."""
         host, port = (self.container_host, self.container_port) if for_container else (self.host, self.port)
         return f"postgresql+{driver}://{user}:{password}@{host}:{port}/{dbname}"
 
