@@ -43,7 +43,7 @@ def cmd_doctor(args) -> int:
     for s in statuses:
         mark = "ok " if s.present else "MISSING"
         line = f"{mark:8}{s.prereq.name:36} {s.detail}"
-        print(line + ("" if s.present else f"\n        for {', '.join(s.prereq.labs)}; fix: {s.prereq.fix}"))
+        print(line + ("" if s.present else f"\n        for {', '.join(s.prereq.labs)}; fix: {s.fix}"))
     return 0
 
 

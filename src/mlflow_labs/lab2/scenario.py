@@ -51,25 +51,17 @@ def labs() -> dict[str, K8sLab]:
 
 # -- preflight ----------------------------------------------------------------------------------
 def missing_prerequisites(check_chart_repo: bool = True) -> list[PrerequisiteMissing]:
-    """Every piece the Kubernetes labs need that this machine lacks, each with its fix."""
-    from mlflow_labs.infra.tools import INSTALL, ToolError, run_tool
-    from mlflow_labs.preflight import docker_daemon
+    """Every piece the Kubernetes labs need that this machine lacks, each with its fix: the tools from
+    preflight.PREREQS (the list `mlflow-labs doctor` prints), then the network this lab alone needs."""
+    from mlflow_labs.infra.tools import ToolError, run_tool
+    from mlflow_labs.preflight import missing_for
 
-    missing = []
+    missing = missing_for("lab2", only=("Docker daemon", "kind", "helm", "kubectl"))
 
     def lack(piece: str, what: str, fix: str) -> None:
         m = PrerequisiteMissing(what, fix)
         m.piece = piece
         missing.append(m)
-
-    if not shutil.which("docker"):
-        lack("docker", "Docker is not installed.", INSTALL["docker"])
-    elif docker_daemon() is None:
-        lack("docker", "The Docker daemon does not answer (`docker version` shows no server).",
-             "start it: sudo systemctl start docker (and add your user to the docker group)")
-    for tool in ("kind", "helm", "kubectl"):
-        if not shutil.which(tool):
-            lack(tool, f"`{tool}` is not on PATH.", INSTALL[tool])
     skip_network = settings.current().skip_network_checks  # MLFLOW_LABS_SKIP_NETWORK_CHECKS
     if check_chart_repo and not missing and not skip_network:
         # only probed when every tool is there: kind pulls its node image from Docker Hub
