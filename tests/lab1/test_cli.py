@@ -78,6 +78,8 @@ def test_run_lab1_end_to_end_writes_report(tmp_path):
     wheres = [s["where"] for s in data["steps"]]
     assert any(w.startswith("labs/lab1-sqlite-local/README.md:") for w in wheres)
     assert any("after restart" in w for w in wheres)
+    restart = [s for s in data["steps"] if s["step"] == "a new server process answers after the restart"]
+    assert [s["status"] for s in restart] == ["passed"], restart
     assert all(isinstance(s["seconds"], (int, float)) for s in data["steps"])
     assert {"steps", "checks", "server restart", "teardown"} <= set(data["phases"])
     assert "step" in p.stdout and "README.md:" in p.stdout  # the table a learner sees

@@ -6,6 +6,7 @@ import pytest
 
 from mlflow_labs.lab1 import checks
 from mlflow_labs.harness.client import TrackingClient
+from mlflow_labs.infra.process import BackgroundProcess
 from mlflow_labs.lab1 import scenario
 
 pytestmark = pytest.mark.lab1
@@ -80,8 +81,15 @@ def test_run_survives_server_restart(lab1_docs):
     c = TrackingClient(uri)
     exp = c.experiment_by_name("wine-prediction-mlops")
     before = {r["info"]["run_id"] for r in c.search_runs([exp["experiment_id"]])}
-    step = docs.restart_background(docs.background_lines()[0])
+    line = docs.background_lines()[0]
+    old_pid = docs.background[line][1].proc.pid
+    step = docs.restart_background(line)
     assert step.status == "passed"
+    # a NEW server answers: the old one's whole process group is gone, the new process is another
+    new = docs.background[line][1]
+    assert not BackgroundProcess.group_alive(old_pid), "the old server outlived the stop"
+    assert new.alive() and new.proc.pid != old_pid
+    assert TrackingClient(uri).ensure_mlflow()
     after = {r["info"]["run_id"] for r in c.search_runs([exp["experiment_id"]])}
     assert before and after == before
     assert all(r.ok for r in checks.run_checks(uri)), [r for r in checks.run_checks(uri) if not r.ok]

@@ -12,7 +12,7 @@ SESSION = settings.SESSION  # this harness process's id: its containers carry it
 
 START_HINT = (
     "Start the Docker daemon (`sudo systemctl start docker`, or `sudo dockerd &`), or on a bare "
-    "Debian/Ubuntu machine run `sudo scripts/provision-docker`; or use --infra local "
+    f"Debian/Ubuntu machine run `sudo {settings.PROVISION_SCRIPT}`; or use --infra local "
     "(MLFLOW_LABS_INFRA=local) to run PostgreSQL and MLflow as local processes."
 )
 
