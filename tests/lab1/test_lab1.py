@@ -56,7 +56,7 @@ def test_checks_pass(request, lab1_uri, lab_report, tracking_uri_option):
         docs = request.getfixturevalue("lab1_docs")[0]
         report.substitutions.update(docs.applied)
         report.add_steps(docs.steps)
-    report.add_checks(results, "checks/lab1.py")
+    report.add_checks(results, "lab1/checks.py")
     failed = [f"{r.name}: {r.detail}" for r in results if not r.ok]
     assert not failed, failed
     assert [r.name for r in results] == [c.name for c in checks.suite.checks], "not every check ran"

@@ -1,6 +1,6 @@
 """The lab's claim, on both paths, through the README's own blocks: runs logged to a PostgreSQL-backed
 MLflow server survive the server being destroyed (kill -9 / docker rm -f) and replaced by a fresh one.
-Asserted through the REST API (checks/lab3.py and direct reads) and in PostgreSQL's rows (psycopg)."""
+Asserted through the REST API (lab3/checks.py and direct reads) and in PostgreSQL's rows (psycopg)."""
 
 from __future__ import annotations
 

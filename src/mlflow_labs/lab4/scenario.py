@@ -91,7 +91,7 @@ class Lab4Run(LabRun):
         return f"server at {self.server.uri if self.server else '(not started)'}, work dir {self.workdir}"
 
 
-# -- what the harness verifies itself, beyond checks/lab4.py ------------------------------------
+# -- what the harness verifies itself, beyond lab4/checks.py ------------------------------------
 harness = CheckSuite("lab4-harness")
 
 
