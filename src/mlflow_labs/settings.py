@@ -42,6 +42,12 @@ INFRA_CHOICES = ("auto", "docker", "local")
 BUILD_SCRIPT = "scripts/build-offline-images"
 PROVISION_SCRIPT = "scripts/provision-docker"
 
+# Environment for every MLflow server the harness (or a README it runs) starts. uvicorn's supervisor
+# kills a worker that does not answer its health ping within 5 s; on a loaded machine (2 cores, several
+# test sessions) a healthy but starved worker is killed mid-request and the checks see connection
+# resets. A user-set UVICORN_TIMEOUT_WORKER_HEALTHCHECK wins.
+SERVER_ENV = {"UVICORN_TIMEOUT_WORKER_HEALTHCHECK": "60"}
+
 # Every container and network the harness makes carries this label, so cleanup (and the session-end
 # check that nothing is left) can find them even when testcontainers' Ryuk reaper cannot run.
 LABEL = "org.mlflow-labs.harness"

@@ -41,6 +41,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from mlflow_labs import settings
 from mlflow_labs.harness.errors import LabError, tail
 from mlflow_labs.infra.process import BackgroundProcess
 from mlflow_labs.harness.net import wait_http
@@ -198,6 +199,8 @@ class ReadmeRunner:
         self.env = {**os.environ, **(env or {})}
         self.env["PATH"] = bindir + os.pathsep + self.env.get("PATH", "")
         self.env.setdefault("LAB_DIR", str(self.readme.parent))
+        for key, value in settings.SERVER_ENV.items():  # servers the README starts tolerate a loaded machine
+            self.env.setdefault(key, value)
         self._seq = 0
 
     # -- text ---------------------------------------------------------------------------------
