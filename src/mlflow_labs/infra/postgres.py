@@ -296,20 +296,20 @@ class LocalPostgres(PostgresProvider):
             (self.workdir / "data" / "pg_hba.conf").write_text(
                 "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n")
             self.executor.start()
-            # pg_ctl -w returns when the postmaster says ready, yet under load the first connection can
-            # still meet "the database system is starting up": wait (bounded) for a login that works
+            # pg_ctl -w returns when the postmaster says ready, yet on a loaded machine the first connection
+            # can still find no socket yet, or "the database system is starting up": wait (bounded) for a
+            # login that works, and on timeout say what was last seen, with the server's log
             def admin_login():
                 try:
                     return psycopg.connect(host=str(self.workdir), port=self.port, user=self.admin_user,
                                            dbname="postgres", autocommit=True), "accepts logins"
                 except psycopg.OperationalError as exc:
-                    if "starting up" not in str(exc):
-                        return exc, str(exc)  # not transient: raised below, with the log tail
-                    return None, "the database system is starting up"
+                    return None, str(exc).strip().splitlines()[-1]
             conn = wait_until(admin_login, timeout=self.timeout, what="local PostgreSQL to accept logins",
-                              interval=0.5, progress=self.progress)
-            if isinstance(conn, Exception):
-                raise conn
+                              interval=0.5, progress=self.progress,
+                              on_timeout=lambda last: f"Local PostgreSQL on port {self.port} did not accept a login "
+                                                      f"within {self.timeout} s (last: {last}).\nLast lines of its "
+                                                      f"log:\n{self.log_tail()}")
             with conn:
                 conn.execute(f"ALTER USER {self.admin_user} PASSWORD '{self.admin_password}'")
         self.progress(f"local PostgreSQL {self.server_version()} at {self.host}:{self.port} ({self.bindir})")
