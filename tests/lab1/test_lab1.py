@@ -6,6 +6,7 @@ import pytest
 
 from mlflow_labs.lab1 import checks
 from mlflow_labs.harness.client import TrackingClient
+from mlflow_labs.infra.process import BackgroundProcess
 from mlflow_labs.lab1 import scenario
 
 pytestmark = pytest.mark.lab1
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.lab1
 def lab1_docs(tmp_path_factory, progress, tracking_uri_option):
     """Run the whole Lab 1 README once for this module; the server it started stays up until the end."""
     if tracking_uri_option:
-        pytest.skip(f"--tracking-uri {tracking_uri_option} given: checking that server, not starting one")
+        pytest.skip(f"--mlflow-labs-tracking-uri {tracking_uri_option} given: checking that server, not starting one")
     with scenario.Lab1Run(workdir=tmp_path_factory.mktemp("lab1"), progress=progress) as lab:
         lab.setup()
         lab.run_readme()
@@ -42,7 +43,7 @@ def test_port_substitution_is_reported(lab1_docs):
 
 @pytest.fixture(scope="module")
 def lab1_uri(request, tracking_uri_option):
-    """The learner's server when --tracking-uri is given, else the one the README started."""
+    """The learner's server when --mlflow-labs-tracking-uri is given, else the one the README started."""
     return tracking_uri_option or request.getfixturevalue("lab1_docs")[1]
 
 
@@ -55,10 +56,10 @@ def test_checks_pass(request, lab1_uri, lab_report, tracking_uri_option):
         docs = request.getfixturevalue("lab1_docs")[0]
         report.substitutions.update(docs.applied)
         report.add_steps(docs.steps)
-    report.add_checks(results, "checks/lab1.py")
+    report.add_checks(results, "lab1/checks.py")
     failed = [f"{r.name}: {r.detail}" for r in results if not r.ok]
     assert not failed, failed
-    assert len(results) == 7
+    assert [r.name for r in results] == [c.name for c in checks.suite.checks], "not every check ran"
 
 
 def test_run_has_the_documented_params_metrics_and_artifact(lab1_docs):
@@ -80,8 +81,15 @@ def test_run_survives_server_restart(lab1_docs):
     c = TrackingClient(uri)
     exp = c.experiment_by_name("wine-prediction-mlops")
     before = {r["info"]["run_id"] for r in c.search_runs([exp["experiment_id"]])}
-    step = docs.restart_background(docs.background_lines()[0])
+    line = docs.background_lines()[0]
+    old_pid = docs.background[line][1].proc.pid
+    step = docs.restart_background(line)
     assert step.status == "passed"
+    # a NEW server answers: the old one's whole process group is gone, the new process is another
+    new = docs.background[line][1]
+    assert not BackgroundProcess.group_alive(old_pid), "the old server outlived the stop"
+    assert new.alive() and new.proc.pid != old_pid
+    assert TrackingClient(uri).ensure_mlflow()
     after = {r["info"]["run_id"] for r in c.search_runs([exp["experiment_id"]])}
     assert before and after == before
     assert all(r.ok for r in checks.run_checks(uri)), [r for r in checks.run_checks(uri) if not r.ok]

@@ -2,7 +2,7 @@
 
 Needs Docker, kind, helm, kubectl and internet (node image, chart, MLflow image). Where any is
 missing, each test skips with the exact missing pieces and their install commands, before
-creating anything. `--keep-infra` keeps the clusters (their KUBECONFIG is printed).
+creating anything. `--mlflow-labs-keep-infra` keeps the clusters (their KUBECONFIG is printed).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def test_lab2_readme_runs_on_kind(lab2_report):
 
 
 def test_lab2_run_visible_through_the_port_forward(lab2_report):
-    rows = _rows(lab2_report, "checks/lab2.py")
+    rows = _rows(lab2_report, "lab2/checks.py")
     assert rows and all(r.status == "passed" for r in rows.values()), lab2_report.table()
     assert "params are exactly test_size=0.2, alpha=0.5" in rows
     assert "artifact 'model.pkl' downloads through the server" in rows
@@ -68,7 +68,7 @@ def test_lab2_run_lost_when_the_pod_is_deleted(lab2_report):
     """ERRATA 4: the basic install keeps its SQLite inside the pod; the replacement pod has no runs."""
     replaced = _rows(lab2_report, "Kubernetes API after delete")
     assert replaced["the MLflow pod was replaced by a new one (Kubernetes API)"].status == "passed", lab2_report.table()
-    lost = _rows(lab2_report, "checks/lab2.py expect=lost")
+    lost = _rows(lab2_report, "lab2/checks.py expect=lost")
     assert lost["the run logged before the pod was deleted is gone"].status == "passed", lab2_report.table()
 
 
@@ -81,7 +81,7 @@ def test_lab3_on_kind_pod_has_the_db_check_init_container(lab3_k8s_report):
 def test_lab3_on_kind_run_survives_the_pod(lab3_k8s_report):
     assert not lab3_k8s_report.error, lab3_k8s_report.table()
     _assert_ran_every_block(lab3_k8s_report)
-    after = _rows(lab3_k8s_report, "checks/lab2.py expect=present")
+    after = _rows(lab3_k8s_report, "lab2/checks.py expect=present")
     assert after and all(r.status == "passed" for r in after.values()), lab3_k8s_report.table()
     assert after["the run is the one logged before (same run_id)"].status == "passed"
     api = _rows(lab3_k8s_report, "Kubernetes API after delete")

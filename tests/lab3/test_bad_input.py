@@ -26,7 +26,7 @@ pytestmark = pytest.mark.lab3
 def test_wrong_db_password_is_one_clear_error_before_mlflow_starts(require_path, tmp_path, progress):
     require_path("local")
     with Lab3Run("local", progress=progress, workdir=tmp_path) as lab:
-        lab.start_db()
+        lab.setup()
         lab.init_db()
         # the learner mistyped the password in Step 2's URI
         lab.docs.substitutions.insert(0, Substitution(r"mlflow_password@", "not-the-password@", "a wrong password"))

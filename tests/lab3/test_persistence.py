@@ -1,11 +1,12 @@
 """The lab's claim, on both paths, through the README's own blocks: runs logged to a PostgreSQL-backed
 MLflow server survive the server being destroyed (kill -9 / docker rm -f) and replaced by a fresh one.
-Asserted through the REST API (checks/lab3.py and direct reads) and in PostgreSQL's rows (psycopg)."""
+Asserted through the REST API (lab3/checks.py and direct reads) and in PostgreSQL's rows (psycopg)."""
 
 from __future__ import annotations
 
 import pytest
 
+from mlflow_labs import settings
 from mlflow_labs.lab3 import checks
 from mlflow_labs.harness.client import TrackingClient, metrics, params
 from mlflow_labs.lab3.scenario import Lab3Run, db_rows
@@ -15,20 +16,26 @@ pytestmark = pytest.mark.lab3
 
 @pytest.fixture(scope="module", params=["local", "docker"])
 def lab(request, require_path, tmp_path_factory, progress):
-    """Steps 1-4 of the README on one path; the objects stay up for the module's tests."""
+    """Steps 1-5 of the README on one path, with the evidence taken before and after the server is
+    destroyed recorded on the run: each test reads the evidence, so none depends on running before
+    or after another."""
     require_path(request.param)
-    run = Lab3Run(request.param, progress=progress, workdir=tmp_path_factory.mktemp(f"lab3-{request.param}"))
-    try:
-        run.start_db()
+    with Lab3Run(request.param, progress=progress, workdir=tmp_path_factory.mktemp(f"lab3-{request.param}")) as run:
+        run.setup()
         run.init_db()
         run.start_server()
         run.log_run()
         run.check_step(0)
         run.remember_runs()
         run.rows_before = db_rows(run.pg)
+        run.results_before = checks.run_checks(run.uri)
+        run.server_before = _server_identity(run)
+        run.destroy_and_recreate()
+        run.server_after = _server_identity(run)
+        run.check_step(1)  # the README's `mlflow-labs check lab3` after Step 5
+        run.results_after = checks.run_checks(run.uri, run_ids=run.run_ids)
+        run.rows_after = db_rows(run.pg)
         yield run
-    finally:
-        run.close()
 
 
 def failed(results):
@@ -36,33 +43,30 @@ def failed(results):
 
 
 def test_checks_pass_before_the_server_is_destroyed(lab):
-    results = checks.run_checks(lab.uri)
-    assert not failed(results), failed(results)
+    assert not failed(lab.results_before), failed(lab.results_before)
     assert len(lab.run_ids) == 1
 
 
 def test_the_run_is_in_postgresql_rows(lab):
     rows = lab.rows_before
-    assert rows["experiments"] == ["Default", "lab3-postgres"]
+    assert rows["experiments"] == ["Default", checks.EXPERIMENT]
     (run_id,) = lab.run_ids
-    assert rows["runs"][run_id] == ("postgres-backed-run", "FINISHED")
-    assert {k: v for (rid, k), v in rows["params"].items() if rid == run_id} == {"backend": "postgresql", "alpha": "0.5"}
+    assert rows["runs"][run_id] == (checks.RUN_NAME, "FINISHED")
+    assert {k: v for (rid, k), v in rows["params"].items() if rid == run_id} == checks.PARAMS
     assert [(k, v, s) for rid, k, v, s in rows["metrics"] if rid == run_id and k == "loss"] == \
-        [("loss", 0.9, 0), ("loss", 0.6, 1), ("loss", 0.4, 2)]
+        [("loss", v, step) for step, v in enumerate(checks.LOSS_HISTORY)]
 
 
 def test_runs_survive_destroying_the_server(lab):
-    before_server = _server_identity(lab)
-    lab.destroy_and_recreate()
-    assert _server_identity(lab) != before_server, "the server was not replaced"
-    lab.check_step(1)  # the README's `mlflow-labs check lab3` after Step 5
-    results = checks.run_checks(lab.uri, run_ids=lab.run_ids)
-    assert not failed(results), failed(results)
+    assert lab.server_after != lab.server_before, "the server was not replaced"
+    assert lab.server_after, "no server answers after Step 5"
+    assert not failed(lab.results_after), failed(lab.results_after)
+    assert any(r.name.startswith("runs logged before") for r in lab.results_after), "the survivors check did not run"
     # read straight from the REST API too, not only through the check module
     run = TrackingClient(lab.uri).get_run(lab.run_ids[0])
     assert params(run) == {"backend": "postgresql", "alpha": "0.5"}
     assert metrics(run) == {"loss": 0.4, "r2": 0.81}
-    assert db_rows(lab.pg) == lab.rows_before
+    assert lab.rows_after == lab.rows_before
 
 
 def _server_identity(lab):
@@ -72,7 +76,7 @@ def _server_identity(lab):
     from mlflow_labs.infra import docker_engine
     c = docker_engine.client()
     try:
-        return tuple(x.id for x in c.containers.list(filters={"label": f"org.mlflow-labs.harness.session={docker_engine.SESSION}",
+        return tuple(x.id for x in c.containers.list(filters={"label": f"{settings.LABEL}.session={docker_engine.SESSION}",
                                                                "name": "mlflow-server"}))
     finally:
         c.close()
@@ -83,7 +87,7 @@ def test_step_report_is_written(lab, lab_report):
     report = lab_report(f"lab3-{lab.infra}")
     report.substitutions.update(lab.docs.applied)
     report.add_steps(lab.docs.steps)
-    report.add_checks(checks.run_checks(lab.uri, run_ids=lab.run_ids), "checks/lab3.py")
+    report.add_checks(checks.run_checks(lab.uri, run_ids=lab.run_ids), "lab3/checks.py")
     assert report.ok, report.table()
     wheres = [r.where for r in report.rows]
     assert any(w.startswith("labs/lab3-postgres/README.md:") for w in wheres), wheres

@@ -17,45 +17,32 @@ from mlflow_labs.harness.client import TrackingClient, metrics, params, tags
 from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
 from mlflow_labs.lab4 import tools
 from mlflow_labs.lab4.reproduce import REPRO_TAG
-from mlflow_labs.harness.report import Report
-from mlflow_labs.lab4.scenario import Lab4Session, harness
+from mlflow_labs.lab4.scenario import Lab4Run
 
 pytestmark = pytest.mark.lab4
-EXPERIMENT = "wine-prediction-mlops"
+EXPERIMENT = checks.EXPERIMENT
+COPY_TAG = "mlflow-labs.test-copy-of"  # runs a test made by copying an original: never counted as originals
 
 
 @pytest.fixture(scope="module")
 def lab4(tmp_path_factory, progress, keep_infra):
+    """The same Lab4Run `mlflow-labs run lab4` executes, phase by phase: setup (server), the checks on the
+    still-empty server, then its steps (README + checks). The server stays up for the module's tests."""
     try:
         tools.git_executable(), tools.dvc_executable()
     except PrerequisiteMissing as exc:
         pytest.skip(str(exc))
-    report = Report("lab4")
-    session = Lab4Session(tmp_path_factory.mktemp("lab4"), progress=progress)
-    session.report, session.readme_error = report, None
-    try:
-        with report.phase("setup"):
-            session.setup()
-        with report.phase("server start"):
-            session.start_server()
-        with report.phase("checks"):
-            session.empty_results = checks.run_checks(session.uri)  # before any run: must fail
+    with Lab4Run(workdir=tmp_path_factory.mktemp("lab4"), progress=progress, keep=keep_infra) as lab:
+        lab.readme_error = None
+        with lab.phase("setup"):
+            lab.setup()
+        with lab.phase("checks"):
+            lab.empty_results = checks.run_checks(lab.uri)  # before any run: must fail
         try:
-            session.run_readme(report)
+            lab.steps()
         except LabError as exc:  # test_readme_runs_as_written reports it with README:LINE
-            session.readme_error = exc
-        report.add_steps(session.docs.steps)
-        report.substitutions = dict(session.docs.applied)
-        with report.phase("checks"):
-            session.results = checks.run_checks(session.uri, repo=session.project)
-            session.harness_results = harness.run(session.uri, project=session.project)
-        yield session
-    finally:
-        if keep_infra:
-            progress(f"--keep-infra: lab 4 server left at {session.server and session.uri}, files in {session.workdir}")
-        else:
-            with report.phase("teardown"):
-                session.close()
+            lab.readme_error = exc
+        yield lab
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +62,8 @@ def experiment_runs(client) -> list[dict]:
 
 
 def originals(client) -> list[dict]:
-    return [r for r in experiment_runs(client) if REPRO_TAG not in tags(r) and tags(r).get("git_dirty") == "false"
-            and r["info"]["status"] == "FINISHED"]
+    return [r for r in experiment_runs(client) if REPRO_TAG not in tags(r) and COPY_TAG not in tags(r)
+            and tags(r).get("git_dirty") == "false" and r["info"]["status"] == "FINISHED"]
 
 
 def mlflow_labs(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -109,20 +96,20 @@ def test_checks_fail_against_an_empty_server(lab4):
 
 
 def test_readme_runs_as_written(lab4, lab_report):
-    report = lab_report("lab4")
-    report.rows, report.phases, report.substitutions = lab4.report.rows, lab4.report.phases, lab4.report.substitutions
-    lab4.report = report  # the teardown phase lands in the printed report too
+    lab_report(lab4.report)  # reports/lab4.json and the end-of-session table: the run's own report
     assert lab4.readme_error is None, str(lab4.readme_error)
     statuses = {s.where: s.status for s in lab4.docs.steps}
     assert all(v in ("passed", "skipped") for v in statuses.values()), statuses
-    assert sum(v == "passed" for v in statuses.values()) >= 9
+    # every README block ran: each one the runner would run passed, each skip is a documented skip
+    runnable = [b for b in lab4.docs.blocks if b.action in ("run", "file", "background")]
+    assert sum(v == "passed" for v in statuses.values()) == len(runnable), statuses
     assert any("7006" in k for k in lab4.docs.applied), "the port substitution was not reported"
 
 
 def test_lab_checks_pass(lab4, readme_ok):
     failed = [f"{r.name}: {r.detail}" for r in lab4.results if not r.ok]
     assert not failed, "\n".join(failed)
-    assert len(lab4.results) >= 10
+    assert [r.name for r in lab4.results] == [c.name for c in checks.suite.checks], "not every check ran"
 
 
 def test_best_run_and_clone_as_the_harness_sees_them(lab4, readme_ok):
@@ -214,9 +201,30 @@ def test_dirty_run_is_tagged_and_reproduce_refuses_it(lab4, client, fresh_clone,
 
 
 # -- reproduction failure modes -----------------------------------------------------------------
-def tamper(uri: str, endpoint: str, body: dict) -> None:
-    r = requests.post(f"{uri}/api/2.0/mlflow/runs/{endpoint}", json=body, timeout=15)
+# These tests tamper with a COPY of an original run (made through the REST API, tagged COPY_TAG), never
+# with the originals the other tests read: each test holds whatever order the tests run in.
+def api(uri: str, endpoint: str, body: dict) -> dict:
+    r = requests.post(f"{uri}/api/2.0/mlflow/runs/{endpoint}", json=body, timeout=30)
     assert r.status_code == 200, r.text
+    return r.json()
+
+
+def copy_run(uri: str, run: dict, *, metric_changes: dict | None = None, tag_changes: dict | None = None) -> str:
+    """A new run in the same experiment with the original's params, metrics and (lab) tags, changed as asked."""
+    now = int(time.time() * 1000)
+    kept = {k: v for k, v in tags(run).items() if not k.startswith("mlflow.") or k == "mlflow.source.git.commit"}
+    new_tags = {**kept, **(tag_changes or {}), COPY_TAG: run["info"]["run_id"]}
+    created = api(uri, "create", {"experiment_id": run["info"]["experiment_id"], "start_time": now,
+                                  "run_name": f"copy-of-{run['info']['run_name']}"})
+    rid = created["run"]["info"]["run_id"]
+    api(uri, "log-batch", {
+        "run_id": rid,
+        "params": [{"key": k, "value": v} for k, v in params(run).items()],
+        "metrics": [{"key": k, "value": v, "timestamp": now, "step": 0}
+                    for k, v in {**metrics(run), **(metric_changes or {})}.items()],
+        "tags": [{"key": k, "value": v} for k, v in new_tags.items()]})
+    api(uri, "update", {"run_id": rid, "status": "FINISHED", "end_time": now})
+    return rid
 
 
 def test_reproduce_shows_a_metric_mismatch_and_exits_1(lab4, client, readme_ok, tmp_path):
@@ -224,9 +232,7 @@ def test_reproduce_shows_a_metric_mismatch_and_exits_1(lab4, client, readme_ok, 
     best_md5 = tags(runs[0])["dvc_md5"]
     # a run on the other data version, so both versions are restored by some reproduction
     victim = next(r for r in runs if tags(r)["dvc_md5"] != best_md5)
-    vid = victim["info"]["run_id"]
-    tamper(lab4.uri, "log-metric", {"run_id": vid, "key": "rmse", "value": metrics(victim)["rmse"] + 1e-6,
-                                    "timestamp": int(time.time() * 1000), "step": 1})
+    vid = copy_run(lab4.uri, victim, metric_changes={"rmse": metrics(victim)["rmse"] + 1e-6})
     r = mlflow_labs("reproduce", vid, "--tracking-uri", lab4.uri, "--repo", str(lab4.project),
                     "--workdir", str(tmp_path))
     assert r.returncode == 1, r.stdout + r.stderr
@@ -242,12 +248,20 @@ def test_reproduce_shows_a_metric_mismatch_and_exits_1(lab4, client, readme_ok, 
 
 
 def test_reproduce_refuses_a_data_hash_the_commit_does_not_record(lab4, client, readme_ok):
-    runs = originals(client)
-    victim = runs[-1]
-    tamper(lab4.uri, "set-tag", {"run_id": victim["info"]["run_id"], "key": "dvc_md5", "value": "0" * 32})
-    r = mlflow_labs("reproduce", victim["info"]["run_id"], "--tracking-uri", lab4.uri, "--repo", str(lab4.project))
+    victim = originals(client)[-1]
+    vid = copy_run(lab4.uri, victim, tag_changes={"dvc_md5": "0" * 32})
+    r = mlflow_labs("reproduce", vid, "--tracking-uri", lab4.uri, "--repo", str(lab4.project))
     assert r.returncode == 2, r.stdout + r.stderr
     assert f"records md5 {tags(victim)['dvc_md5']}" in r.stderr and "0" * 32 in r.stderr
+
+
+def test_originals_are_untouched_by_the_failure_mode_tests(lab4, client, readme_ok):
+    """Whatever ran before: the six original runs hold what the README's training logged."""
+    runs = originals(client)
+    assert len(runs) == 6
+    for run in runs:
+        assert tools.is_md5(tags(run)["dvc_md5"])
+        assert len([m for m in client.metric_history(run["info"]["run_id"], "rmse")]) == 1
 
 
 def test_reproduce_unknown_run_says_so(lab4):

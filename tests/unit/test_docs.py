@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pytest
 
-from mlflow_labs.harness.docs import DocStepError, ReadmeRunner, Substitution, audit, parse_blocks
+from mlflow_labs.harness.docs import DIRECTIVES, DirectiveError, DocStepError, ReadmeRunner, Substitution, audit, parse_blocks
 
 pytestmark = pytest.mark.unit
 
@@ -160,3 +161,86 @@ def test_close_removes_only_a_workdir_the_runner_made(tmp_path):
     given.run()
     given.close()
     assert (tmp_path / "given" / "made-here").exists()
+
+
+def test_unknown_directive_key_is_an_error_naming_readme_line(tmp_path):
+    readme = write(tmp_path, """\
+        # T
+
+        <!-- lab: bakground health=http://localhost:7006/health -->
+        ```bash
+        sleep 1000
+        ```
+        """)
+    with pytest.raises(DirectiveError) as err:
+        ReadmeRunner(readme, tmp_path / "w", display_root=tmp_path)
+    msg = str(err.value)
+    assert msg.startswith("README.md:3: unknown directive key 'bakground'"), msg
+    assert "background" in msg  # the accepted keys are listed
+    with pytest.raises(DirectiveError, match=r"README.md:3: unknown directive key 'bakground'"):
+        audit(readme)
+
+
+def test_every_accepted_directive_is_documented_in_one_place():
+    """The module docstring and the README's "How it is built" list exactly the keys the parser accepts."""
+    from mlflow_labs.harness import docs
+    from mlflow_labs.labs import repo_root
+    documented = re.findall(r"^    ([a-z-]+)(?:=\S+)?\s{2,}", docs.__doc__, re.M)
+    assert documented == list(DIRECTIVES)
+    built = repo_root().joinpath("README.md").read_text().split("## How it is built", 1)[1].split("\n## ", 1)[0]
+    missing = [k for k in DIRECTIVES if f"`{k}" not in built]
+    assert not missing, f"README.md's 'How it is built' does not list these directives: {missing}"
+
+
+def test_a_block_with_no_language_is_shown_not_run(tmp_path):
+    readme = write(tmp_path, """\
+        Expected output:
+        ```
+        touch should-not-exist
+        ```
+        """)
+    runner = ReadmeRunner(readme, tmp_path / "w", display_root=tmp_path)
+    [block] = runner.blocks
+    assert block.action == "show" and not block.is_shell
+    runner.run()
+    assert [s.status for s in runner.steps] == ["shown"]
+    assert not (tmp_path / "w" / "should-not-exist").exists()
+    assert audit(readme) == []  # shown, not a shell block left unrun
+
+
+def test_expect_fail_fails_the_step_when_the_command_succeeds(tmp_path):
+    readme = write(tmp_path, """\
+        <!-- lab: expect-fail -->
+        ```bash
+        echo all good
+        ```
+        """)
+    runner = ReadmeRunner(readme, tmp_path / "w", display_root=tmp_path)
+    with pytest.raises(DocStepError, match=r"README.md:2: block succeeded \(exit 0\), but the README says it fails"):
+        runner.run()
+    assert [s.status for s in runner.steps] == ["failed"]
+
+
+def test_expect_fail_passes_on_failure_with_the_named_output(tmp_path):
+    readme = write(tmp_path, """\
+        <!-- lab: expect-fail output="FAIL  experiment" -->
+        ```bash
+        echo "FAIL  experiment 'x' exists"; exit 1
+        ```
+        """)
+    runner = ReadmeRunner(readme, tmp_path / "w", display_root=tmp_path)
+    runner.run()
+    assert [s.status for s in runner.steps] == ["passed"]
+    assert "failed as the README expects (exit 1)" in runner.steps[0].note
+
+
+def test_expect_fail_with_other_output_fails_the_step(tmp_path):
+    readme = write(tmp_path, """\
+        <!-- lab: expect-fail output="FAIL  experiment" -->
+        ```bash
+        echo "Cannot reach the MLflow server" >&2; exit 2
+        ```
+        """)
+    runner = ReadmeRunner(readme, tmp_path / "w", display_root=tmp_path)
+    with pytest.raises(DocStepError, match=r"README.md:2: block output lacks 'FAIL  experiment'"):
+        runner.run()

@@ -7,16 +7,13 @@ them would need kind or helm; everything else runs for real (subprocesses, a loo
 from __future__ import annotations
 
 import sys
-import textwrap
 
 import pytest
-import requests
 
 from mlflow_labs.harness.errors import LabError, PrerequisiteMissing, StartupError
 from mlflow_labs.infra.helm import Helm
 from mlflow_labs.infra.kind import KindCluster, unique_name
 from mlflow_labs.infra.kube import release_selector, wait_until
-from mlflow_labs.infra.portforward import PortForward
 from mlflow_labs.infra.tools import ToolError, ToolResult, require_tool, run_tool
 
 pytestmark = pytest.mark.unit
@@ -199,64 +196,3 @@ def test_wait_until_treats_api_errors_as_state_not_failure():
             raise ConnectionError("apiserver not ready")
         return "ok", "done"
     assert wait_until(probe, timeout=60, what="x", clock=clock, sleep=clock.sleep) == "ok"
-
-
-# -- port-forward readiness (a real process and real HTTP on loopback) ----------------------------------------------
-SERVER = textwrap.dedent("""
-    import http.server, sys, time
-    delay, code = float(sys.argv[2]), int(sys.argv[3])
-    print("Forwarding from 127.0.0.1:%s -> 5000" % sys.argv[1], flush=True)  # what kubectl prints early
-    time.sleep(delay)
-    class H(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(code if self.path == "/health" else 404)
-            self.end_headers()
-            self.wfile.write(b"OK")
-        def log_message(self, *a):
-            pass
-    http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-""")
-
-
-def _forwarder(tmp_path, port, delay, code):
-    script = tmp_path / "fake_forward.py"
-    script.write_text(SERVER)
-    return [sys.executable, str(script), str(port), str(delay), str(code)]
-
-
-def test_kubectl_port_forward_command(tmp_path):
-    pf = PortForward("svc/mlflow", 80, namespace="mlflow", kubeconfig="/tmp/kc", local_port=7006, log_dir=tmp_path)
-    assert pf.command() == ["kubectl", "--kubeconfig", "/tmp/kc", "--namespace", "mlflow", "port-forward",
-                            "svc/mlflow", "7006:80", "--address", "127.0.0.1"]
-    assert pf.url == "http://127.0.0.1:7006"
-
-
-def test_port_forward_is_ready_only_when_health_answers(tmp_path):
-    from mlflow_labs.harness.net import free_port
-    port = free_port()
-    pf = PortForward(local_port=port, log_dir=tmp_path, timeout=30,
-                     command=_forwarder(tmp_path, port, delay=1.5, code=200))
-    with pf:
-        # start() returned: /health must answer now, not merely the process be running
-        assert requests.get(pf.url + "/health", timeout=5).text == "OK"
-        assert pf.alive()
-    assert not pf.alive() and pf.proc is None
-
-
-def test_port_forward_that_dies_fails_fast_with_its_log(tmp_path):
-    cmd = [sys.executable, "-c",
-           "import sys; print('error: services \"mlflow\" not found', file=sys.stderr); sys.exit(1)"]
-    pf = PortForward(log_dir=tmp_path, timeout=60, command=cmd)
-    with pytest.raises(StartupError, match=r'exited during start-up[\s\S]*services "mlflow" not found'):
-        pf.start()
-    assert pf.proc is None
-
-
-def test_port_forward_with_unhealthy_server_times_out_and_stops(tmp_path):
-    from mlflow_labs.harness.net import free_port
-    port = free_port()
-    pf = PortForward(local_port=port, log_dir=tmp_path, timeout=3,
-                     command=_forwarder(tmp_path, port, delay=0, code=503))
-    with pytest.raises(StartupError, match=r"did not answer .*/health within 3 s \(last: HTTP 503"):
-        pf.start()
-    assert pf.proc is None

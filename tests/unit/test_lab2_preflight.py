@@ -35,9 +35,10 @@ def test_nothing_on_path_names_every_piece_in_one_message(monkeypatch):
 
 def test_scenario_refuses_before_creating_anything(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", "/nonexistent")
-    with pytest.raises(PrerequisiteMissing):
-        scenario.run(progress=lambda m: None, part="lab2", workdir=tmp_path)
-    assert list(tmp_path.iterdir()) == []
+    report = scenario.run(progress=lambda m: None, part="lab2", workdir=tmp_path)
+    assert not report.ok
+    assert "`kind` is not on PATH" in report.error and "sigs.k8s.io/kind" in report.error, report.error
+    assert list(tmp_path.iterdir()) == []  # nothing was created
 
 
 def test_unknown_part_is_a_clear_error():

@@ -16,7 +16,7 @@ class TrackingError(LabError):
 
 
 class TrackingClient:
-    def __init__(self, uri: str, timeout: float = 15):
+    def __init__(self, uri: str, timeout: float = 30):  # generous: a server on a loaded machine is slow, not gone
         self.uri = uri.rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()
@@ -26,6 +26,11 @@ class TrackingClient:
         url = self.uri + path
         try:
             return self.session.request(method, url, timeout=self.timeout, **kw)
+        except requests.ReadTimeout:
+            raise TrackingError(
+                f"The MLflow server at {self.uri} accepted the connection but did not answer {path} within "
+                f"{self.timeout:.0f} s: it is overloaded or stuck; look at its log, or retry."
+            ) from None
         except requests.Timeout:
             raise TrackingError(
                 f"The server at {self.uri} did not answer {path} within {self.timeout:.0f} s. "

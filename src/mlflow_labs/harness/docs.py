@@ -1,18 +1,30 @@
 """Run a lab README's fenced blocks in order: the docs are the test.
 
-Each fenced block may be preceded by a directive comment that says how the harness treats it:
+Each fenced block may be preceded by a directive comment, `<!-- lab: KEY[=VALUE] ... -->`, that says
+how the harness treats it. Every key the runner accepts (DIRECTIVES below; an unknown one, such as
+the typo `bakground`, is an error naming README:LINE, never a silent foreground run):
 
-    <!-- lab: run -->                                   (the default for bash/sh/shell blocks)
-    <!-- lab: run timeout=900 -->
-    <!-- lab: background health=http://localhost:7006/health -->   a long-running server; waited on
-    <!-- lab: file=train.py -->                         write the block to a file in the current dir
-    <!-- lab: skip reason="tox already installed mlflow into this environment" -->
+    run                 run the block with bash (the default for bash/sh/shell/console/zsh blocks)
+    background          start it as a long-running server; stopped when the runner closes
+    health=URL          background (or a `docker run -d` block): wait until URL answers 200
+    timeout=SECONDS     how long the block (or the health wait) may take
+    file=PATH           write the block's text to PATH in the current dir (any language)
+    skip                do not run it; needs reason="why" (a skip without one fails the audit)
+    reason="TEXT"       why a block is skipped, shown in the report
+    expect-fail         the block must exit non-zero: a block that succeeds FAILS the step
+    output="TEXT"       the block's output (stdout+stderr) must contain TEXT (with expect-fail: the
+                        expected failure message)
+    infra=docker|local  run the block on that infra path only (lab 3's scenario chooses)
+    kill-background     before this (skipped) block, SIGKILL the server a background block started
+                        (lab 3's scenario does it, for exactly the process it started)
+    values=rejected     a `helm install` the chart's schema must reject (lab2/chart.py's values tests)
 
-A shell block with no directive is run. A shell block is never silently ignored: `audit()` lists
-every block with what happens to it, and a test fails if a shell block is neither run nor skipped
-with a reason. Non-shell blocks (python, sql, yaml) are shown only, unless a `file=` directive
-writes them. Substitutions (a free port for 7006, ...) are applied to every block's text and each
-one that changed something is reported.
+A shell block with no directive is run. A fenced block with no language is shown only, never run
+as bash (an output sample must not execute). A shell block is never silently ignored: `audit()`
+lists every block with what happens to it, and a test fails if a shell block is neither run nor
+skipped with a reason. Non-shell blocks (python, sql, yaml) are shown only, unless a `file=`
+directive writes them. Substitutions (a free port for 7006, ...) are applied to every block's text
+and each one that changed something is reported.
 """
 
 from __future__ import annotations
@@ -29,6 +41,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from mlflow_labs import settings
 from mlflow_labs.harness.errors import LabError, tail
 from mlflow_labs.infra.process import BackgroundProcess
 from mlflow_labs.harness.net import wait_http
@@ -36,6 +49,10 @@ from mlflow_labs.harness.net import wait_http
 SHELL_LANGS = {"bash", "sh", "shell", "console", "zsh"}
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>```+|~~~+)\s*(?P<lang>[\w+-]*)")
 DIRECTIVE = re.compile(r"<!--\s*lab:(?P<body>.*?)-->")
+# The one list of directive keys (the module docstring describes each; a unit test keeps the two,
+# and the README's "How it is built", in step).
+DIRECTIVES = ("run", "background", "health", "timeout", "file", "skip", "reason", "expect-fail", "output",
+              "infra", "kill-background", "values")
 
 
 @dataclass
@@ -47,7 +64,7 @@ class Block:
 
     @property
     def is_shell(self) -> bool:
-        return self.lang in SHELL_LANGS or (self.lang == "" and "file" not in self.directive)
+        return self.lang in SHELL_LANGS  # a block with no language is shown, not guessed to be bash
 
     @property
     def action(self) -> str:
@@ -94,22 +111,35 @@ class DocStepError(LabError):
         super().__init__(f"{step.where}: {message}")
 
 
-def parse_directive(body: str) -> dict:
+class DirectiveError(LabError):
+    """A directive comment the runner does not understand (README:LINE, what, and what is accepted)."""
+
+
+def parse_directive(body: str, where: str = "<directive>") -> dict:
+    try:
+        tokens = shlex.split(body)
+    except ValueError as exc:
+        raise DirectiveError(f"{where}: cannot read the directive `<!-- lab:{body}-->` ({exc}); "
+                             f"quote values with spaces in double quotes.") from None
     out = {}
-    for tok in shlex.split(body):
+    for tok in tokens:
         key, _, value = tok.partition("=")
+        if key not in DIRECTIVES:
+            raise DirectiveError(f"{where}: unknown directive key '{key}' in `<!-- lab:{body}-->`. "
+                                 f"Accepted keys: {', '.join(DIRECTIVES)} (see harness/docs.py).")
         out[key] = value if value else True
     return out
 
 
-def parse_blocks(markdown: str) -> list[Block]:
+def parse_blocks(markdown: str, source: str = "<markdown>") -> list[Block]:
+    """The fenced blocks with their directives; ``source`` names the file in errors (README:LINE)."""
     blocks, lines, i = [], markdown.splitlines(), 0
     pending: dict = {}
     while i < len(lines):
         m = FENCE.match(lines[i])
         d = DIRECTIVE.search(lines[i])
         if d and not m:
-            pending = parse_directive(d.group("body"))
+            pending = parse_directive(d.group("body"), f"{source}:{i + 1}")
             i += 1
             continue
         if m:
@@ -132,7 +162,7 @@ def parse_blocks(markdown: str) -> list[Block]:
 def audit(readme: Path) -> list[tuple[Block, str]]:
     """Every block with its fate; shell blocks that are neither run nor skipped with a reason are problems."""
     problems = []
-    for b in parse_blocks(readme.read_text()):
+    for b in parse_blocks(readme.read_text(), str(readme)):
         if b.action == "skip" and not str(b.directive.get("reason", "")).strip():
             problems.append((b, "skipped without a reason"))
         elif b.is_shell and b.action == "show":
@@ -163,12 +193,14 @@ class ReadmeRunner:
         self.steps: list[Step] = []
         self.applied: dict[str, str] = {}     # substitution reason -> what changed
         self.background: dict[int, tuple[Block, BackgroundProcess]] = {}
-        self.blocks = parse_blocks(self.readme.read_text())
+        self.blocks = parse_blocks(self.readme.read_text(), self.display)
         # the harness's own Python first on PATH, so `python`/`mlflow` are the ones tox installed
         bindir = str(Path(sys.executable).parent)
         self.env = {**os.environ, **(env or {})}
         self.env["PATH"] = bindir + os.pathsep + self.env.get("PATH", "")
         self.env.setdefault("LAB_DIR", str(self.readme.parent))
+        for key, value in settings.SERVER_ENV.items():  # servers the README starts tolerate a loaded machine
+            self.env.setdefault(key, value)
         self._seq = 0
 
     # -- text ---------------------------------------------------------------------------------
@@ -231,10 +263,19 @@ class ReadmeRunner:
         except subprocess.TimeoutExpired as exc:
             out = (exc.stdout or b"").decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
             raise DocStepError(step, f"block did not finish within {timeout:.0f} s\n$ {b.text.strip()}\n--- output tail ---\n{tail(out)}") from None
-        step.note = tail(p.stdout + p.stderr, 5)
-        if p.returncode != 0 and "expect-fail" not in b.directive:
-            raise DocStepError(step, f"block exited {p.returncode}\n$ {self.substitute(b.text).strip()}\n"
-                                     f"--- output tail ---\n{tail(p.stdout + p.stderr)}")
+        output = p.stdout + p.stderr
+        step.note = tail(output, 5)
+        command = f"$ {self.substitute(b.text).strip()}\n--- output tail ---\n{tail(output)}"
+        if "expect-fail" in b.directive:
+            if p.returncode == 0:
+                raise DocStepError(step, f"block succeeded (exit 0), but the README says it fails here "
+                                         f"(expect-fail)\n{command}")
+            step.note = f"failed as the README expects (exit {p.returncode}); " + step.note
+        elif p.returncode != 0:
+            raise DocStepError(step, f"block exited {p.returncode}\n{command}")
+        expected = b.directive.get("output")
+        if expected and str(expected) not in output:
+            raise DocStepError(step, f"block output lacks {str(expected)!r}, which the README says it shows\n{command}")
         if cwd_file.exists():
             self.cwd = Path(cwd_file.read_text().strip())
         step.status = "passed"

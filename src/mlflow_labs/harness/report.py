@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -69,7 +68,8 @@ class Report:
         return "\n".join(lines)
 
     def write_json(self, directory: Path | None = None) -> Path:
-        directory = Path(directory or os.environ.get("MLFLOW_LABS_REPORTS", "reports"))
+        from mlflow_labs import settings
+        directory = Path(directory or settings.current().reports)
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / f"{self.lab}.json"
         data = {"lab": self.lab, "ok": self.ok, "started": self.started, "error": self.error,

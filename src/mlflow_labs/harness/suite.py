@@ -3,6 +3,10 @@
 A check function takes a shared context dict (tracking client plus what earlier checks found)
 and returns a detail string on success or raises CheckFailed. Later checks that need something
 an earlier one failed to find fail too: a check that passes on nothing proves nothing.
+
+A check that compares against something only the caller knows (``needs="run_ids"``: the runs logged
+before a restart) is not run when the caller did not give that option, so it never prints PASS
+for want of anything to compare; given it empty, it runs and fails saying what it lacks.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ class Check:
     name: str
     func: Callable[[dict], str]
     hint: str  # the lab step to revisit when this check fails
+    needs: str | None = None  # a run_checks option without which the check is not run
 
 
 @dataclass
@@ -43,9 +48,9 @@ class CheckSuite:
     lab: str
     checks: list[Check] = field(default_factory=list)
 
-    def check(self, name: str, hint: str):
+    def check(self, name: str, hint: str, needs: str | None = None):
         def deco(func):
-            self.checks.append(Check(name, func, hint))
+            self.checks.append(Check(name, func, hint, needs))
             return func
         return deco
 
@@ -53,6 +58,8 @@ class CheckSuite:
         ctx: dict = {"client": TrackingClient(uri), "uri": uri, **options}
         results = []
         for c in self.checks:
+            if c.needs and options.get(c.needs) is None:
+                continue  # nothing to compare against: not run (never a PASS on nothing)
             t0 = time.monotonic()
             try:
                 detail = c.func(ctx) or "ok"

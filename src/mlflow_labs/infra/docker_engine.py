@@ -4,17 +4,15 @@ everything the harness labelled (testcontainers' Ryuk reaper cannot be pulled wi
 from __future__ import annotations
 
 import os
-import uuid
 
-from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
 from mlflow_labs import settings
+from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
 
-# One id per harness process: its containers carry it, so a run cleans up only what it made.
-SESSION = uuid.uuid4().hex[:12]
+SESSION = settings.SESSION  # this harness process's id: its containers carry it (cleanup takes only those)
 
 START_HINT = (
     "Start the Docker daemon (`sudo systemctl start docker`, or `sudo dockerd &`), or on a bare "
-    "Debian/Ubuntu machine run `sudo scripts/provision-docker`; or use --infra local "
+    f"Debian/Ubuntu machine run `sudo {settings.PROVISION_SCRIPT}`; or use --infra local "
     "(MLFLOW_LABS_INFRA=local) to run PostgreSQL and MLflow as local processes."
 )
 

@@ -55,32 +55,48 @@ class MlflowContainer:
 
     def log_tail(self, lines: int = 25) -> str:
         try:
-            return self.container.logs(tail=lines).decode(errors="replace").rstrip()
+            return self.container.get_wrapped_container().logs(tail=lines).decode(errors="replace").rstrip()
         except Exception:
             return "(no log)"
 
     def alive(self) -> bool:
         try:
-            self.container.reload()
-            return self.container.status in ("created", "running")
+            c = self.container.get_wrapped_container()
+            c.reload()
+            return c.status in ("created", "running")
         except Exception:
             return False
 
     def start(self) -> "MlflowContainer":
+        """A testcontainers container (like DockerPostgres), labelled for the harness's cleanup and
+        published on loopback only; ready when /health answers and the tracking API works."""
+        from testcontainers.core.container import DockerContainer  # noqa: PLC0415
+
         ensure_port_free(self.port, "the MLflow container's published port")
         c = docker_engine.client()
-        docker_engine.require_image(self.image, c)
         try:
-            self.container = c.containers.run(
-                self.image, self.command(), name=self.name, detach=True, network=self.network,
-                ports={f"{CONTAINER_PORT}/tcp": ("127.0.0.1", self.port)}, volumes=self.volumes,
-                labels=docker_engine.labels(role="mlflow"))
+            docker_engine.require_image(self.image, c)
+            docker_engine.prepare_testcontainers(c)
+        finally:
+            c.close()
+        extra = {"labels": docker_engine.labels(role="mlflow")}
+        if self.network:
+            extra["network"] = self.network
+        container = DockerContainer(self.image, command=self.command(), name=self.name, **extra)
+        # published on loopback only: with_bind_ports takes a port, not (address, port), so set the binding
+        container.ports[f"{CONTAINER_PORT}/tcp"] = ("127.0.0.1", self.port)
+        for host, mount in self.volumes.items():
+            container = container.with_volume_mapping(host, mount["bind"], mount.get("mode", "rw"))
+        try:
+            self.container = container.start()
         except Exception as exc:
+            self.container = container  # whatever was created is removed below
+            self.remove()
             raise StartupError(f"Could not start an MLflow container from {self.image}: {exc}") from None
         try:
             wait_http(self.uri + "/health", timeout=self.start_timeout, what=f"the MLflow container {self.name}",
                       alive=self.alive, log=self.log_tail, expect="OK", progress=self.progress)
-            r = requests.post(self.uri + "/api/2.0/mlflow/experiments/search", json={"max_results": 1}, timeout=15)
+            r = requests.post(self.uri + "/api/2.0/mlflow/experiments/search", json={"max_results": 1}, timeout=30)
             if r.status_code != 200:
                 raise StartupError(f"The MLflow container answers /health but its API answered HTTP {r.status_code}: "
                                    f"{r.text[:200]}\n{self.log_tail()}")
@@ -94,7 +110,9 @@ class MlflowContainer:
         """`docker rm -f`: no graceful stop, as when a node or pod dies."""
         if self.container is not None:
             try:
-                self.container.remove(force=True, v=True)
+                wrapped = self.container.get_wrapped_container()
+                if wrapped is not None:
+                    wrapped.remove(force=True, v=True)
             except Exception as exc:
                 if "No such container" not in str(exc) and "404" not in str(exc):
                     raise LabError(f"docker rm -f {self.name} failed: {exc}") from None

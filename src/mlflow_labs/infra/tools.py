@@ -1,7 +1,9 @@
-"""Running the command-line tools a lab drives (kind, helm, kubectl, docker).
+"""Running the command-line tools a lab drives (kind, helm, kubectl, docker, git, dvc): the one
+subprocess runner, `run_tool`, and its one error, `ToolError`.
 
-Every failure names the command that was run, its exit status and the tail of its stderr, so a
-learner can paste the command into a terminal and see the same thing.
+Every failure names the command that was run (and where), its exit status and the tail of its
+output, so a learner can paste the command into a terminal and see the same thing. (The README
+runner in harness/docs.py runs whole bash blocks with its own README:LINE errors.)
 """
 
 from __future__ import annotations
@@ -31,16 +33,20 @@ INSTALL = {
 
 
 class ToolError(LabError):
-    """A tool exited non-zero (or timed out). Carries the command and its stderr."""
+    """A tool exited non-zero (or timed out): the command, where it ran, the exit code, the output tail,
+    and (when the caller knows it) what was being done and how to fix it."""
 
-    def __init__(self, args: Sequence[str], returncode: int | None, stdout: str, stderr: str, note: str = ""):
+    def __init__(self, args: Sequence[str], returncode: int | None, stdout: str, stderr: str, note: str = "",
+                 *, what: str = "", cwd=None, hint: str = ""):
         self.args_ = list(args)
         self.returncode = returncode
         self.stdout = stdout
         self.stderr = stderr
         status = "timed out" if returncode is None else f"exited {returncode}"
-        detail = tail(stderr or stdout or "(no output)")
-        super().__init__(f"`{shlex.join(self.args_)}` {status}{note}.\n--- stderr tail ---\n{detail}")
+        where = f" in {cwd}" if cwd else ""
+        detail = tail(stderr.strip() or stdout.strip() or "(no output)", 15)
+        super().__init__((f"{what} failed: " if what else "") + f"`{shlex.join(self.args_)}`{where} {status}{note}.\n"
+                         f"{detail}" + (f"\n{hint}" if hint else ""))
 
 
 @dataclass
@@ -66,10 +72,11 @@ def require_tool(name: str) -> str:
 
 
 def run_tool(args: Sequence[str], *, env: Mapping[str, str] | None = None, timeout: float = 600,
-             input: str | None = None, check: bool = True, cwd=None) -> ToolResult:
+             input: str | None = None, check: bool = True, cwd=None, what: str = "", hint: str = "") -> ToolResult:
     """Run ``args`` (no shell), capture output; raise ToolError on failure when ``check``.
 
     ``env`` is added to this process's environment (e.g. KUBECONFIG), not a replacement for it.
+    ``what`` (e.g. "git clone of the project repo") and ``hint`` (the fix) go into the error.
     """
     args = [str(a) for a in args]
     require_tool(args[0])
@@ -80,7 +87,7 @@ def run_tool(args: Sequence[str], *, env: Mapping[str, str] | None = None, timeo
     except subprocess.TimeoutExpired as exc:
         out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
         err = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
-        raise ToolError(args, None, out, err, f" after {timeout:.0f} s") from None
+        raise ToolError(args, None, out, err, f" after {timeout:.0f} s", what=what, cwd=cwd, hint=hint) from None
     if check and p.returncode != 0:
-        raise ToolError(args, p.returncode, p.stdout, p.stderr)
+        raise ToolError(args, p.returncode, p.stdout, p.stderr, what=what, cwd=cwd, hint=hint)
     return ToolResult(args, p.returncode, p.stdout, p.stderr)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from mlflow_labs import settings
 from mlflow_labs.harness.docs import ReadmeRunner, port_substitution
 from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port
+from mlflow_labs.harness.report import Row
+from mlflow_labs.infra.process import BackgroundProcess
 from mlflow_labs.lab1 import checks
 from mlflow_labs.labs import get_lab, repo_root
 
-DOCUMENTED_PORT = 7006
+DOCUMENTED_PORT = settings.DOCUMENTED_PORT
 
 
 class Lab1Run(LabRun):
@@ -32,9 +35,19 @@ class Lab1Run(LabRun):
             self.docs.run()
 
     def restart_server(self):
-        """Stop the README's server and start it again with the same block (same SQLite file)."""
+        """Stop the README's server and start it again with the same block (same SQLite file); a report
+        row proves a NEW server answers (the old process group is gone, the new one is another)."""
+        line = self.docs.background_lines()[0]
+        old_pid = self.docs.background[line][1].proc.pid
         with self.phase("server restart"):
-            return self.docs.restart_background(self.docs.background_lines()[0])
+            step = self.docs.restart_background(line)
+        new = self.docs.background[line][1]
+        replaced = new.alive() and new.proc.pid != old_pid and not BackgroundProcess.group_alive(old_pid)
+        self.report.rows.append(Row("a new server process answers after the restart", step.where,
+                                    "passed" if replaced else "failed", 0.0,
+                                    f"pid {old_pid} (stopped) -> {new.proc.pid}" if replaced else
+                                    f"pid {old_pid} -> {new.proc.pid}: the old server is still running"))
+        return step
 
     def steps(self) -> None:
         self.run_readme()

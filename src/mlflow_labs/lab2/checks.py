@@ -1,6 +1,7 @@
 """Lab 2 (and Lab 3 on Kubernetes): the notes' run, through a port-forward, via the REST API.
 
-    run_checks(uri)                                   the run is there (what a learner checks)
+    run_checks(uri)                                   the run is there (what a learner checks; the
+                                                      same-run_id check needs run_id, else is not run)
     run_checks(uri, expect="lost", run_id=ID)         after `kubectl delete pod` on the basic install
     run_checks(uri, expect="present", run_id=ID)      after the pod was replaced, PostgreSQL backend
     run_checks(uri, artifacts=False)                  an install whose artifact store is not proxied
@@ -24,12 +25,12 @@ common.add_server_checks(present, EXPERIMENT, hint="Steps 4-5: wait for the depl
 common.add_named_run_check(present, RUN_NAME, hint="Step 6: run `python train.py` against http://localhost:7006")
 
 
-@present.check("the run is the one logged before (same run_id)", hint="Compare with run_id.txt written by train.py")
+@present.check("the run is the one logged before (same run_id)", hint="Compare with run_id.txt written by train.py",
+               needs="run_id")
 def _same_run(ctx):
     run = need(ctx, "run", f"run {RUN_NAME}")
     wanted = ctx.get("run_id")
-    if not wanted:
-        return "no run_id given; any Run_v1 counts"
+    require(wanted, "no run_id to compare with: train.py's run_id.txt was not read")
     got = ctx["client"].get_run(wanted)
     require(got is not None, f"run {wanted} is not on the server (the latest {RUN_NAME} is {run['info']['run_id']})")
     ctx["run"] = got

@@ -12,23 +12,24 @@ import os
 import re
 import shutil
 import signal
-import tempfile
-import time
 from pathlib import Path
 
+from mlflow_labs import settings
+from mlflow_labs.harness.client import TrackingClient
 from mlflow_labs.harness.docs import Block, ReadmeRunner, Substitution, port_substitution
 from mlflow_labs.harness.errors import LabError
-from mlflow_labs.infra import docker_engine
-from mlflow_labs import settings
-from mlflow_labs.infra.pg_binaries import find_pg_bindir
-from mlflow_labs.infra.postgres import PostgresProvider, check_login, connect, postgres_provider
-from mlflow_labs.labs import get_lab, repo_root
+from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port, wait_http
 from mlflow_labs.harness.report import Report, Row
+from mlflow_labs.infra import docker_engine
+from mlflow_labs.infra.pg_binaries import find_pg_bindir
+from mlflow_labs.infra.postgres import PostgresProvider, check_login, connect, postgres_provider
+from mlflow_labs.lab3 import checks
+from mlflow_labs.labs import get_lab, repo_root
 
 MLFLOW_DB, MLFLOW_USER, MLFLOW_PASSWORD = "mlflow", "mlflow_user", "mlflow_password"
-DOCUMENTED_PORT, EPHEMERAL_PORT, DOCUMENTED_PG_PORT = 7006, 7007, 5432
-DOCUMENTED_IMAGE = "burakince/mlflow:3.15.1"
+DOCUMENTED_PORT, EPHEMERAL_PORT = settings.DOCUMENTED_PORT, settings.EPHEMERAL_PORT
+DOCUMENTED_IMAGE = settings.DOCUMENTED_MLFLOW_IMAGE
 
 
 def resolve_infra(choice: str | None = None) -> str:
@@ -69,17 +70,20 @@ def db_rows(pg: PostgresProvider) -> dict:
         }
 
 
-class Lab3Run:
-    """One pass through the Lab 3 README on one infra path. A context manager: close() removes all."""
+class Lab3Run(LabRun):
+    """One pass through the Lab 3 README on one infra path: `mlflow-labs run lab3` and tests/lab3.
 
-    def __init__(self, infra: str, *, progress=print, workdir: Path | None = None):
-        assert infra in ("docker", "local"), infra
-        self.infra = infra
-        self.progress = progress or (lambda m: None)
-        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="lab3-"))
+    ``infra`` is 'docker', 'local' or 'auto'/None (resolved in `setup`, where a missing daemon or
+    image is a PrerequisiteMissing under the run's error policy).
+    """
+
+    lab = "lab3"
+
+    def __init__(self, infra: str | None = None, **kw):
+        super().__init__(infra=infra, **kw)
+        self.infra = infra if infra in ("docker", "local") else None  # the path; 'auto' resolved in setup
         self.port, self.ephemeral_port = free_port(), free_port()
         self.pg: PostgresProvider | None = None
-        self.docs: ReadmeRunner | None = None
         self.run_ids: list[str] = []
 
     @property
@@ -91,10 +95,13 @@ class Lab3Run:
         return f"http://127.0.0.1:{self.ephemeral_port}"
 
     # -- setup ---------------------------------------------------------------------------------------
-    def start_db(self) -> PostgresProvider:
+    def setup(self) -> None:
+        """Resolve the path, start PostgreSQL (container or local process), build the README runner."""
+        self.infra = resolve_infra(self.infra or self.infra_choice)
+        self.progress(f"lab3 on the {self.infra} path")
+        self.report.substitutions[f"infra: the {self.infra} path (--infra {self.infra_choice or settings.infra_choice()})"] = self.infra
         self.pg = postgres_provider(self.infra, progress=self.progress).start()
         self.docs = self._runner()
-        return self.pg
 
     def _substitutions(self) -> list[Substitution]:
         pg = self.pg
@@ -229,17 +236,16 @@ class Lab3Run:
         self.run_block(self.block(rf"^mlflow-labs check lab3 --tracking-uri http://localhost:{EPHEMERAL_PORT}"))
 
     def remember_runs(self) -> list[str]:
-        from mlflow_labs.harness.client import TrackingClient  # noqa: PLC0415
         client = TrackingClient(self.uri)
-        exp = client.experiment_by_name("lab3-postgres")
+        exp = client.experiment_by_name(checks.EXPERIMENT)
         if not exp:
-            raise LabError(f"no experiment lab3-postgres at {self.uri} after Step 3")
+            raise LabError(f"no experiment {checks.EXPERIMENT} at {self.uri} after Step 3")
         self.run_ids = [r["info"]["run_id"] for r in client.search_runs([exp["experiment_id"]])]
         return self.run_ids
 
-    def close(self) -> None:
+    def teardown(self) -> None:
         if self.docs:
-            self.docs.close()
+            self.docs.close()  # the README's servers first: they hold connections to PostgreSQL
         if self.infra == "docker":
             docker_engine.cleanup(docker_engine.SESSION)  # containers the README started, the network
         if self.pg:
@@ -247,86 +253,47 @@ class Lab3Run:
             self.pg = None
         if self.infra == "docker":
             docker_engine.cleanup(docker_engine.SESSION)
-        shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def __enter__(self):
-        return self
+    def kept(self) -> str:
+        return f"MLflow at {self.uri}, {self.pg.describe() if self.pg else 'no PostgreSQL'}, work dir {self.workdir}"
 
-    def __exit__(self, *exc):
-        self.close()
-
-
-def run(progress=print, keep: bool = False, infra: str | None = None, workdir: Path | None = None) -> Report:
-    """`mlflow-labs run lab3`: the whole README on one path, the checks before and after the server
-    is destroyed, and the rows in PostgreSQL."""
-    report = Report("lab3")
-    checks = get_lab("lab3").checks()
-    results: list[tuple[str, list]] = []
-    lab = None
-    try:
-        with report.phase("resolve infra"):
-            path = resolve_infra(infra)
-        progress(f"lab3 on the {path} path")
-        report.substitutions[f"infra: the {path} path (--infra {infra or settings.infra_choice()})"] = path
-        lab = Lab3Run(path, progress=progress, workdir=workdir)
-        with report.phase("postgres start"):
-            lab.start_db()
-        with report.phase("init.sql"):
-            lab.init_db()
-        with report.phase("mlflow start"):
-            lab.start_server()
-        with report.phase("log run"):
-            lab.log_run()
-            lab.remember_runs()
-        with report.phase("checks"):
-            lab.check_step(0)
-            results.append(("checks/lab3.py", checks.run_checks(lab.uri)))
-            before = db_rows(lab.pg)
-        with report.phase("destroy + recreate mlflow"):
-            lab.destroy_and_recreate()
-        with report.phase("checks after recreate"):
-            lab.check_step(1)
-            results.append(("checks/lab3.py after recreate", checks.run_checks(lab.uri, run_ids=lab.run_ids)))
-            after = db_rows(lab.pg)
-            same = before == after and set(lab.run_ids) <= set(after["runs"])
-            report.rows.append(Row("rows in PostgreSQL unchanged by the recreate", "psycopg", "passed" if same else "failed",
-                                   0.0, f"{len(after['runs'])} run(s), {len(after['params'])} param(s), "
+    # -- the whole lab -------------------------------------------------------------------------------
+    def steps(self) -> None:
+        """The README on this path, the checks before and after the server is destroyed, the rows in
+        PostgreSQL, and on the docker path the SQLite counter-example and the README's clean-up."""
+        with self.phase("init.sql"):
+            self.init_db()
+        with self.phase("mlflow start"):
+            self.start_server()
+        with self.phase("log run"):
+            self.log_run()
+            self.remember_runs()
+        with self.phase("checks"):
+            self.check_step(0)
+            self.check("lab3/checks.py", checks.run_checks(self.uri))
+            before = db_rows(self.pg)
+        with self.phase("destroy + recreate mlflow"):
+            self.destroy_and_recreate()
+        with self.phase("checks after recreate"):
+            self.check_step(1)
+            self.check("lab3/checks.py after recreate", checks.run_checks(self.uri, run_ids=self.run_ids))
+            after = db_rows(self.pg)
+            same = before == after and set(self.run_ids) <= set(after["runs"])
+            self.report.rows.append(Row("rows in PostgreSQL unchanged by the recreate", "psycopg",
+                                        "passed" if same else "failed", 0.0,
+                                        f"{len(after['runs'])} run(s), {len(after['params'])} param(s), "
                                         f"{len(after['metrics'])} metric value(s)"))
-        if path == "docker":
-            with report.phase("sqlite counter-example"):
-                lab.counter_example()
-                from mlflow_labs.harness.client import TrackingClient  # noqa: PLC0415
-                gone = TrackingClient(lab.ephemeral_uri).experiment_by_name(checks.EXPERIMENT) is None
-                report.rows.append(Row("SQLite in a throwaway container lost the run", "docker rm -f",
-                                       "passed" if gone else "failed",
-                                       0.0, "experiment gone after docker rm -f" if gone else "the run survived?!"))
-            with report.phase("clean up"):
-                lab.run_block(lab.block(r"^docker rm -f mlflow-server mlflow-ephemeral"))
-    except LabError as exc:  # the report still shows every step that ran
-        report.error = str(exc)
-    finally:
-        if lab is not None:
-            if keep:
-                progress(f"--keep-infra: left running: MLflow at {lab.uri}, {lab.pg.describe() if lab.pg else ''}, "
-                         f"work dir {lab.workdir}")
-            else:
-                with report.phase("teardown"):
-                    lab.close()
-            if lab.docs:
-                report.substitutions.update(lab.docs.applied)
-                report.add_steps(lab.docs.steps)
-        for where, res in results:
-            report.add_checks(res, where)
-    return report
+        if self.infra == "docker":
+            with self.phase("sqlite counter-example"):
+                self.counter_example()
+                gone = TrackingClient(self.ephemeral_uri).experiment_by_name(checks.EXPERIMENT) is None
+                self.report.rows.append(Row("SQLite in a throwaway container lost the run", "docker rm -f",
+                                            "passed" if gone else "failed", 0.0,
+                                            "experiment gone after docker rm -f" if gone else "the run survived"))
+            with self.phase("clean up"):
+                self.run_block(self.block(r"^docker rm -f mlflow-server mlflow-ephemeral"))
 
 
-def bench(progress=print) -> dict[str, dict[str, float]]:
-    """Phase timings of both paths (for scripts/bench): {'local': {...}, 'docker': {...}}."""
-    out = {}
-    for path in ("local", "docker"):
-        t0 = time.monotonic()
-        r = run(progress=progress, infra=path)
-        out[path] = {**r.phases, "total": round(time.monotonic() - t0, 2), "ok": r.ok}
-        if r.error:
-            out[path]["error"] = r.error
-    return out
+def run(progress=print, keep: bool = False, workdir: Path | None = None, infra: str | None = None) -> Report:
+    """`mlflow-labs run lab3`."""
+    return Lab3Run(infra, progress=progress, keep=keep, workdir=workdir).execute()

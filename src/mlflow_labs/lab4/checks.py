@@ -8,7 +8,6 @@ a pickle from an untrusted server that names anything but the lab model's classe
 from __future__ import annotations
 
 import math
-import subprocess
 from pathlib import Path
 
 from mlflow_labs.harness import common_checks as common
@@ -16,6 +15,7 @@ from mlflow_labs.harness.suite import CheckSuite, need, require
 from mlflow_labs.harness.client import metrics, params, tags
 from mlflow_labs.lab4 import safe_pickle
 from mlflow_labs.lab4.reproduce import REPRO_TAG, TOLERANCE
+from mlflow_labs.infra.tools import run_tool
 from mlflow_labs.lab4.tools import is_commit_hash, is_md5
 
 EXPERIMENT = "wine-prediction-mlops"
@@ -76,8 +76,7 @@ def _commit(ctx):
     require(t["git_dirty"] == "false", "the run was logged with uncommitted changes (git_dirty=true)")
     repo = ctx.get("repo")
     if repo:  # optional: the learner's repository must hold that commit and that data version
-        dvc_at = subprocess.run(["git", "show", f"{commit}:{t['dvc_path']}.dvc"], cwd=Path(repo),
-                                capture_output=True, text=True)
+        dvc_at = run_tool(["git", "show", f"{commit}:{t['dvc_path']}.dvc"], cwd=Path(repo), check=False, timeout=60)
         where = f"{t['dvc_path']}.dvc at {commit[:12]}"
         require(dvc_at.returncode == 0, f"{repo} has no {where}: {dvc_at.stderr.strip()}")
         require(t["dvc_md5"] in dvc_at.stdout, f"{where} does not record md5 {t['dvc_md5']}")

@@ -1,40 +1,41 @@
 """Lab 4: an MLflow server on SQLite, the README run as written (git, dvc, experiments, best run,
 reproduction), then the lab's checks and the harness's own look at the best-run search.
 
-Lab4Session is the reusable piece (the end-to-end tests hold one per module); run() is what
-`mlflow-labs run lab4` and scripts/bench call.
+`Lab4Run` is `mlflow-labs run lab4` (`run()` = `Lab4Run(...).execute()`); tests/lab4 drive the same
+class phase by phase and keep its server for the module's guard and reproduction tests.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
-from mlflow_labs.harness.suite import CheckSuite, require
+from mlflow_labs import settings
 from mlflow_labs.harness.client import metrics, params, tags
 from mlflow_labs.harness.docs import ReadmeRunner, port_substitution
+from mlflow_labs.harness.labrun import LabRun
+from mlflow_labs.harness.report import Report
+from mlflow_labs.harness.suite import CheckSuite, require
 from mlflow_labs.infra.mlflow_server import MlflowServer
-from mlflow_labs.lab4 import tools
+from mlflow_labs.lab4 import checks, tools
 from mlflow_labs.lab4.reproduce import REPRO_TAG
 from mlflow_labs.labs import get_lab, repo_root
-from mlflow_labs.harness.report import Report
 
-DOCUMENTED_PORT = 7006
-PROJECT = "wine-prediction-mlops"     # the folder the README copies project/ into
+DOCUMENTED_PORT = settings.DOCUMENTED_PORT
+PROJECT = "wine-prediction-mlops"     # the folder the README copies project/ into (named like the experiment)
 CLONE = "teammate-clone"              # the README's fresh git clone + dvc pull
 
 
-class Lab4Session:
-    """The server and the README runner for one pass through the lab; a context manager."""
+class Lab4Run(LabRun):
+    """The server and the README runner for one pass through the lab."""
 
-    def __init__(self, workdir: Path | None = None, progress=print):
-        self.owns_workdir = workdir is None  # removed by close() (not with --keep-infra, which skips close)
-        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="lab4-"))
-        self.progress = progress
+    lab = "lab4"
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
         self.server: MlflowServer | None = None
-        self.docs: ReadmeRunner | None = None
+        self.results: list = []          # lab4/checks.py after the README
+        self.harness_results: list = []  # the harness suite below
 
     @property
     def uri(self) -> str:
@@ -44,12 +45,8 @@ class Lab4Session:
     def project(self) -> Path:
         return self.docs.workdir / PROJECT
 
-    def start(self) -> "Lab4Session":
-        self.setup()
-        return self.start_server()
-
     def setup(self) -> None:
-        """Prerequisites (PrerequisiteMissing with the fix, before anything starts) and the README runner."""
+        """Prerequisites (PrerequisiteMissing with the fix, before anything starts), the server, the README runner."""
         tools.git_executable(), tools.dvc_executable()
         lab = get_lab("lab4")
         env = tools.with_git_identity(tools.tool_env({**os.environ, "LAB_DIR": str(lab.dir)}))
@@ -59,44 +56,42 @@ class Lab4Session:
                                  substitutions=[port_substitution(DOCUMENTED_PORT, self.server.port)],
                                  progress=self.progress)
         self.docs.workdir.mkdir(parents=True, exist_ok=True)
-
-    def start_server(self) -> "Lab4Session":
-        self.server.start()
-        return self
+        with self.phase("server start"):
+            self.server.start()
 
     def reproduce_line(self) -> int:
         return next(b.line for b in self.docs.blocks if "mlflow-labs reproduce" in b.text and b.action == "run")
 
-    def run_readme(self, report: Report) -> None:
+    def run_readme(self) -> None:
         """The README in three timed parts: up to the reproduction, the reproduction, the rest."""
         line = self.reproduce_line()
-        with report.phase("steps"):
+        with self.phase("steps"):
             self.docs.run(stop_before_line=line)
-        with report.phase("reproduce"):
+        with self.phase("reproduce"):
             self.docs.run(only_lines={line})
-        with report.phase("steps"):
+        with self.phase("steps"):
             self.docs.run(only_lines={b.line for b in self.docs.blocks if b.line > line})
 
-    def close(self) -> None:
+    def run_checks(self) -> None:
+        with self.phase("checks"):
+            self.results = self.check("lab4/checks.py", checks.run_checks(self.uri, repo=self.project))
+            self.harness_results = self.check("lab4/scenario.py", harness.run(self.uri, project=self.project))
+
+    def steps(self) -> None:
+        self.run_readme()
+        self.run_checks()
+
+    def teardown(self) -> None:
         if self.docs:
             self.docs.close()
         if self.server:
             self.server.stop()
-        if self.owns_workdir:
-            shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def __enter__(self):
-        try:
-            return self.start()
-        except BaseException:
-            self.close()
-            raise
-
-    def __exit__(self, *exc):
-        self.close()
+    def kept(self) -> str:
+        return f"server at {self.server.uri if self.server else '(not started)'}, work dir {self.workdir}"
 
 
-# -- what the harness verifies itself, beyond checks/lab4.py ------------------------------------
+# -- what the harness verifies itself, beyond lab4/checks.py ------------------------------------
 harness = CheckSuite("lab4-harness")
 
 
@@ -104,8 +99,8 @@ harness = CheckSuite("lab4-harness")
                hint="Step 8: best_run.py must order by metrics.rmse through the API")
 def _best(ctx):
     client = ctx["client"]
-    exp = client.experiment_by_name("wine-prediction-mlops")
-    require(exp, "no experiment wine-prediction-mlops")
+    exp = client.experiment_by_name(checks.EXPERIMENT)
+    require(exp, f"no experiment {checks.EXPERIMENT}")
     runs = client.search_runs([exp["experiment_id"]], filter="attributes.status = 'FINISHED'",
                               order_by=["metrics.rmse ASC", "attributes.start_time ASC"])
     originals = [r for r in runs if REPRO_TAG not in tags(r) and tags(r).get("git_dirty") == "false"]
@@ -141,31 +136,6 @@ def _clone(ctx):
     return f"{len(pulled)} bytes, md5 {md5}"
 
 
-def run(progress=print, keep: bool = False, workdir: Path | None = None, **options) -> Report:
-    checks = get_lab("lab4").checks()
-    report = Report("lab4")
-    session = Lab4Session(workdir, progress=progress)
-    results: list[tuple[str, list]] = []
-    try:
-        with report.phase("setup"):
-            session.setup()
-        with report.phase("server start"):
-            session.start_server()
-        session.run_readme(report)
-        with report.phase("checks"):
-            results.append(("checks/lab4.py", checks.run_checks(session.uri, repo=session.project)))
-            results.append(("scenarios/lab4.py", harness.run(session.uri, project=session.project)))
-    except Exception as exc:  # the report still shows every step that ran
-        report.error = str(exc)
-    finally:
-        if keep and session.server:
-            progress(f"--keep-infra: server left running at {session.uri}, work dir {session.workdir}")
-        else:
-            with report.phase("teardown"):
-                session.close()
-        if session.docs:
-            report.substitutions = dict(session.docs.applied)
-            report.add_steps(session.docs.steps)
-        for where, res in results:
-            report.add_checks(res, where)
-    return report
+def run(progress=print, keep: bool = False, workdir: Path | None = None, infra: str | None = None) -> Report:
+    """`mlflow-labs run lab4`. ``infra`` is accepted for a uniform CLI: the lab's server is a local process."""
+    return Lab4Run(progress=progress, keep=keep, workdir=workdir, infra=infra).execute()

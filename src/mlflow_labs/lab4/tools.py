@@ -1,24 +1,21 @@
-"""git and dvc, run for real: finding them, running them with errors that carry the command and its stderr."""
+"""git and dvc, run for real: finding them, and running them through the one runner (infra.tools.run_tool),
+whose ToolError carries the command, where it ran, the exit code and the output tail."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import yaml
 
-from mlflow_labs.harness.errors import LabError, PrerequisiteMissing, tail
-from mlflow_labs.infra.tools import find_tool
+from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
+from mlflow_labs.infra.tools import ToolError, ToolResult, find_tool, run_tool
 
 HEX40 = frozenset("0123456789abcdef")
-
-
-class ToolError(LabError):
-    """A git or dvc command failed; the message holds the command, where it ran and its output."""
+__all__ = ["ToolError", "run", "git", "dvc"]  # ToolError is the one runner's error, re-exported for lab 4
 
 
 def git_executable() -> str:
@@ -50,7 +47,7 @@ def tool_env(base: dict | None = None) -> dict:
 
 def with_git_identity(env: dict) -> dict:
     """Commits need an author; on a machine with none configured, use a lab identity (env only)."""
-    p = subprocess.run([git_executable(), "config", "user.email"], capture_output=True, text=True, env=env)
+    p = run_tool([git_executable(), "config", "user.email"], env=env, check=False, timeout=60)
     if p.stdout.strip() or env.get("GIT_AUTHOR_EMAIL"):
         return env
     return {**env, "GIT_AUTHOR_NAME": "mlflow-labs", "GIT_AUTHOR_EMAIL": "mlflow-labs@localhost",
@@ -58,13 +55,9 @@ def with_git_identity(env: dict) -> dict:
 
 
 def run(cmd: list[str], cwd: Path, *, what: str, env: dict | None = None, timeout: float = 600,
-        hint: str = "") -> subprocess.CompletedProcess:
-    p = subprocess.run(cmd, cwd=cwd, env=env or tool_env(), capture_output=True, text=True, timeout=timeout,
-                       stdin=subprocess.DEVNULL)
-    if p.returncode != 0:
-        raise ToolError(f"{what} failed: `{' '.join(cmd)}` in {cwd} exited {p.returncode}.\n"
-                        f"{tail(p.stdout + p.stderr, 15)}" + (f"\n{hint}" if hint else ""))
-    return p
+        hint: str = "") -> ToolResult:
+    """git/dvc in ``cwd`` with the lab's offline environment (``env`` replaces it when given)."""
+    return run_tool(cmd, cwd=cwd, env=env or tool_env(), timeout=timeout, what=what, hint=hint)
 
 
 def git(cwd: Path, *args: str, what: str | None = None, hint: str = "") -> str:
