@@ -28,13 +28,21 @@ def cmd_check(args) -> int:
     lab = get_lab(args.lab)
     # one-line error, exit 2, when the URI is not a live MLflow server: nothing to check against
     TrackingClient(args.tracking_uri).ensure_mlflow()
-    results = lab.checks().run_checks(args.tracking_uri)
+    checks = lab.checks()
+    options = {}
+    if args.after_restart:  # compare against what an earlier check recorded (lab 3, by hand)
+        if not hasattr(checks, "recorded_run_ids"):
+            raise LabError(f"--after-restart applies to lab3 only; {args.lab} has no restart to compare across.")
+        options = checks.recorded_run_ids(args.tracking_uri)
+    results = checks.run_checks(args.tracking_uri, **options)
     for r in results:
         print(f"{'PASS' if r.ok else 'FAIL'}  {r.name}: {r.detail}")
         if not r.ok:
             print(f"      hint: {r.hint}")
     failed = sum(not r.ok for r in results)
     print(f"{len(results) - failed} passed, {failed} failed")
+    if not args.after_restart and hasattr(checks, "record_run_ids"):
+        print(checks.record_run_ids(args.tracking_uri))
     return EXIT_FAIL if failed else 0
 
 
@@ -63,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="check a server you set up by following the lab (starts nothing)")
     c.add_argument("lab")
     c.add_argument("--tracking-uri", required=True, help="e.g. http://localhost:7006")
+    c.add_argument("--after-restart", action="store_true",
+                   help="lab3: also check that the runs an earlier check recorded (./.mlflow-labs/lab3-runs.json) "
+                        "survived the server being destroyed; fails when nothing was recorded")
     c.set_defaults(func=cmd_check)
 
     d = sub.add_parser("doctor", help="list every lab's prerequisites and how to get the missing ones")
