@@ -10,7 +10,22 @@ from mlflow_labs.harness.errors import LabError
 EXIT_FAIL, EXIT_USAGE = 1, 2
 
 
+def cmd_run_by_hand(args) -> int:
+    """The README as a learner types it (harness/replay.py), on one route for lab 3."""
+    from mlflow_labs.harness.replay import replay
+    route = None
+    if args.lab == "lab3":
+        from mlflow_labs.lab3.scenario import resolve_infra
+        route = resolve_infra(args.infra)
+    report = replay(args.lab, route, progress=lambda m: print(f"  .. {m}", file=sys.stderr, flush=True))
+    print(report.table())
+    print(f"report: {report.write_json(args.reports)}")
+    return 0 if report.ok else EXIT_FAIL
+
+
 def cmd_run(args) -> int:
+    if args.by_hand:
+        return cmd_run_by_hand(args)
     from mlflow_labs.labs import get_lab
     scenario = get_lab(args.lab).scenario()
     options = {"keep": args.keep_infra}
@@ -66,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where servers run (env MLFLOW_LABS_INFRA; default auto)")
     r.add_argument("--keep-infra", action="store_true", help="leave servers/containers running afterwards")
     r.add_argument("--reports", default=None, help="folder for the JSON report (default reports/)")
+    r.add_argument("--by-hand", action="store_true",
+                   help="replay the README as a learner types it: one shell, fresh HOME, no MLFLOW_LABS_* settings, "
+                        "only the README's own placeholders filled (labs 1, 3, 4)")
     r.set_defaults(func=cmd_run)
 
     c = sub.add_parser("check", help="check a server you set up by following the lab (starts nothing)")
