@@ -23,6 +23,7 @@ terminal, a second one for a server, and nothing else. So the replay:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pwd
 import re
@@ -45,6 +46,7 @@ from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.report import Report
 
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+STOP_WAIT = 90  # seconds a learner waits after Ctrl+C (MLflow's job runners took ~26 s to stop here under load)
 
 # Defined once in the learner's session. The ERR trap records the first failing command of the block
 # file being sourced (BASH_SOURCE tells it from the helper's own lines); stdin is /dev/null, so a
@@ -63,6 +65,13 @@ __lab_run() {
   mv "$2.tmp" "$2"
 }
 """
+
+
+def _like_a_terminal() -> None:
+    """In the child before exec: Ctrl+C works as in a learner's terminal, even when the replay itself
+    was started in the background (where SIGINT is ignored, and would be inherited)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
 
 
 @dataclass
@@ -188,7 +197,7 @@ class LearnerReplay:
         log = open(self.session_log, "ab")
         self.session = subprocess.Popen(self._as_user(["bash", "--norc", "--noprofile", "-s"]), stdin=subprocess.PIPE,
                                         stdout=log, stderr=subprocess.STDOUT, cwd=self.start_dir, env=self.env(),
-                                        start_new_session=True)
+                                        start_new_session=True, preexec_fn=_like_a_terminal)
         log.close()
         self._send(PRELUDE)
 
@@ -230,8 +239,17 @@ class LearnerReplay:
             code = fail_status if fail_line != "ok" else last
             text = self.substitute(b.text).splitlines()[line - b.line - 1].strip()
             step.line = line
-            raise DocStepError(step, f"`{text}` exited {code}\n--- output tail ---\n{tail(out)}")
+            raise DocStepError(step, f"`{text}` exited {code}\n--- output tail ---\n{tail(out)}{self._dead_servers()}")
         step.status = "passed"
+
+    def _dead_servers(self) -> str:
+        """What a learner would see in the second terminal: a server that exited, and its last lines."""
+        out = ""
+        for line, proc in self.servers.items():
+            if proc.poll() is not None:
+                out += (f"\n--- the server started at {self.display}:{line} exited ({proc.returncode}); its terminal "
+                        f"shows ---\n{tail_file(self.meta / f'server-line{line}.log', 15)}")
+        return out
 
     def _output(self, offset: int) -> str:
         with open(self.session_log, "rb") as fh:
@@ -259,7 +277,8 @@ class LearnerReplay:
         log_path = self.meta / f"server-line{b.line}.log"
         log = open(log_path, "ab")
         proc = subprocess.Popen(self._as_user(["bash", "--norc", "--noprofile", "-c", script]), stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT, env=self.env(), start_new_session=True)
+                                stdout=log, stderr=subprocess.STDOUT, env=self.env(), start_new_session=True,
+                                preexec_fn=_like_a_terminal)
         log.close()
         self.servers[b.line] = proc
         self.progress(f"{step.where}: in a second terminal: {step.summary}")
@@ -276,7 +295,7 @@ class LearnerReplay:
             except ProcessLookupError:
                 continue
             try:
-                proc.wait(timeout=30)
+                proc.wait(timeout=STOP_WAIT)
             except subprocess.TimeoutExpired:
                 pass
             notes.append(f"Ctrl+C (SIGINT) to the server of {self.display}:{line}")
@@ -386,7 +405,10 @@ class LearnerReplay:
         stopped = self._stop_servers()
         for note in stopped:
             self.report.substitutions[note] = "as the README says: stop it with Ctrl+C"
-        time.sleep(1)
+        # a server's job runners finish after its CLI process; with no server stopped, a moment is enough
+        deadline = time.monotonic() + (STOP_WAIT if stopped else 2)
+        while self.leftover_processes() and time.monotonic() < deadline:
+            time.sleep(1)
         left = self.leftover_processes()
         containers = self._existing_containers(self.containers)
         problems = [f"pid {pid}: {cmd}" for pid, cmd in left] + [f"container {n}" for n in containers]
@@ -455,6 +477,42 @@ def placeholders(lab: str, route: str | None = None) -> tuple[str, list[Placehol
     raise LabError(f"no learner replay is defined for {lab} (labs 1, 3 and 4 have one)")
 
 
+def learner_venv(progress=print) -> Path:
+    """The course venv as an unprivileged learner would have it: a venv the user can execute.
+
+    The harness's own venv may sit on an interpreter under /root (pyenv), which another user cannot run;
+    this one is made once from the system's Python with the project installed editable (uv when present)."""
+    from mlflow_labs.labs import repo_root  # noqa: PLC0415
+    root = repo_root()
+    python = next((p for p in ("/usr/bin/python3", "/usr/local/bin/python3") if Path(p).exists()), None)
+    if not python:
+        raise LabError("replaying as an unprivileged learner needs a system Python (/usr/bin/python3) to build the "
+                       "learner's venv from. Fix: apt-get install python3 python3-venv")
+    venv = Path("/tmp") / f"mlflow-labs-learner-venv-{hashlib.sha1(str(root).encode()).hexdigest()[:10]}"
+    if (venv / "bin" / "mlflow-labs").exists():
+        return venv / "bin"
+    progress(f"building the unprivileged learner's venv at {venv} (once)")
+    tmp = Path(tempfile.mkdtemp(prefix="mlflow-labs-learner-venv-", dir="/tmp"))
+    uv = shutil.which("uv")
+    env = {**os.environ, "SSL_CERT_FILE": os.environ.get("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt")}
+    if uv:
+        cmds = [[uv, "venv", "-q", "-p", python, str(tmp)],
+                [uv, "pip", "install", "-q", "--python", str(tmp / "bin" / "python"), "-e", str(root)]]
+    else:
+        cmds = [[python, "-m", "venv", str(tmp)], [str(tmp / "bin" / "pip"), "install", "-q", "-e", str(root)]]
+    for cmd in cmds:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, env=env)
+        if p.returncode:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise LabError(f"building the learner's venv failed: {' '.join(cmd)}\n{tail(p.stdout + p.stderr)}")
+    tmp.chmod(0o755)
+    try:
+        tmp.rename(venv)
+    except OSError:  # another run made it first
+        shutil.rmtree(tmp, ignore_errors=True)
+    return venv / "bin"
+
+
 def _unprivileged() -> str | None:
     if os.geteuid() != 0:
         return None
@@ -474,8 +532,9 @@ def replay(lab: str, route: str | None = None, *, readme: Path | None = None, pr
     from mlflow_labs.labs import get_lab, repo_root  # noqa: PLC0415
     readme = Path(readme or get_lab(lab).readme)
     start, table, user = placeholders(lab, route)
+    venv_bin = learner_venv(progress) if user else None
     root = repo_root()
     display_root = root if readme.resolve().is_relative_to(root) else None
     return LearnerReplay(readme, route=route, start=start, placeholders=table, user=user, progress=progress,
-                         display_root=display_root, workdir=workdir,
+                         display_root=display_root, workdir=workdir, venv_bin=venv_bin,
                          report_name=f"{lab}-by-hand{'-' + route if route else ''}").run()
