@@ -349,6 +349,9 @@ class LearnerReplay:
                                  f"(docker rm -f {' '.join(clash)}) if they are yours, or wait for the other run.")
             return self.report
         self.containers = names
+        if self.user:
+            self.report.substitutions[f"the learner is unprivileged user '{self.user.pw_name}' (PostgreSQL refuses "
+                                      f"root), with the course venv {self.venv_bin.parent}"] = "environment"
         try:
             with self.report.phase("replay"):
                 self._start_session()
@@ -489,27 +492,25 @@ def learner_venv(progress=print) -> Path:
         raise LabError("replaying as an unprivileged learner needs a system Python (/usr/bin/python3) to build the "
                        "learner's venv from. Fix: apt-get install python3 python3-venv")
     venv = Path("/tmp") / f"mlflow-labs-learner-venv-{hashlib.sha1(str(root).encode()).hexdigest()[:10]}"
-    if (venv / "bin" / "mlflow-labs").exists():
+    ready = venv / ".ready"
+    if ready.exists():
         return venv / "bin"
     progress(f"building the unprivileged learner's venv at {venv} (once)")
-    tmp = Path(tempfile.mkdtemp(prefix="mlflow-labs-learner-venv-", dir="/tmp"))
+    shutil.rmtree(venv, ignore_errors=True)  # a half-built one; built in place: scripts' shebangs name this path
     uv = shutil.which("uv")
     env = {**os.environ, "SSL_CERT_FILE": os.environ.get("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt")}
     if uv:
-        cmds = [[uv, "venv", "-q", "-p", python, str(tmp)],
-                [uv, "pip", "install", "-q", "--python", str(tmp / "bin" / "python"), "-e", str(root)]]
+        cmds = [[uv, "venv", "-q", "-p", python, str(venv)],
+                [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), "-e", str(root)]]
     else:
-        cmds = [[python, "-m", "venv", str(tmp)], [str(tmp / "bin" / "pip"), "install", "-q", "-e", str(root)]]
+        cmds = [[python, "-m", "venv", str(venv)], [str(venv / "bin" / "pip"), "install", "-q", "-e", str(root)]]
     for cmd in cmds:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, env=env)
         if p.returncode:
-            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(venv, ignore_errors=True)
             raise LabError(f"building the learner's venv failed: {' '.join(cmd)}\n{tail(p.stdout + p.stderr)}")
-    tmp.chmod(0o755)
-    try:
-        tmp.rename(venv)
-    except OSError:  # another run made it first
-        shutil.rmtree(tmp, ignore_errors=True)
+    venv.chmod(0o755)
+    ready.write_text("built for the learner replay\n")
     return venv / "bin"
 
 
