@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,13 @@ from mlflow_labs.labs import get_lab
 
 
 @pytest.fixture
-def readme_copy(tmp_path):
+def readme_copy():
     """A copy of a lab's folder at <tmp>/labs/<lab folder>/ (the replay's 'repo root' is <tmp>); returns
-    (the copy's README, a function that replaces one README line and returns its line number)."""
+    (the copy's README, a function that replaces one README line and returns its line number). <tmp> is
+    under /tmp and world-readable: an unprivileged learner (lab 3's local route) must read it."""
+    tmp_path = Path(tempfile.mkdtemp(prefix="mlflow-labs-readme-copy-", dir="/tmp"))
+    tmp_path.chmod(0o755)
+
     def make(lab: str):
         src = get_lab(lab).dir
         dest = tmp_path / "labs" / src.name
@@ -28,7 +33,8 @@ def readme_copy(tmp_path):
             readme.write_text("".join(lines))
             return i + 1
         return readme, corrupt
-    return make
+    yield make
+    shutil.rmtree(tmp_path, ignore_errors=True)
 
 
 def assert_replayed(report) -> None:

@@ -55,3 +55,12 @@ def test_every_shell_block_has_a_fate_and_only_root_or_the_whole_readme_is_skipp
     for line, fate in skips.items():
         assert re.search(r"sudo|root|runs this README|build-offline-images|CI builds", fate), f"README.md:{line} {fate}"
     assert all(f in ("run", "background", "other-route") or f.startswith("skip") for f in fates.values()), fates
+
+
+def test_air_gapped_image_fills_the_readmes_default_image(monkeypatch):
+    from mlflow_labs.harness import replay as replay_mod
+    from mlflow_labs.infra import docker_engine
+    monkeypatch.setattr(docker_engine, "image_present", lambda name, c=None: name.startswith("mlflow-labs/"))
+    p = replay_mod._image("postgres:15", "mlflow-labs/postgres:15")
+    assert p.apply('"${MLFLOW_LABS_POSTGRES_IMAGE:-postgres:15}"') == '"${MLFLOW_LABS_POSTGRES_IMAGE:-mlflow-labs/postgres:15}"'
+    assert p.apply("mlflow-labs/postgres:15") == "mlflow-labs/postgres:15"   # never twice

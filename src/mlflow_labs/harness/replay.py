@@ -455,7 +455,7 @@ def _image(official: str, offline: str) -> Placeholder | None:
     from mlflow_labs.infra import docker_engine  # noqa: PLC0415
     if docker_engine.image_present(official) or not docker_engine.image_present(offline):
         return None
-    return Placeholder(rf"(?<![\w/.-]){re.escape(official)}(?![\w.])", offline,
+    return Placeholder(rf"(?<![\w/.]){re.escape(official)}(?![\w.])", offline,
                        f"image {official} -> {offline} (air-gapped: the README's `export MLFLOW_LABS_*_IMAGE=` line)")
 
 
