@@ -212,3 +212,14 @@ def test_replay_as_an_unprivileged_learner(tmp_path):
         """)
     report = replay(path, user="nobody").run()
     assert report.ok, report.table()
+
+
+def test_expect_fail_must_fail_for_the_reason_the_readme_gives(tmp_path):
+    path = readme(tmp_path, """
+        <!-- lab: run expect-fail expect="FAIL  experiment" -->
+        ~~~bash
+        curl -s http://127.0.0.1:9/ || echo "error: no server"; false
+        ~~~
+        """)
+    report = replay(path).run()
+    assert not report.ok and "not with 'FAIL  experiment'" in report.error

@@ -234,6 +234,9 @@ class LearnerReplay:
         if "expect-fail" in b.directive:
             if not failed:
                 raise DocStepError(step, f"the README says this block fails here, but it succeeded\n{tail(out)}")
+            expected = b.directive.get("expect")
+            if isinstance(expected, str) and expected not in self._output(offset, lines=100_000):  # it must fail for the reason the README gives
+                raise DocStepError(step, f"the block failed, but not with {expected!r} as the README says\n{tail(out)}")
         elif failed:
             line = b.line + int(fail_line) if fail_line != "ok" else b.line + len(b.text.rstrip("\n").splitlines())
             code = fail_status if fail_line != "ok" else last
@@ -251,10 +254,10 @@ class LearnerReplay:
                         f"shows ---\n{tail_file(self.meta / f'server-line{line}.log', 15)}")
         return out
 
-    def _output(self, offset: int) -> str:
+    def _output(self, offset: int, lines: int = 20) -> str:
         with open(self.session_log, "rb") as fh:
             fh.seek(offset)
-            return tail(fh.read().decode(errors="replace"), 20)
+            return tail(fh.read().decode(errors="replace"), lines)
 
     # -- the "second terminal" ---------------------------------------------------------------------
     def _answers(self, url: str) -> bool:
