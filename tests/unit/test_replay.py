@@ -153,8 +153,8 @@ def test_fates_skip_only_by_hand_skip_run_harness_skips_and_filter_routes(tmp_pa
 def test_placeholders_are_substituted_and_reported(tmp_path):
     path = readme(tmp_path, """
         ~~~bash
-        echo "-p 7006:7006 --port 7006 host:7006" > ports.txt
-        test "$(cat ports.txt)" = "-p 17006:7006 --port 17006 host:17006"
+        echo "-p 7006:7006 -p 127.0.0.1:7006:7006 --port 7006 host:7006" > ports.txt
+        test "$(cat ports.txt)" = "-p 17006:7006 -p 127.0.0.1:17006:7006 --port 17006 host:17006"
         ~~~
         """)
     report = replay(path, placeholders=[host_port(7006, 17006)]).run()

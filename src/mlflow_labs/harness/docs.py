@@ -156,7 +156,7 @@ class ReadmeRunner:
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="lab-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.substitutions = list(substitutions)
-        self.display = str(self.readme.relative_to(display_root)) if display_root else str(self.readme)
+        self.display = _display(self.readme, display_root)
         self.progress = progress or (lambda msg: None)
         self.default_timeout = default_timeout
         self.cwd = self.workdir
@@ -280,6 +280,14 @@ class ReadmeRunner:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _display(readme: Path, root: Path | None) -> str:
+    """README path as reported: relative to the checkout when inside it (a copy elsewhere keeps its full path)."""
+    try:
+        return str(readme.resolve().relative_to(root.resolve())) if root else str(readme)
+    except ValueError:
+        return str(readme)
 
 
 def port_substitution(documented: int, actual: int) -> Substitution:

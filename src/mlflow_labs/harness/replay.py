@@ -88,7 +88,8 @@ class Placeholder:
 def host_port(documented: int, actual: int) -> Placeholder:
     """A port on the learner's machine: every occurrence except the container side of `-p HOST:CONTAINER`."""
     def repl(m: re.Match) -> str:
-        return m.group(0) if re.search(r"-p\s+\S*:$", m.string[:m.start()]) else str(actual)
+        # container side: after `-p [IP:]HOSTPORT:`; the host side follows `-p ` or `-p IP:`
+        return m.group(0) if re.search(r"-p\s+(\S*:)?\d+:$", m.string[:m.start()]) else str(actual)
     return Placeholder(rf"(?<!\d){documented}(?!\d)", repl,
                        f"port {documented} -> free port {actual} (the README: use another port if {documented} is taken)")
 

@@ -16,13 +16,14 @@ class Lab1Run(LabRun):
 
     lab = "lab1"
 
-    def __init__(self, *, port: int | None = None, **kw):
+    def __init__(self, *, port: int | None = None, readme=None, **kw):
         super().__init__(**kw)
+        self.readme = readme or get_lab("lab1").readme  # another copy: the mutation tests
         self.port = port or free_port()
         self.uri = f"http://127.0.0.1:{self.port}"
 
     def setup(self) -> None:
-        self.docs = ReadmeRunner(get_lab("lab1").readme, self.workdir,
+        self.docs = ReadmeRunner(self.readme, self.workdir,
                                  substitutions=[port_substitution(DOCUMENTED_PORT, self.port)],
                                  display_root=repo_root(), progress=self.progress)
 
