@@ -10,9 +10,24 @@ from mlflow_labs.harness.errors import LabError
 EXIT_FAIL, EXIT_USAGE = 1, 2
 
 
+def cmd_run_by_hand(args) -> int:
+    """The README as a learner types it (harness/replay.py), on one route for lab 3."""
+    from mlflow_labs.harness.replay import replay
+    route = None
+    if args.lab == "lab3":
+        from mlflow_labs.lab3.scenario import resolve_infra
+        route = resolve_infra(args.infra)
+    report = replay(args.lab, route, progress=lambda m: print(f"  .. {m}", file=sys.stderr, flush=True))
+    print(report.table())
+    print(f"report: {report.write_json(args.reports)}")
+    return 0 if report.ok else EXIT_FAIL
+
+
 def cmd_run(args) -> int:
     """Every lab the same way: its LabRun's policy turns any failure into the report's one-paragraph
     error (infra torn down, report written); this prints it and exits 1."""
+    if args.by_hand:
+        return cmd_run_by_hand(args)
     from mlflow_labs.labs import get_lab
     report = get_lab(args.lab).run(progress=lambda m: print(f"  .. {m}", file=sys.stderr, flush=True),
                                    keep=args.keep_infra, infra=args.infra)
@@ -30,13 +45,20 @@ def cmd_check(args) -> int:
     checks = lab.checks()
     ensure = getattr(checks, "ensure_server", None) or (lambda uri: TrackingClient(uri).ensure_mlflow())
     ensure(args.tracking_uri)
-    results = checks.run_checks(args.tracking_uri)
+    options = {}
+    if args.after_restart:  # compare against what an earlier check recorded (lab 3, by hand)
+        if not hasattr(checks, "recorded_run_ids"):
+            raise LabError(f"--after-restart applies to lab3 only; {args.lab} has no restart to compare across.")
+        options = checks.recorded_run_ids(args.tracking_uri)
+    results = checks.run_checks(args.tracking_uri, **options)
     for r in results:
         print(f"{'PASS' if r.ok else 'FAIL'}  {r.name}: {r.detail}")
         if not r.ok:
             print(f"      hint: {r.hint}")
     failed = sum(not r.ok for r in results)
     print(f"{len(results) - failed} passed, {failed} failed")
+    if not args.after_restart and hasattr(checks, "record_run_ids"):
+        print(checks.record_run_ids(args.tracking_uri))
     return EXIT_FAIL if failed else 0
 
 
@@ -60,11 +82,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where servers run: auto|docker|local (env MLFLOW_LABS_INFRA); for lab2: auto|kind|podman")
     r.add_argument("--keep-infra", action="store_true", help="leave servers/containers running afterwards")
     r.add_argument("--reports", default=None, help="folder for the JSON report (default reports/)")
+    r.add_argument("--by-hand", action="store_true",
+                   help="replay the README as a learner types it: one shell, fresh HOME, no MLFLOW_LABS_* settings, "
+                        "only the README's own placeholders filled (labs 1, 3, 4)")
     r.set_defaults(func=cmd_run)
 
     c = sub.add_parser("check", help="check a server you set up by following the lab (starts nothing)")
     c.add_argument("lab")
     c.add_argument("--tracking-uri", required=True, help="e.g. http://localhost:7006")
+    c.add_argument("--after-restart", action="store_true",
+                   help="lab3: also check that the runs an earlier check recorded (./.mlflow-labs/lab3-runs.json) "
+                        "survived the server being destroyed; fails when nothing was recorded")
     c.set_defaults(func=cmd_check)
 
     d = sub.add_parser("doctor", help="list every lab's prerequisites and how to get the missing ones")

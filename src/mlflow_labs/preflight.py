@@ -6,6 +6,8 @@ PREREQS is the one list: `mlflow-labs doctor` prints it, and a lab that refuses 
 from __future__ import annotations
 
 import importlib.metadata
+import os
+import subprocess
 import sys
 from dataclasses import dataclass
 from typing import Callable
@@ -93,6 +95,27 @@ def lab3_images() -> str | None:
     return ", ".join(names) if all(docker_engine.image_present(n) for n in names) else None
 
 
+def git_identity() -> str | None:
+    """'Name <email>' when git can author a commit (Lab 4 commits; a fresh machine has no identity)."""
+    git = find_tool("git")
+    if not git:
+        return None
+    values = {}
+    for key, env in (("user.name", "GIT_AUTHOR_NAME"), ("user.email", "GIT_AUTHOR_EMAIL")):
+        try:
+            p = subprocess.run([git, "config", key], capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        values[key] = p.stdout.strip() or os.environ.get(env, "")
+    if not (values["user.name"] and values["user.email"]):
+        return None
+    return f"{values['user.name']} <{values['user.email']}>"
+
+
+GIT_IDENTITY_FIX = ('git config --global user.name "Your Name"; git config --global user.email "you@example.com" '
+                    '(with your own name and email; Lab 4 commits need them)')
+
+
 def chart_source() -> str | None:
     """Where lab 2's schema tests get the chart: a local copy, else helm pull (needs internet)."""
     from mlflow_labs import settings
@@ -114,6 +137,7 @@ PREREQS = [
            "install Python 3.10+ (apt-get install python3 python3-venv)"),
     Prereq("mlflow", ("lab1", "lab3", "lab4"), _dist("mlflow"), "pip install mlflow==3.17.2 (tox does this)"),
     Prereq("git", ("lab4",), lambda: _version(["git", "--version"]), "apt-get install git"),
+    Prereq("git identity (user.name, user.email)", ("lab4",), git_identity, GIT_IDENTITY_FIX),
     Prereq("dvc", ("lab4",), lambda: _version(["dvc", "--version"]), "pip install dvc (tox does this)"),
     Prereq("Docker daemon", ("lab2", "lab3"), docker_daemon, _docker_fix, "docker", _docker_absent),
     Prereq("Lab 3 container images", ("lab3",), lab3_images,

@@ -38,7 +38,7 @@ def test_every_infra_tag_is_docker_or_local():
 
 
 def test_restart_blocks_repeat_the_start_command_exactly():
-    local = [b.text for b in BLOCKS if b.directive.get("infra") == "local"]
+    local = [b.text for b in BLOCKS if b.directive.get("infra") == "local" and b.text.startswith("mlflow server")]
     docker = [b.text for b in BLOCKS if b.directive.get("infra") == "docker" and "--name mlflow-server " in b.text]
     assert len(local) == 2 and local[0] == local[1]
     assert len(docker) == 2 and docker[0] == docker[1]
@@ -52,7 +52,7 @@ def test_docker_path_substitutions(tmp_path, monkeypatch):
     assert f"--name mlflow-server-{docker_engine.SESSION}" in start
     assert "mlflow-labs/mlflow:3.15.1" in start and "burakince" not in start
     assert re.search(rf"-p 127\.0\.0\.1:{lab.port}:5000", start)
-    psql = lab.docs.substitute(lab.block(r"psql ").text)
+    psql = lab.docs.substitute(lab.block(r"psql .*init\.sql").text)
     assert "-h 127.0.0.1 -p 55432 -U postgres" in psql               # the host reaches PG on its published port
     assert not re.search(r"<[A-Z-]+>", psql + start)
     assert f"--name mlflow-ephemeral-{docker_engine.SESSION}" in lab.docs.substitute(lab.block(r"mlflow-ephemeral").text)

@@ -13,14 +13,15 @@ from mlflow_labs.harness.client import metrics, params
 SERVER_CHECK = "server answers /health and the tracking API"
 
 
-def add_server_checks(suite: CheckSuite, experiment: str, hint: str) -> None:
+def add_server_checks(suite: CheckSuite, experiment: str, hint: str,
+                      experiment_hint: str = "Run the training step: mlflow.set_experiment creates it") -> None:
     @suite.check(SERVER_CHECK, hint=hint)
     def _server(ctx):
         version = ctx["client"].ensure_mlflow()
         ctx["server_ok"] = True
         return f"MLflow {version} at {ctx['uri']}"
 
-    @suite.check(f"experiment '{experiment}' exists", hint="Run the training step: mlflow.set_experiment creates it")
+    @suite.check(f"experiment '{experiment}' exists", hint=experiment_hint)
     def _experiment(ctx):
         need(ctx, "server_ok", "a live server")
         exp = ctx["client"].experiment_by_name(experiment)

@@ -18,6 +18,9 @@ the typo `bakground`, is an error naming README:LINE, never a silent foreground 
     kill-background     before this (skipped) block, SIGKILL the server a background block started
                         (lab 3's scenario does it, for exactly the process it started)
     values=rejected     a `helm install` the chart's schema must reject (lab2/chart.py's values tests)
+    by-hand=skip|background   what the learner replay (harness/replay.py) does with a block the
+                        harness skips: skip it too (sudo provisioning, the command that runs the
+                        README) or run it as the learner's second terminal
 
 A shell block with no directive is run. A fenced block with no language is shown only, never run
 as bash (an output sample must not execute). A shell block is never silently ignored: `audit()`
@@ -52,7 +55,7 @@ DIRECTIVE = re.compile(r"<!--\s*lab:(?P<body>.*?)-->")
 # The one list of directive keys (the module docstring describes each; a unit test keeps the two,
 # and the README's "How it is built", in step).
 DIRECTIVES = ("run", "background", "health", "timeout", "file", "skip", "reason", "expect-fail", "output",
-              "infra", "kill-background", "values")
+              "infra", "kill-background", "values", "by-hand")
 
 
 @dataclass

@@ -217,7 +217,7 @@ class Lab3Run(LabRun):
         return self.run_block(self.block(rf"MLFLOW_TRACKING_URI=http://localhost:{DOCUMENTED_PORT} python log_run.py"))
 
     def check_step(self, nth: int = 0):
-        return self.run_block(self.block(rf"^mlflow-labs check lab3 --tracking-uri http://localhost:{DOCUMENTED_PORT}\s*$", nth))
+        return self.run_block(self.block(rf"^mlflow-labs check lab3 --tracking-uri http://localhost:{DOCUMENTED_PORT}( --after-restart)?\s*$", nth))
 
     def destroy_and_recreate(self):
         """Step 5 as documented: kill -9 / docker rm -f, then the same start command again."""

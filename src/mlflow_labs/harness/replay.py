@@ -1,0 +1,545 @@
+"""The learner replay: a lab README run the way a learner types it, with none of the harness's help.
+
+The harness (`docs.ReadmeRunner` + a lab's scenario) runs each block in a fresh `bash -c` with its own
+environment, starts PostgreSQL and servers itself and skips the blocks that would. A learner has one
+terminal, a second one for a server, and nothing else. So the replay:
+
+- runs the blocks in ONE persistent bash session (exports, `cd` and `source` carry over; an `exit`
+  closes it, as it would close the learner's terminal), in order, on one route (`infra=` tags);
+- runs blocks the harness skips because it would start their infra itself, as written; skips only
+  blocks marked `by-hand=skip` (root provisioning, the command that runs the whole README);
+- runs server blocks ("in a second terminal") as separate processes with the same clean environment,
+  in the session's current folder, and refuses to start one while its port already answers;
+- starts from a clean environment: a fresh HOME (no git identity, no pip/docker config), no
+  MLFLOW_LABS_* or MLFLOW_* variables, PATH = the course venv + the system's, the folder the README
+  says the learner starts in (HOME, or the root of the course repository);
+- substitutes only the placeholders the README shows the learner (ports, `<RDS-ENDPOINT>`,
+  `<USERNAME>`, an air-gapped image name), from one table per lab (`placeholders()`), each reported;
+- fails at README:LINE, the line of the first command that failed (bash's ERR trap);
+- at the end stops what the README says to stop by hand (Ctrl+C = SIGINT to a server's terminal) and
+  fails when anything it started is still running afterwards (a process carrying the replay's HOME,
+  a container the README named).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pwd
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import requests
+
+from mlflow_labs.harness.docs import Block, DocStepError, Step, parse_blocks, summarize
+from mlflow_labs.harness.errors import LabError, tail, tail_file
+from mlflow_labs.harness.net import free_port
+from mlflow_labs.harness.report import Report
+
+SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+STOP_WAIT = 90  # seconds a learner waits after Ctrl+C (MLflow's job runners took ~26 s to stop here under load)
+
+# Defined once in the learner's session. The ERR trap records the first failing command of the block
+# file being sourced (BASH_SOURCE tells it from the helper's own lines); stdin is /dev/null, so a
+# command that would prompt fails instead of eating the replay's next command.
+PRELUDE = r"""
+set -E
+__lab_fail=
+__lab_file=
+trap '__lab_st=$?; if [ "${BASH_SOURCE[0]}" = "$__lab_file" ] && [ -z "$__lab_fail" ]; then __lab_fail="$LINENO $__lab_st"; fi' ERR
+__lab_run() {
+  __lab_fail=; __lab_file="$1"
+  source "$1" < /dev/null
+  __lab_last=$?
+  __lab_file=
+  { echo "${__lab_fail:-ok 0} $__lab_last"; pwd; } > "$2.tmp"
+  mv "$2.tmp" "$2"
+}
+"""
+
+
+def _like_a_terminal() -> None:
+    """In the child before exec: Ctrl+C works as in a learner's terminal, even when the replay itself
+    was started in the background (where SIGINT is ignored, and would be inherited)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
+@dataclass
+class Placeholder:
+    """One row of the table: what the README shows, what the replay types instead, and why."""
+    pattern: str
+    replacement: str | Callable
+    reason: str
+
+    def apply(self, text: str) -> str:
+        return re.sub(self.pattern, self.replacement, text)
+
+
+def host_port(documented: int, actual: int) -> Placeholder:
+    """A port on the learner's machine: every occurrence except the container side of `-p HOST:CONTAINER`."""
+    def repl(m: re.Match) -> str:
+        # container side: after `-p [IP:]HOSTPORT:`; the host side follows `-p ` or `-p IP:`
+        return m.group(0) if re.search(r"-p\s+(\S*:)?\d+:$", m.string[:m.start()]) else str(actual)
+    return Placeholder(rf"(?<!\d){documented}(?!\d)", repl,
+                       f"port {documented} -> free port {actual} (the README: use another port if {documented} is taken)")
+
+
+def literal(text: str, value: str, reason: str) -> Placeholder:
+    return Placeholder(re.escape(text), value.replace("\\", r"\\"), reason)
+
+
+@dataclass
+class Pending:
+    block: Block
+    step: Step
+
+
+class LearnerReplay:
+    """Replays one README on one route. `run()` returns a Report; the report's error names README:LINE."""
+
+    def __init__(self, readme: Path, *, route: str | None = None, start: str = "home",
+                 placeholders: list[Placeholder] = (), workdir: Path | None = None, user: str | None = None,
+                 progress: Callable[[str], None] | None = None, display_root: Path | None = None,
+                 venv_bin: Path | None = None, default_timeout: float = 900, report_name: str | None = None):
+        self.readme = Path(readme).resolve()
+        self.route = route
+        self.placeholders = list(placeholders)
+        self.progress = progress or (lambda m: None)
+        self.default_timeout = default_timeout
+        self.display = str(self.readme.relative_to(display_root)) if display_root else str(self.readme)
+        self.blocks = parse_blocks(self.readme.read_text())
+        self._own_workdir = workdir is None
+        # under /tmp: an unprivileged learner must be able to enter it
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="mlflow-labs-replay-", dir="/tmp"))
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.workdir.chmod(0o755)
+        self.home = self.workdir / "home"
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.meta = self.workdir / "replay"   # block files, status files, logs: not in the learner's HOME
+        self.meta.mkdir(exist_ok=True)
+        self.venv_bin = Path(venv_bin or Path(sys.executable).parent)
+        # where the README puts the learner: HOME, or the root of the course repository the README is in
+        self.start_dir = self.home if start == "home" else self.readme.parent.parent.parent
+        self.user = self._user(user)
+        self.report = Report(report_name or f"{self.readme.parent.name}-by-hand{'-' + route if route else ''}")
+        self.steps: list[Step] = []
+        self.applied: dict[str, str] = {}
+        self.session: subprocess.Popen | None = None
+        self.session_log = self.meta / "session.log"
+        self.cwd = self.start_dir
+        self.servers: dict[int, subprocess.Popen] = {}  # README line -> the "second terminal" process
+        self.containers: list[str] = []
+        self._seq = 0
+
+    # -- the clean environment -------------------------------------------------------------------
+    def _user(self, name: str | None):
+        if not name or os.geteuid() != 0:
+            return None
+        entry = pwd.getpwnam(name)
+        for p in [self.home, *self.home.rglob("*"), self.meta]:  # the learner writes status files to meta
+            os.chown(p, entry.pw_uid, entry.pw_gid)
+        return entry
+
+    def env(self) -> dict:
+        env = {"HOME": str(self.home), "PATH": f"{self.venv_bin}{os.pathsep}{SYSTEM_PATH}",
+               "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "dumb", "SHELL": "/bin/bash",
+               "VIRTUAL_ENV": str(self.venv_bin.parent), "GIT_CONFIG_NOSYSTEM": "1", "TMPDIR": "/tmp"}
+        name = self.user.pw_name if self.user else pwd.getpwuid(os.geteuid()).pw_name
+        env["USER"] = env["LOGNAME"] = name
+        if os.environ.get("DOCKER_HOST"):  # where the daemon is, not a config: a learner's shell has it too
+            env["DOCKER_HOST"] = os.environ["DOCKER_HOST"]
+        return env
+
+    def _as_user(self, argv: list[str]) -> list[str]:
+        if not self.user:
+            return argv
+        return ["setpriv", f"--reuid={self.user.pw_uid}", f"--regid={self.user.pw_gid}", "--clear-groups", *argv]
+
+    def _own(self, path: Path) -> None:
+        if self.user:
+            os.chown(path, self.user.pw_uid, self.user.pw_gid)
+
+    # -- which blocks a learner runs ---------------------------------------------------------------
+    def fate(self, b: Block) -> str:
+        """run | file | background | show | other-route | skip:<reason>"""
+        d = b.directive
+        if self.route and d.get("infra", self.route) != self.route:
+            return "other-route"
+        if d.get("by-hand") == "skip":
+            return f"skip:{d.get('reason', '')}"
+        if d.get("by-hand") == "background" or b.action == "background":
+            return "background"
+        if b.action == "file":
+            return "file"
+        if b.action == "skip" or b.action == "run":
+            return "run"   # a block the harness skips because it starts that infra itself: run as written
+        return "show"
+
+    def substitute(self, text: str) -> str:
+        for p in self.placeholders:
+            new = p.apply(text)
+            if new != text:
+                self.applied.setdefault(p.reason, "substituted")
+            text = new
+        return text
+
+    # -- the session -------------------------------------------------------------------------------
+    def _start_session(self) -> None:
+        log = open(self.session_log, "ab")
+        self.session = subprocess.Popen(self._as_user(["bash", "--norc", "--noprofile", "-s"]), stdin=subprocess.PIPE,
+                                        stdout=log, stderr=subprocess.STDOUT, cwd=self.start_dir, env=self.env(),
+                                        start_new_session=True, preexec_fn=_like_a_terminal)
+        log.close()
+        self._send(PRELUDE)
+
+    def _send(self, text: str) -> None:
+        self.session.stdin.write(text.encode())
+        self.session.stdin.flush()
+
+    def _run_in_session(self, b: Block, step: Step) -> None:
+        self._seq += 1
+        script = self.meta / f"block-{self._seq:03d}-line{b.line}.sh"
+        status = self.meta / f"block-{self._seq:03d}.status"
+        script.write_text(self.substitute(b.text))
+        script.chmod(0o644)
+        offset = self.session_log.stat().st_size
+        timeout = float(b.directive.get("timeout", self.default_timeout))
+        self.progress(f"{step.where}: {step.summary}")
+        self._send(f"__lab_run {shlex.quote(str(script))} {shlex.quote(str(status))}\n")
+        deadline = time.monotonic() + timeout
+        while not status.exists():
+            if self.session.poll() is not None:
+                raise DocStepError(step, f"the block ended the learner's shell (exit status {self.session.returncode}): "
+                                         f"a learner's terminal would have closed here. Do not `exit` in a block a "
+                                         f"learner pastes.\n--- output tail ---\n{self._output(offset)}")
+            if time.monotonic() > deadline:
+                raise DocStepError(step, f"block did not finish within {timeout:.0f} s\n--- output tail ---\n"
+                                         f"{self._output(offset)}")
+            time.sleep(0.2)
+        first, where = status.read_text().splitlines()[:2]
+        fail_line, fail_status, last = first.split()
+        out = self._output(offset)
+        step.note = tail(out, 5)
+        self.cwd = Path(where)
+        failed = fail_line != "ok" or last != "0"
+        if "expect-fail" in b.directive:
+            if not failed:
+                raise DocStepError(step, f"the README says this block fails here, but it succeeded\n{tail(out)}")
+            expected = b.directive.get("output")
+            if isinstance(expected, str) and expected not in self._output(offset, lines=100_000):  # it must fail for the reason the README gives
+                raise DocStepError(step, f"the block failed, but not with {expected!r} as the README says\n{tail(out)}")
+        elif failed:
+            line = b.line + int(fail_line) if fail_line != "ok" else b.line + len(b.text.rstrip("\n").splitlines())
+            code = fail_status if fail_line != "ok" else last
+            text = self.substitute(b.text).splitlines()[line - b.line - 1].strip()
+            step.line = line
+            raise DocStepError(step, f"`{text}` exited {code}\n--- output tail ---\n{tail(out)}{self._dead_servers()}")
+        step.status = "passed"
+
+    def _dead_servers(self) -> str:
+        """What a learner would see in the second terminal: a server that exited, and its last lines."""
+        out = ""
+        for line, proc in self.servers.items():
+            if proc.poll() is not None:
+                out += (f"\n--- the server started at {self.display}:{line} exited ({proc.returncode}); its terminal "
+                        f"shows ---\n{tail_file(self.meta / f'server-line{line}.log', 15)}")
+        return out
+
+    def _output(self, offset: int, lines: int = 20) -> str:
+        with open(self.session_log, "rb") as fh:
+            fh.seek(offset)
+            return tail(fh.read().decode(errors="replace"), lines)
+
+    # -- the "second terminal" ---------------------------------------------------------------------
+    def _answers(self, url: str) -> bool:
+        try:
+            requests.get(url, timeout=3)
+            return True
+        except requests.RequestException:
+            return False
+
+    def _start_server(self, b: Block, step: Step) -> None:
+        health = self.substitute(str(b.directive.get("health", "")))
+        if health and self._answers(health):
+            raise DocStepError(step, f"{health} already answers before this block starts its server: something from an "
+                                     f"earlier step is still running on that port (a destroy step that left a process "
+                                     f"alive?). The new server would fail with 'address already in use' while the old "
+                                     f"one keeps answering.")
+        text = self.substitute(b.text).strip()
+        single = len(text.splitlines()) == 1
+        script = f"cd {shlex.quote(str(self.cwd))} && {'exec ' if single else ''}{text}"
+        log_path = self.meta / f"server-line{b.line}.log"
+        log = open(log_path, "ab")
+        proc = subprocess.Popen(self._as_user(["bash", "--norc", "--noprofile", "-c", script]), stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=subprocess.STDOUT, env=self.env(), start_new_session=True,
+                                preexec_fn=_like_a_terminal)
+        log.close()
+        self.servers[b.line] = proc
+        self.progress(f"{step.where}: in a second terminal: {step.summary}")
+        step.status, step.note = "passed", f"running in a second terminal (pid {proc.pid}); log {log_path}"
+
+    def _stop_servers(self) -> list[str]:
+        """What the READMEs say to do by hand at the end: Ctrl+C in each server's terminal."""
+        notes = []
+        for line, proc in self.servers.items():
+            if proc.poll() is not None:
+                continue
+            try:
+                os.killpg(proc.pid, signal.SIGINT)
+            except ProcessLookupError:
+                continue
+            try:
+                proc.wait(timeout=STOP_WAIT)
+            except subprocess.TimeoutExpired:
+                pass
+            notes.append(f"Ctrl+C (SIGINT) to the server of {self.display}:{line}")
+        return notes
+
+    # -- leftovers ---------------------------------------------------------------------------------
+    def leftover_processes(self) -> list[tuple[int, str]]:
+        """Processes still carrying this replay's HOME: everything the learner's shells started."""
+        marker = f"HOME={self.home}".encode()
+        found = []
+        for d in Path("/proc").iterdir():
+            if not d.name.isdigit() or int(d.name) == os.getpid():
+                continue
+            try:
+                if marker in (d / "environ").read_bytes().split(b"\0"):
+                    found.append((int(d.name), (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:120]))
+            except OSError:
+                continue
+        return found
+
+    def _kill_leftovers(self) -> list[tuple[int, str]]:
+        left = self.leftover_processes()
+        for pid, _ in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        return left
+
+    def _container_names(self) -> list[str]:
+        names = []
+        for b in self.blocks:
+            if self.fate(b) == "run":
+                names += [n for n in re.findall(r"--name\s+(\S+)", b.text) if n not in names]
+        return names
+
+    def _existing_containers(self, names: list[str]) -> list[str]:
+        if not names or not shutil.which("docker"):
+            return []
+        p = subprocess.run(["docker", "ps", "-a", "--format", "{{.Names}}"], capture_output=True, text=True, timeout=60)
+        present = set(p.stdout.split())
+        return [n for n in names if n in present]
+
+    # -- the whole replay --------------------------------------------------------------------------
+    def run(self) -> Report:
+        names = self._container_names()
+        clash = self._existing_containers(names)
+        if clash:
+            self.report.error = (f"container(s) {', '.join(clash)} exist already and were not started by this replay; "
+                                 f"the README names them literally, so a learner's run would collide too. Remove them "
+                                 f"(docker rm -f {' '.join(clash)}) if they are yours, or wait for the other run.")
+            return self.report
+        self.containers = names
+        if self.user:
+            self.report.substitutions[f"the learner is unprivileged user '{self.user.pw_name}' (PostgreSQL refuses "
+                                      f"root), with the course venv {self.venv_bin.parent}"] = "environment"
+        try:
+            with self.report.phase("replay"):
+                self._start_session()
+                for b in self.blocks:
+                    self._block(b)
+            with self.report.phase("clean-up check"):
+                self._final_check()
+        except LabError as exc:
+            self.report.error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - one paragraph, never a traceback
+            self.report.error = f"{type(exc).__name__}: {exc} (a replay bug, not a README step)"
+        finally:
+            self.close()
+        return self.report
+
+    def _block(self, b: Block) -> None:
+        fate = self.fate(b)
+        if fate in ("show", "other-route"):
+            return
+        summary = f"write {b.directive['file']}" if fate == "file" else summarize(b.text)
+        step = Step(self.display, b.line, fate if not fate.startswith("skip") else "skip", summary)
+        self.steps.append(step)
+        t0 = time.monotonic()
+        try:
+            if fate.startswith("skip:"):
+                step.status, step.note = "skipped", fate[5:]
+            elif fate == "file":
+                target = self.cwd / str(b.directive["file"])
+                target.write_text(self.substitute(b.text))
+                self._own(target)
+                step.status, step.note = "passed", f"saved as {target}"
+            elif fate == "background":
+                self._start_server(b, step)
+            else:
+                self._run_in_session(b, step)
+        except BaseException:
+            step.status = "failed"
+            raise
+        finally:
+            step.seconds = time.monotonic() - t0
+
+    def _end_session(self) -> None:
+        """The learner closes the terminal (end of input); what it started in the background stays."""
+        if self.session is None:
+            return
+        try:
+            self.session.stdin.close()
+            self.session.wait(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+
+    def _final_check(self) -> None:
+        self._end_session()
+        stopped = self._stop_servers()
+        for note in stopped:
+            self.report.substitutions[note] = "as the README says: stop it with Ctrl+C"
+        # a server's job runners finish after its CLI process; with no server stopped, a moment is enough
+        deadline = time.monotonic() + (STOP_WAIT if stopped else 2)
+        while self.leftover_processes() and time.monotonic() < deadline:
+            time.sleep(1)
+        left = self.leftover_processes()
+        containers = self._existing_containers(self.containers)
+        problems = [f"pid {pid}: {cmd}" for pid, cmd in left] + [f"container {n}" for n in containers]
+        if problems:
+            raise LabError(f"{self.display}: after its last step (and Ctrl+C in each server's terminal) the README left "
+                           f"running: {'; '.join(problems)}. Its clean-up must stop everything its steps started.")
+
+    def close(self) -> None:
+        if self.session is not None:
+            try:
+                os.killpg(self.session.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            try:
+                self.session.stdin.close()
+            except OSError:
+                pass
+            self.session.wait(timeout=10)
+            self.session = None
+        for proc in self.servers.values():
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        self._kill_leftovers()
+        for n in self._existing_containers(self.containers):  # only names checked absent before we started
+            subprocess.run(["docker", "rm", "-f", n], capture_output=True, timeout=120)
+        self.report.substitutions.update({reason: change for reason, change in self.applied.items()})
+        self.report.add_steps(self.steps)
+        if self._own_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+# -- one table per lab: the placeholders the README shows, and where the learner starts --------------
+def _image(official: str, offline: str) -> Placeholder | None:
+    """An air-gapped machine has the offline build, not the official image (the README's export line)."""
+    from mlflow_labs.infra import docker_engine  # noqa: PLC0415
+    if docker_engine.image_present(official) or not docker_engine.image_present(offline):
+        return None
+    return Placeholder(rf"(?<![\w/.]){re.escape(official)}(?![\w.])", offline,
+                       f"image {official} -> {offline} (air-gapped: the README's `export MLFLOW_LABS_*_IMAGE=` line)")
+
+
+def placeholders(lab: str, route: str | None = None) -> tuple[str, list[Placeholder], str | None]:
+    """(where the learner starts, the placeholders, the unprivileged user to replay as when root)."""
+    if lab == "lab1":
+        return "home", [host_port(7006, free_port())], None
+    if lab == "lab4":
+        return "repo", [host_port(7006, free_port())], None
+    if lab == "lab3":
+        table = [host_port(5432, free_port()), host_port(7006, free_port()), host_port(7007, free_port())]
+        if route == "docker":
+            table.append(Placeholder(r"(psycopg2://[^@\s]+@)<RDS-ENDPOINT>", r"\1host.docker.internal",
+                                     "<RDS-ENDPOINT> in the MLflow container's URI -> host.docker.internal "
+                                     "(the README's table: the Docker bridge gateway)"))
+            table += [p for p in (_image("burakince/mlflow:3.15.1", "mlflow-labs/mlflow:3.15.1"),
+                                  _image("postgres:15", "mlflow-labs/postgres:15")) if p]
+        table += [literal("<RDS-ENDPOINT>", "127.0.0.1", "<RDS-ENDPOINT> -> 127.0.0.1 (the README's table: Step 0's PostgreSQL)"),
+                  literal("<USERNAME>", "postgres", "<USERNAME> -> postgres (the README's table: Step 0's admin user)")]
+        # PostgreSQL refuses to run as root: a learner on the local route is a normal user
+        return "repo", table, (_unprivileged() if route == "local" else None)
+    raise LabError(f"no learner replay is defined for {lab} (labs 1, 3 and 4 have one)")
+
+
+def learner_venv(progress=print) -> Path:
+    """The course venv as an unprivileged learner would have it: a venv the user can execute.
+
+    The harness's own venv may sit on an interpreter under /root (pyenv), which another user cannot run;
+    this one is made once from the system's Python with the project installed editable (uv when present)."""
+    from mlflow_labs.labs import repo_root  # noqa: PLC0415
+    root = repo_root()
+    python = next((p for p in ("/usr/bin/python3", "/usr/local/bin/python3") if Path(p).exists()), None)
+    if not python:
+        raise LabError("replaying as an unprivileged learner needs a system Python (/usr/bin/python3) to build the "
+                       "learner's venv from. Fix: apt-get install python3 python3-venv")
+    venv = Path("/tmp") / f"mlflow-labs-learner-venv-{hashlib.sha1(str(root).encode()).hexdigest()[:10]}"
+    ready = venv / ".ready"
+    if ready.exists():
+        return venv / "bin"
+    progress(f"building the unprivileged learner's venv at {venv} (once)")
+    shutil.rmtree(venv, ignore_errors=True)  # a half-built one; built in place: scripts' shebangs name this path
+    uv = shutil.which("uv")
+    env = {**os.environ, "SSL_CERT_FILE": os.environ.get("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt")}
+    if uv:
+        cmds = [[uv, "venv", "-q", "-p", python, str(venv)],
+                [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), "-e", str(root)]]
+    else:
+        cmds = [[python, "-m", "venv", str(venv)], [str(venv / "bin" / "pip"), "install", "-q", "-e", str(root)]]
+    for cmd in cmds:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, env=env)
+        if p.returncode:
+            shutil.rmtree(venv, ignore_errors=True)
+            raise LabError(f"building the learner's venv failed: {' '.join(cmd)}\n{tail(p.stdout + p.stderr)}")
+    venv.chmod(0o755)
+    ready.write_text("built for the learner replay\n")
+    return venv / "bin"
+
+
+def _unprivileged() -> str | None:
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        try:
+            pwd.getpwnam(name)
+            return name
+        except KeyError:
+            continue
+    raise LabError("running as root, and no unprivileged 'postgres' or 'nobody' user exists to replay the local "
+                   "route as (PostgreSQL refuses root). Fix: useradd --system postgres")
+
+
+def replay(lab: str, route: str | None = None, *, readme: Path | None = None, progress=print,
+           workdir: Path | None = None) -> Report:
+    """`mlflow-labs run LAB --by-hand`: the README as a learner types it, on one route."""
+    from mlflow_labs.labs import get_lab, repo_root  # noqa: PLC0415
+    readme = Path(readme or get_lab(lab).readme)
+    start, table, user = placeholders(lab, route)
+    venv_bin = learner_venv(progress) if user else None
+    root = repo_root()
+    display_root = root if readme.resolve().is_relative_to(root) else None
+    return LearnerReplay(readme, route=route, start=start, placeholders=table, user=user, progress=progress,
+                         display_root=display_root, workdir=workdir, venv_bin=venv_bin,
+                         report_name=f"{lab}-by-hand{'-' + route if route else ''}").run()

@@ -1,0 +1,50 @@
+"""Learner replays: each README as a learner types it (src/mlflow_labs/harness/replay.py)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from mlflow_labs.labs import get_lab
+
+
+@pytest.fixture
+def readme_copy():
+    """A copy of a lab's folder at <tmp>/labs/<lab folder>/ (the replay's 'repo root' is <tmp>); returns
+    (the copy's README, a function that replaces one README line and returns its line number). <tmp> is
+    under /tmp and world-readable: an unprivileged learner (lab 3's local route) must read it."""
+    tmp_path = Path(tempfile.mkdtemp(prefix="mlflow-labs-readme-copy-", dir="/tmp"))
+    tmp_path.chmod(0o755)
+
+    def make(lab: str):
+        src = get_lab(lab).dir
+        dest = tmp_path / "labs" / src.name
+        shutil.copytree(src, dest)
+        readme = dest / "README.md"
+
+        def corrupt(old: str, new: str) -> int:
+            lines = readme.read_text().splitlines(keepends=True)
+            (i,) = [i for i, ln in enumerate(lines) if old in ln][:1] or [None]
+            assert i is not None, f"{old!r} is not in {src / 'README.md'}"
+            lines[i] = lines[i].replace(old, new)
+            readme.write_text("".join(lines))
+            return i + 1
+        return readme, corrupt
+    yield make
+    shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def assert_replayed(report) -> None:
+    """Passed, every step ran or was one of the allowed skips (by-hand=skip), each reported."""
+    assert report.ok, report.table()
+    skipped = [r for r in report.rows if r.status == "skipped"]
+    assert all(r.detail for r in skipped), report.table()
+
+
+def docker_ready_or_skip() -> None:
+    from mlflow_labs.infra import docker_engine
+    if not docker_engine.daemon_answers():
+        pytest.skip("no Docker daemon answers (fix: sudo systemctl start docker, or sudo scripts/provision-docker)")

@@ -1,0 +1,35 @@
+"""Lab 4's README as a learner types it: one shell from the course repository's root, a fresh HOME
+(no git identity), the server in a second terminal; only the port is filled in. And a copy of the
+README with one broken command fails at exactly that README:LINE."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlflow_labs.harness.replay import replay
+from mlflow_labs.lab4 import tools
+
+from .conftest import assert_replayed
+
+pytestmark = pytest.mark.lab4
+
+
+@pytest.fixture(autouse=True)
+def _tools():
+    tools.git_executable(), tools.dvc_executable()  # PrerequisiteMissing (a skip via the plugin) with the fix
+
+
+def test_lab4_replays_by_hand(progress):
+    report = replay("lab4", progress=progress)
+    assert_replayed(report)
+    assert [r.status for r in report.rows].count("skipped") == 0, report.table()
+    assert list(report.substitutions) and all("port 7006" in k or "Ctrl+C" in k for k in report.substitutions)
+
+
+def test_a_broken_readme_line_fails_the_replay_at_that_line(readme_copy, progress):
+    readme, corrupt = readme_copy("lab4")
+    line = corrupt('mkdir -p ~/mlflow-lab4 && cd ~/mlflow-lab4', 'mkdir -p ~/mlflow-lab4 && cd ~/mlflow-lab-4')
+    report = replay("lab4", readme=readme, progress=progress)
+    assert not report.ok
+    assert report.error.startswith(f"{readme}:{line}: `mkdir -p ~/mlflow-lab4 && cd ~/mlflow-lab-4` exited 1"), report.error
+    assert report.rows[-1].where == f"{readme}:{line}" and report.rows[-1].status == "failed"

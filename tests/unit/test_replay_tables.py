@@ -1,0 +1,66 @@
+"""The replay fills only placeholders each README shows the learner, with the values the README's own
+table (or text) gives; and every README's blocks have a fate the replay understands."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from mlflow_labs.harness.docs import parse_blocks
+from mlflow_labs.harness.replay import LearnerReplay, placeholders
+from mlflow_labs.labs import get_lab
+
+pytestmark = pytest.mark.unit
+
+
+def table_rows(lab: str) -> list[str]:
+    return [ln for ln in get_lab(lab).readme.read_text().splitlines() if ln.startswith("| ")]
+
+
+def test_lab3_table_states_every_value_the_replay_types():
+    rows = table_rows("lab3")
+    rds = next(r for r in rows if r.startswith("| `<RDS-ENDPOINT>`"))
+    assert "`127.0.0.1`" in rds and "`host.docker.internal`" in rds and "host-gateway" in rds
+    assert "`postgres`" in next(r for r in rows if r.startswith("| `<USERNAME>`"))
+    assert all(f"`{p}`" in next(r for r in rows if "ports" in r) for p in (5432, 7006, 7007))
+    for route in ("local", "docker"):
+        _, table, _ = placeholders("lab3", route)
+        for p in table:
+            assert re.search(r"port (5432|7006|7007)|<RDS-ENDPOINT>|<USERNAME>|^image ", p.reason), p.reason
+
+
+def test_docker_route_container_uri_gets_the_gateway_name_and_psql_gets_loopback():
+    _, table, _ = placeholders("lab3", "docker")
+    text = ("psql -h <RDS-ENDPOINT> -p 5432\n"
+            "docker run -d -p 5432:5432 x\n"
+            "mlflow server --backend-store-uri postgresql+psycopg2://u:p@<RDS-ENDPOINT>:5432/mlflow\n")
+    for p in table:
+        text = p.apply(text)
+    psql, run, uri = text.splitlines()
+    assert psql.startswith("psql -h 127.0.0.1 -p ") and "5432" not in psql
+    assert re.fullmatch(r"docker run -d -p \d+:5432 x", run) and not run.startswith("docker run -d -p 5432:")
+    assert re.search(r"@host\.docker\.internal:\d+/mlflow$", uri) and ":5432/" not in uri
+
+
+@pytest.mark.parametrize("lab,route", [("lab1", None), ("lab3", "local"), ("lab3", "docker"), ("lab4", None)])
+def test_every_shell_block_has_a_fate_and_only_root_or_the_whole_readme_is_skipped(lab, route):
+    readme = get_lab(lab).readme
+    r = LearnerReplay(readme, route=route)
+    try:
+        fates = {b.line: r.fate(b) for b in parse_blocks(readme.read_text()) if b.is_shell}
+    finally:
+        r.close()
+    skips = {line: f for line, f in fates.items() if f.startswith("skip")}
+    for line, fate in skips.items():
+        assert re.search(r"sudo|root|runs this README|build-offline-images|CI builds", fate), f"README.md:{line} {fate}"
+    assert all(f in ("run", "background", "other-route") or f.startswith("skip") for f in fates.values()), fates
+
+
+def test_air_gapped_image_fills_the_readmes_default_image(monkeypatch):
+    from mlflow_labs.harness import replay as replay_mod
+    from mlflow_labs.infra import docker_engine
+    monkeypatch.setattr(docker_engine, "image_present", lambda name, c=None: name.startswith("mlflow-labs/"))
+    p = replay_mod._image("postgres:15", "mlflow-labs/postgres:15")
+    assert p.apply('"${MLFLOW_LABS_POSTGRES_IMAGE:-postgres:15}"') == '"${MLFLOW_LABS_POSTGRES_IMAGE:-mlflow-labs/postgres:15}"'
+    assert p.apply("mlflow-labs/postgres:15") == "mlflow-labs/postgres:15"   # never twice
