@@ -34,11 +34,12 @@ def test_only_the_server_check_passes_on_an_empty_server(lab, empty_server):
     assert p.returncode == 1, p.stdout + p.stderr
     passed = re.findall(r"^PASS  (.+?): ", p.stdout, re.M)
     failed = re.findall(r"^FAIL  (.+?): ", p.stdout, re.M)
-    assert passed == [SERVER_CHECK], p.stdout
+    # only a check proving the server answers may pass (lab 5's browser suite has none: all fail)
+    assert set(passed) <= {SERVER_CHECK, "server answers /health"}, p.stdout
     expected = LABS[lab].checks().run_checks(empty_server)
-    assert len(failed) == len(expected) - 1 and failed, p.stdout  # every other check ran, and failed
+    assert len(failed) == len(expected) - len(passed) and failed, p.stdout  # every other check ran, and failed
     assert p.stdout.count("hint: ") == len(failed), "every failure names the step to revisit"
-    assert f"1 passed, {len(failed)} failed" in p.stdout
+    assert f"{len(passed)} passed, {len(failed)} failed" in p.stdout
 
 
 def test_every_check_fails_when_no_server_answers():

@@ -10,6 +10,8 @@ on it would fail at random, not only when the pod is deleted.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import requests
 
@@ -33,14 +35,24 @@ def _fresh(method, url, **kw):
     return requests.request(method, url, headers={"Connection": "close"}, timeout=30, **kw)
 
 
+def _together(calls):
+    # at once, as several learners or a UI's parallel requests arrive: the server's thread pool serves
+    # them on different threads, and SQLAlchemy gives `:memory:` one connection (one database) per thread.
+    # One after another on a quiet machine they may all land on one thread and look like one database.
+    with ThreadPoolExecutor(max_workers=N) as pool:
+        return list(pool.map(lambda call: call(), calls))
+
+
 def test_in_memory_backend_is_not_one_database(memory_server):
     created, failures = [], []
-    for i in range(N):
-        r = _fresh("POST", memory_server.uri + API + "/experiments/create", json={"name": f"exp-{i}"})
+    creates = _together([lambda i=i: (i, _fresh("POST", memory_server.uri + API + "/experiments/create",
+                                                  json={"name": f"exp-{i}"})) for i in range(N)])
+    for i, r in creates:
         (created if r.status_code == 200 else failures).append(f"exp-{i}: HTTP {r.status_code} {r.text[:120]}")
     views = set()
-    for _ in range(N):
-        r = _fresh("POST", memory_server.uri + API + "/experiments/search", json={"max_results": 1000})
+    searches = _together([lambda: _fresh("POST", memory_server.uri + API + "/experiments/search",
+                                         json={"max_results": 1000}) for _ in range(N)])
+    for r in searches:
         names = tuple(sorted(e["name"] for e in r.json().get("experiments", []))) if r.status_code == 200 \
             else (f"HTTP {r.status_code}",)
         views.add(names)
