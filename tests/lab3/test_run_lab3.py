@@ -26,7 +26,8 @@ def test_run_lab3_succeeds_end_to_end(path, require_path, tmp_path, progress, la
     assert lines == sorted(lines)
     runnable = {b.line for b in lab.docs.blocks if lab.mine(b) and b.action not in ("skip", "show")}
     assert runnable <= set(lines), sorted(runnable - set(lines))
-    names = [c.name for c in checks.suite.checks]
+    # after the recreate: the lab's suite plus the survival check (run only when run ids are given)
+    names = [c.name for c in checks.suite.checks] + [c.name for c in checks.survival.checks]
     for where, expected in (("lab3/checks.py", [c.name for c in checks.suite.checks if not c.needs]),
                             ("lab3/checks.py after recreate", names)):
         assert [step for (w, step) in rows if w == where] == expected, where

@@ -81,7 +81,9 @@ class MlflowContainer:
             c.close()
         extra = {"labels": docker_engine.labels(role="mlflow")}
         if self.network:
-            extra["network"] = self.network
+            # a network NAME: testcontainers' `network=` wants its own Network object (it reads .name),
+            # so join the existing network through Docker's own host config; its DNS resolves our name
+            extra["network_mode"] = self.network
         container = DockerContainer(self.image, command=self.command(), name=self.name, **extra)
         # published on loopback only: with_bind_ports takes a port, not (address, port), so set the binding
         container.ports[f"{CONTAINER_PORT}/tcp"] = ("127.0.0.1", self.port)
@@ -110,7 +112,8 @@ class MlflowContainer:
         """`docker rm -f`: no graceful stop, as when a node or pod dies."""
         if self.container is not None:
             try:
-                wrapped = self.container.get_wrapped_container()
+                # a container whose start failed before Docker made it has nothing to remove
+                wrapped = getattr(self.container, "_container", None)
                 if wrapped is not None:
                     wrapped.remove(force=True, v=True)
             except Exception as exc:

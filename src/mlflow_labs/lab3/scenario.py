@@ -207,10 +207,16 @@ class Lab3Run(LabRun):
         if m:
             check_login(m.group(1), host=self.pg.host, port=self.pg.port)
 
+    def wait_block(self, nth: int):
+        """The README's own wait for the tracking API after a server start (the nth on port 7006)."""
+        return self.block(rf"^for i in \$\(seq \d+\); do curl .*localhost:{DOCUMENTED_PORT}/api/", nth)
+
     def start_server(self):
         b = self.server_block(0)
         self.check_backend_login(b)
-        return self.run_block(b)
+        step = self.run_block(b)
+        self.run_block(self.wait_block(0))
+        return step
 
     def log_run(self):
         self.run_block(self.block(r"^import mlflow"))
@@ -225,15 +231,19 @@ class Lab3Run(LabRun):
             self.run_block(self.block(r"^docker rm -f mlflow-server\s*$"))
         else:
             self.run_block(self.block(r"kill -9"))
+        # the README's proof that the old server is gone: nothing answers on the port any more
+        self.run_block(self.block(rf"port {DOCUMENTED_PORT} is closed"))
         b = self.server_block(1)
         self.check_backend_login(b)
-        return self.run_block(b)
+        step = self.run_block(b)
+        self.run_block(self.wait_block(1))
+        return step
 
     def counter_example(self):
         """Step 6 (docker only): SQLite inside a throwaway container; returns what a fresh one holds."""
         first = self.block(r"--name mlflow-ephemeral ", 0)
-        self.run_from(first, self.block(r"--name mlflow-ephemeral ", 1))
-        self.run_block(self.block(rf"^mlflow-labs check lab3 --tracking-uri http://localhost:{EPHEMERAL_PORT}"))
+        # through the second container's wait to the check that must fail (expect-fail)
+        self.run_from(first, self.block(rf"^mlflow-labs check lab3 --tracking-uri http://localhost:{EPHEMERAL_PORT}"))
 
     def remember_runs(self) -> list[str]:
         client = TrackingClient(self.uri)
