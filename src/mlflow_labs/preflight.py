@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from typing import Callable
 
 from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
-from mlflow_labs.infra.tools import INSTALL, find_tool, run_tool
+from mlflow_labs.infra.tools import INSTALL, ToolError, find_tool, run_tool
 from mlflow_labs.lab5.browser import INSTALL_FIX as CHROMIUM_FIX, chromium_version
 
 
@@ -103,8 +102,8 @@ def git_identity() -> str | None:
     values = {}
     for key, env in (("user.name", "GIT_AUTHOR_NAME"), ("user.email", "GIT_AUTHOR_EMAIL")):
         try:
-            p = subprocess.run([git, "config", key], capture_output=True, text=True, timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
+            p = run_tool([git, "config", key], check=False, timeout=10)
+        except (OSError, ToolError):
             return None
         values[key] = p.stdout.strip() or os.environ.get(env, "")
     if not (values["user.name"] and values["user.email"]):
@@ -117,13 +116,12 @@ GIT_IDENTITY_FIX = ('git config --global user.name "Your Name"; git config --glo
 
 
 def chart_source() -> str | None:
-    """Where lab 2's schema tests get the chart: a local copy, else helm pull (needs internet)."""
+    """Where lab 2's helm template gets the chart: a local copy, else the helm repository (needs internet)."""
     from mlflow_labs import settings
     chart = settings.current().chart
     if chart:
         return f"MLFLOW_LABS_CHART={chart}"
-    return "helm pull (needs internet)" if find_tool("helm") else None
-from mlflow_labs.lab5.browser import INSTALL_FIX as CHROMIUM_FIX, chromium_version
+    return "helm repository community-charts (needs internet)" if find_tool("helm") else None
 
 
 def _chart_help() -> str:

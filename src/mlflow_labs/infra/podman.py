@@ -32,7 +32,7 @@ import requests
 import yaml
 
 from mlflow_labs.harness.errors import LabError, PrerequisiteMissing, StartupError, tail
-from mlflow_labs.infra.tools import ToolError, run_tool
+from mlflow_labs.infra.tools import ToolError, require_tool, run_tool
 
 LABEL = "org.mlflow-labs.pods"
 INSTALL_PODMAN = "sudo apt-get install podman catatonit (Debian/Ubuntu; see https://podman.io/docs/installation)"
@@ -49,11 +49,8 @@ RUN apt-get update -qq && apt-get install -y -qq busybox netcat-openbsd >/dev/nu
 
 
 def require_podman() -> str:
-    path = shutil.which("podman")
-    if not path:
-        raise PrerequisiteMissing("`podman` is not on PATH; the pods path runs the chart's pods with `podman kube play`.",
-                                  f"{INSTALL_PODMAN} (on this project's CI machines: scripts/provision-k8s-tools)")
-    return path
+    return require_tool("podman", why="the pods path runs the chart's pods with `podman kube play`",
+                        fix=f"{INSTALL_PODMAN} (on this project's CI machines: scripts/provision-k8s-tools)")
 
 
 def podman(*args: str, timeout: float = 300, input: str | None = None, check: bool = True):

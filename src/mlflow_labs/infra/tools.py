@@ -63,11 +63,12 @@ def find_tool(name: str) -> str | None:
     return str(beside) if beside.exists() else shutil.which(name)
 
 
-def require_tool(name: str) -> str:
-    """The tool's path, or PrerequisiteMissing naming it and how to install it."""
+def require_tool(name: str, *, why: str = "", fix: str | None = None) -> str:
+    """The tool's path, or PrerequisiteMissing naming it, what needs it (``why``) and how to install it."""
     path = shutil.which(name)
     if not path:
-        raise PrerequisiteMissing(f"`{name}` is not on PATH.", INSTALL.get(name, f"install {name}"))
+        raise PrerequisiteMissing(f"`{name}` is not on PATH{'; ' + why if why else ''}.",
+                                  fix or INSTALL.get(name, f"install {name}"))
     return path
 
 

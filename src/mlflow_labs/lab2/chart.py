@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import yaml
 
 from mlflow_labs.harness.docs import parse_blocks
 from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
-from mlflow_labs.infra.tools import INSTALL, ToolError, run_tool
+from mlflow_labs.infra.tools import INSTALL, ToolError, require_tool, run_tool
 
 CHART_ENV = "MLFLOW_LABS_CHART"
 CHART_REPO, CHART_REPO_URL = "community-charts", "https://community-charts.github.io/helm-charts"
@@ -45,11 +44,8 @@ def chart_source_help() -> str:
 
 
 def require_helm() -> str:
-    path = shutil.which("helm")
-    if not path:
-        raise PrerequisiteMissing("`helm` is not on PATH; the chart is rendered by real Helm.",
-                                  f"{INSTALL['helm']} (on this project's CI machines: scripts/provision-k8s-tools)")
-    return path
+    return require_tool("helm", why="the chart is rendered by real Helm",
+                        fix=f"{INSTALL['helm']} (on this project's CI machines: scripts/provision-k8s-tools)")
 
 
 def chart_ref() -> list[str]:

@@ -250,7 +250,7 @@ class Lab3K8sPodsRun(PodsRun):
         super().setup()
         with self.phase("images"):
             self.images[CHART_DBCHECKER_IMAGE] = pm.ensure_dbchecker_image(
-                f"mlflow-labs/debian:bookworm" if settings.postgres_image() != settings.DEFAULT_POSTGRES_IMAGE
+                "mlflow-labs/debian:bookworm" if settings.postgres_image() != settings.DEFAULT_POSTGRES_IMAGE
                 else "debian:bookworm", self.progress)
             self.pg_image = self._image(settings.postgres_image(), settings.DEFAULT_POSTGRES_IMAGE)
         self.watch.start()

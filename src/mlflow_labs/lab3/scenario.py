@@ -211,12 +211,16 @@ class Lab3Run(LabRun):
         """The README's own wait for the tracking API after a server start (the nth on port 7006)."""
         return self.block(rf"^for i in \$\(seq \d+\); do curl .*localhost:{DOCUMENTED_PORT}/api/", nth)
 
-    def start_server(self):
-        b = self.server_block(0)
+    def _start(self, nth: int):
+        """The nth server start of the README (login checked first), then the README's own API wait."""
+        b = self.server_block(nth)
         self.check_backend_login(b)
         step = self.run_block(b)
-        self.run_block(self.wait_block(0))
+        self.run_block(self.wait_block(nth))
         return step
+
+    def start_server(self):
+        return self._start(0)
 
     def log_run(self):
         self.run_block(self.block(r"^import mlflow"))
@@ -233,11 +237,7 @@ class Lab3Run(LabRun):
             self.run_block(self.block(r"kill -9"))
         # the README's proof that the old server is gone: nothing answers on the port any more
         self.run_block(self.block(rf"port {DOCUMENTED_PORT} is closed"))
-        b = self.server_block(1)
-        self.check_backend_login(b)
-        step = self.run_block(b)
-        self.run_block(self.wait_block(1))
-        return step
+        return self._start(1)
 
     def counter_example(self):
         """Step 6 (docker only): SQLite inside a throwaway container; returns what a fresh one holds."""

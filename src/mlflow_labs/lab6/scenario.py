@@ -15,7 +15,6 @@ from pathlib import Path
 
 from mlflow_labs import settings
 from mlflow_labs.harness.docs import ReadmeRunner, port_substitution
-from mlflow_labs.harness.errors import LabError
 from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.report import Report, Row
