@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from mlflow_labs.harness.errors import LabError
+from mlflow_labs.harness.signals import terminate_like_interrupt
 
 EXIT_FAIL, EXIT_USAGE = 1, 2
 
@@ -106,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    terminate_like_interrupt()  # SIGTERM (a CI timeout, kill) tears down like Ctrl-C
     try:
         return args.func(args)
     except LabError as exc:

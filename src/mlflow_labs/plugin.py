@@ -12,6 +12,7 @@ import pytest
 
 from mlflow_labs import settings
 from mlflow_labs.harness.report import Report
+from mlflow_labs.harness.signals import terminate_like_interrupt
 
 _REPORTS = pytest.StashKey[list]()
 
@@ -30,6 +31,7 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.stash[_REPORTS] = []
+    terminate_like_interrupt()  # a killed test run still tears down the servers it started
 
 
 @pytest.fixture(scope="session")
