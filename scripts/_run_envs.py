@@ -25,6 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = Path(os.environ.get("MLFLOW_LABS_REPORTS") or ROOT / "reports").resolve()
+# how the summary names that folder: relative inside the clone, else in full (MLFLOW_LABS_REPORTS)
+SHOWN = f"{REPORTS.relative_to(ROOT)}/" if REPORTS.is_relative_to(ROOT) else f"{REPORTS}/"
 
 
 def env_list() -> list[str]:
@@ -143,7 +145,7 @@ def main() -> int:
     for env in envs:
         if not results[env]["ok"]:
             lines = (REPORTS / f"{env}.log").read_text(errors="replace").splitlines()
-            print(f"\n---- {env}: last {min(80, len(lines))} lines of reports/{env}.log ----")
+            print(f"\n---- {env}: last {min(80, len(lines))} lines of {SHOWN}{env}.log ----")
             print("\n".join(lines[-80:]))
 
     print(f"\n{'env':8} {'result':8} {'passed':>6} {'failed':>6} {'skipped':>7} {'seconds':>8}")
@@ -154,7 +156,7 @@ def main() -> int:
     # an env that errored before pytest or ran nothing counts once as failed, so the line cannot read green
     total["failed"] += sum(1 for r in results.values() if not r["ok"] and r["failed"] == 0)
     print(f"wall {wall:.0f}s with {jobs} at a time; sum of env times {sum(r['seconds'] for r in results.values()):.0f}s; "
-          f"peak memory of the process tree {memory.peak_mb:.0f} MB; reports in reports/")
+          f"peak memory of the process tree {memory.peak_mb:.0f} MB; reports in {SHOWN}")
     (REPORTS / "test-summary.json").write_text(json.dumps(
         {"jobs": jobs, "wall": round(wall, 1), "peak_rss_mb": round(memory.peak_mb), "envs": results, "total": total},
         indent=2))
