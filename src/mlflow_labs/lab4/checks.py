@@ -235,9 +235,17 @@ def built_with(model, logged: dict) -> list[str]:
         if attr is None:
             continue  # e.g. n_estimators for a single tree: logged, not used
         said = logged.get(key)
-        if said is None or float(said) != float(own[attr]):
+        if not _same(said, own[attr]):
             out.append(f"{key}={said} but the model's {attr}={own[attr]}")
     return out
+
+
+def _same(logged: str | None, value) -> bool:
+    """A logged param (a string over REST) and the model's value: numbers compared as numbers."""
+    try:
+        return logged is not None and float(logged) == float(value)
+    except (TypeError, ValueError):  # e.g. max_depth None
+        return logged == str(value)
 
 
 @suite.check("every run's params are the hyperparameters its model.pkl was built with",
