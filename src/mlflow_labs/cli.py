@@ -41,6 +41,8 @@ def cmd_check(args) -> int:
     from mlflow_labs.harness.client import TrackingClient
     from mlflow_labs.labs import get_lab
     lab = get_lab(args.lab)
+    if args.repo and args.lab != "lab4":  # lab 4's training repository: its commits and DVC cache hold each run's code and data
+        raise LabError(f"--repo applies to lab4 only; {args.lab}'s checks read nothing but the server.")
     # one-line error, exit 2, when the URI is not a live MLflow server: nothing to check against.
     # A lab whose server refuses anonymous calls (lab 6, basic auth) brings its own `ensure_server`.
     checks = lab.checks()
@@ -51,6 +53,8 @@ def cmd_check(args) -> int:
         if not hasattr(checks, "recorded_run_ids"):
             raise LabError(f"--after-restart applies to lab3 only; {args.lab} has no restart to compare across.")
         options = checks.recorded_run_ids(args.tracking_uri)
+    if args.repo:
+        options["repo"] = args.repo
     results = checks.run_checks(args.tracking_uri, **options)
     for r in results:
         print(f"{'PASS' if r.ok else 'FAIL'}  {r.name}: {r.detail}")
@@ -94,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--after-restart", action="store_true",
                    help="lab3: also check that the runs an earlier check recorded (./.mlflow-labs/lab3-runs.json) "
                         "survived the server being destroyed; fails when nothing was recorded")
+    c.add_argument("--repo", default=None,
+                   help="lab4: your training repository; the model is tested on each run's own data from its DVC cache")
     c.set_defaults(func=cmd_check)
 
     d = sub.add_parser("doctor", help="list every lab's prerequisites and how to get the missing ones")

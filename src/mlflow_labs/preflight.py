@@ -116,12 +116,15 @@ GIT_IDENTITY_FIX = ('git config --global user.name "Your Name"; git config --glo
 
 
 def chart_source() -> str | None:
-    """Where lab 2's helm template gets the chart: a local copy, else the helm repository (needs internet)."""
+    """Where lab 2's helm template gets the chart: the setting, else the cache (else absent: doctor prints the
+    `helm pull` that fills the cache)."""
     from mlflow_labs import settings
+    from mlflow_labs.lab2.chart import CHART_NAME, CHART_VERSION
     chart = settings.current().chart
     if chart:
-        return f"MLFLOW_LABS_CHART={chart}"
-    return "helm repository community-charts (needs internet)" if find_tool("helm") else None
+        return f"MLFLOW_LABS_CHART={chart}" if os.path.exists(chart) else None
+    cached = settings.chart_cache() / f"{CHART_NAME}-{CHART_VERSION}.tgz"
+    return str(cached) if cached.is_file() else None
 
 
 def _chart_help() -> str:

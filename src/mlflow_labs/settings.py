@@ -9,7 +9,10 @@ Environment variables (read by `Settings.from_env`; a command-line option, where
   MLFLOW_LABS_REPORTS           folder for reports/<lab>.json                        (--reports; default reports/)
   MLFLOW_LABS_POSTGRES_IMAGE    lab 3's PostgreSQL image  (default postgres:15; offline: mlflow-labs/postgres:15)
   MLFLOW_LABS_MLFLOW_IMAGE      lab 3's MLflow image      (default burakince/mlflow:3.15.1; offline: mlflow-labs/mlflow:3.15.1)
-  MLFLOW_LABS_CHART             lab 2: a local copy of the community mlflow chart (folder or .tgz), read by lab2/chart.py
+  MLFLOW_LABS_CHART             lab 2: a local copy of the community mlflow chart (folder or .tgz), read by lab2/chart.py;
+                                unset: the chart cache below, else `helm pull` into it (needs internet once)
+  XDG_CACHE_HOME                the chart cache is $XDG_CACHE_HOME/mlflow-labs/charts (default ~/.cache/mlflow-labs/charts,
+                                chart_cache()); `mlflow-labs doctor lab2` prints the command that fills it
   MLFLOW_LABS_KIND_LOAD_IMAGES  lab 2: comma-separated local images to `kind load` (air-gapped clusters)
   MLFLOW_LABS_SKIP_NETWORK_CHECKS  lab 2 preflight: do not probe Docker Hub or the chart repository
   MLFLOW_LABS_K8S_INFRA         labs 2 and 3-on-Kubernetes: kind | podman | auto  (--infra kind|podman; lab2/scenario.py)
@@ -98,6 +101,12 @@ class Settings:
         if self.infra not in INFRA_CHOICES:
             from mlflow_labs.harness.errors import LabError
             raise LabError(f"Unknown infra '{self.infra}' (from --infra or MLFLOW_LABS_INFRA): use auto, docker or local.")
+
+
+def chart_cache() -> Path:
+    """Where lab 2 keeps the community chart's .tgz once `helm pull` fetched it (or you copied it there)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "mlflow-labs" / "charts"
 
 
 def current(**options) -> Settings:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
+from mlflow_labs.harness.net import free_port
 from mlflow_labs.lab2 import chart as cv
 
 pytestmark = pytest.mark.unit
@@ -52,6 +55,46 @@ def test_a_chart_setting_that_is_not_a_chart_is_named(tmp_path, monkeypatch):
     fake_helm.write_text("#!/bin/sh\nexit 0\n")
     fake_helm.chmod(0o755)
     monkeypatch.setenv("PATH", str(fake_helm.parent))
-    monkeypatch.setenv(cv.CHART_ENV, str(tmp_path / "nowhere"))
+    (tmp_path / "not-a-chart").mkdir()
+    monkeypatch.setenv(cv.CHART_ENV, str(tmp_path / "not-a-chart"))
     with pytest.raises(LabError, match=f"{cv.CHART_ENV}=.*neither a chart folder"):
         cv.chart_ref()
+    # a copy that is not on this machine is the chart missing here: a skip with the fix, counted at the end
+    monkeypatch.setenv(cv.CHART_ENV, str(tmp_path / "nowhere"))
+    with pytest.raises(PrerequisiteMissing) as err:
+        cv.chart_ref()
+    assert str(err.value).startswith(cv.CHART_MISSING) and "does not exist" in str(err.value)
+    assert "helm pull mlflow --repo" in err.value.fix
+
+
+def test_a_helm_pull_without_network_says_so(tmp_path, monkeypatch):
+    """No setting, an empty cache, and a repository helm cannot reach (a proxy on a closed port): the
+    skip reason says the network failed, with helm's own words, and how to get the chart."""
+    if not shutil.which("helm"):
+        pytest.skip("helm is not on PATH (scripts/provision-k8s-tools installs it)")
+    monkeypatch.delenv(cv.CHART_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    for proxy in ("HTTPS_PROXY", "https_proxy"):
+        monkeypatch.setenv(proxy, f"http://127.0.0.1:{free_port()}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with pytest.raises(PrerequisiteMissing) as err:
+        cv.chart_ref()
+    msg = str(err.value)
+    assert msg.startswith(cv.CHART_MISSING) and "could not reach https://community-charts.github.io" in msg, msg
+    assert "connection refused" in msg, msg
+    assert str(tmp_path / "cache" / "mlflow-labs" / "charts") in err.value.fix
+
+
+def test_a_cached_chart_is_used_without_helm_pull(tmp_path, monkeypatch):
+    fake_helm = tmp_path / "bin" / "helm"  # any helm call but the PATH check would fail the test
+    fake_helm.parent.mkdir()
+    fake_helm.write_text("#!/bin/sh\necho 'helm was called' >&2; exit 1\n")
+    fake_helm.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake_helm.parent))
+    monkeypatch.delenv(cv.CHART_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    cached = tmp_path / "cache" / "mlflow-labs" / "charts" / f"mlflow-{cv.CHART_VERSION}.tgz"
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"")
+    assert cv.chart_ref() == [str(cached)]

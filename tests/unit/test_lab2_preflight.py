@@ -7,19 +7,30 @@ import shutil
 import pytest
 
 from mlflow_labs.harness.errors import PrerequisiteMissing
-from mlflow_labs.preflight import docker_daemon
 from mlflow_labs.lab2 import scenario
 
 pytestmark = pytest.mark.unit
 
 
-def test_missing_pieces_match_this_machine():
-    missing = {m.piece: m for m in scenario.missing_prerequisites(check_chart_repo=False)}
-    for tool in ("kind", "helm", "kubectl"):
-        assert (tool in missing) == (shutil.which(tool) is None), tool
-    assert ("docker" in missing) == (shutil.which("docker") is None or docker_daemon() is None)
-    assert missing.get("kind") is None or "sigs.k8s.io/kind" in missing["kind"].fix
-    assert missing.get("helm") is None or "get-helm-3" in missing["helm"].fix
+def _path_of(tmp_path, *tools: str) -> str:
+    """A real PATH directory holding only these tools (links to this machine's own binaries)."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for tool in tools:
+        (bindir / tool).symlink_to(shutil.which(tool))
+    return str(bindir)
+
+
+def test_a_path_without_kind_and_docker_names_exactly_those(monkeypatch, tmp_path):
+    present = [tool for tool in ("helm", "kubectl") if shutil.which(tool)]  # whichever this machine has
+    monkeypatch.setenv("PATH", _path_of(tmp_path, *present))
+    with pytest.raises(PrerequisiteMissing) as err:
+        scenario.require_prerequisites(check_chart_repo=False)
+    msg = str(err.value)
+    assert "`kind` is not on PATH" in msg and "sigs.k8s.io/kind" in msg, msg
+    assert "Docker is not installed" in msg and "docker.com/engine/install" in msg, msg
+    for tool in present:
+        assert f"`{tool}` is not on PATH" not in msg, f"{tool} is on PATH ({tmp_path / 'bin'}) but reported missing"
 
 
 def test_nothing_on_path_names_every_piece_in_one_message(monkeypatch):

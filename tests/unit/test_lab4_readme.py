@@ -41,3 +41,11 @@ def test_reproduce_is_a_registered_command():
     args = build_parser().parse_args(["reproduce", "abc", "--tracking-uri", "http://localhost:7006", "--repo", "/x"])
     assert (args.run_id, args.tracking_uri, args.repo) == ("abc", "http://localhost:7006", "/x")
     assert args.func.__module__ == "mlflow_labs.lab4.command"
+
+
+def test_check_repo_is_lab4s_option_only(capsys):
+    from mlflow_labs.cli import main
+    assert main(["check", "lab1", "--tracking-uri", "http://127.0.0.1:9", "--repo", "."]) == 2
+    assert "--repo applies to lab4 only" in capsys.readouterr().err
+    args = build_parser().parse_args(["check", "lab4", "--tracking-uri", "http://localhost:7006", "--repo", "."])
+    assert args.repo == "."

@@ -6,9 +6,12 @@ chart's values.schema.json and renders the manifests; nothing here imitates it. 
 `helm template RELEASE <chart> <the same -f/--set/--namespace flags>`, run in the folder the README
 runs in, so a wrong key fails with Helm's own message, reported as README:LINE.
 
-Chart source: env MLFLOW_LABS_CHART (a chart folder or .tgz; CI points it at the shared copy of
-community-charts/mlflow 1.11.5, never copied into this project), else the added repository
-`community-charts/mlflow --version 1.11.5` (needs internet once).
+Chart source, the way a learner's machine can have it: env MLFLOW_LABS_CHART (a chart folder or .tgz;
+CI points it at the shared copy of community-charts/mlflow 1.11.5, never copied into this project),
+else the cached `mlflow-1.11.5.tgz` in the chart cache (settings.chart_cache(), by default
+~/.cache/mlflow-labs/charts), else `helm pull` of the pinned chart into that cache (needs internet
+once). A chart nowhere to be had is a PrerequisiteMissing whose message starts with CHART_MISSING
+(the pytest plugin counts those skips); a helm failure that is not the network is an error.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 
 import yaml
 
+from mlflow_labs import settings
 from mlflow_labs.harness.docs import parse_blocks
 from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
 from mlflow_labs.infra.tools import INSTALL, ToolError, require_tool, run_tool
@@ -37,10 +41,25 @@ _DROP = {"--install", "--wait", "--create-namespace", "--atomic", "--debug", "--
 _KEEP_WITH_VALUE = {"-f", "--values", "--set", "--set-string", "--set-file", "--set-json", "-n", "--namespace"}
 
 
+CHART_MISSING = f"No copy of the {CHART_REPO}/{CHART_NAME} {CHART_VERSION} chart"  # every skip for it starts so
+# what helm says when it cannot reach the repository (DNS, refused, proxy, TLS, timeouts)
+_NETWORK = ("cannot be reached", "dial tcp", "no such host", "connection refused", "proxyconnect", "i/o timeout",
+            "tls handshake", "deadline exceeded", "client.timeout", "network is unreachable")
+
+
+def pull_args() -> list[str]:
+    """The one command that puts the chart where the harness looks for it."""
+    return ["helm", "pull", CHART_NAME, "--repo", CHART_REPO_URL, "--version", CHART_VERSION,
+            "--destination", str(settings.chart_cache())]
+
+
+def pull_command() -> str:
+    return shlex.join(pull_args())
+
+
 def chart_source_help() -> str:
-    return (f"set {CHART_ENV} to a local copy of the community-charts mlflow {CHART_VERSION} chart (a folder or the "
-            f".tgz from `helm pull {CHART_REPO}/{CHART_NAME} --version {CHART_VERSION}`), or run "
-            f"`helm repo add {CHART_REPO} {CHART_REPO_URL}` with internet access")
+    return (f"with internet access once: `{pull_command()}`; or copy the chart's .tgz (mlflow-{CHART_VERSION}.tgz) "
+            f"into {settings.chart_cache()}, or set {CHART_ENV} to a chart folder or .tgz")
 
 
 def require_helm() -> str:
@@ -49,23 +68,33 @@ def require_helm() -> str:
 
 
 def chart_ref() -> list[str]:
-    """The chart argument(s) for `helm template`: the local copy, else the pinned repository chart."""
+    """The chart argument for `helm template`: the setting, else the cache, else `helm pull` into the cache."""
     require_helm()
     source = os.environ.get(CHART_ENV)
     if source:
         path = Path(source).expanduser()
+        if not path.exists():  # the copy it names is not on this machine: the chart is missing here
+            raise PrerequisiteMissing(f"{CHART_MISSING}: {CHART_ENV}={source} does not exist.", chart_source_help())
         if not (path / "Chart.yaml").is_file() and not (path.is_file() and path.name.endswith((".tgz", ".tar.gz"))):
             raise LabError(f"{CHART_ENV}={source} is neither a chart folder (with Chart.yaml) nor a chart .tgz. "
                            f"Fix: {chart_source_help()}.")
         return [str(path.resolve())]
-    ref = [f"{CHART_REPO}/{CHART_NAME}", "--version", CHART_VERSION]
-    try:
-        run_tool(["helm", "show", "chart", *ref], timeout=120)
-    except ToolError as exc:
-        raise PrerequisiteMissing(f"No copy of the {CHART_REPO}/{CHART_NAME} {CHART_VERSION} chart to render "
-                                  f"({CHART_ENV} is not set and helm cannot reach it: {str(exc).splitlines()[0]}).",
-                                  chart_source_help()) from None
-    return ref
+    cached = settings.chart_cache() / f"{CHART_NAME}-{CHART_VERSION}.tgz"
+    if not cached.is_file():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            run_tool(pull_args(), timeout=180, what=f"helm pull of the {CHART_NAME} {CHART_VERSION} chart")
+        except ToolError as exc:
+            said = (exc.stderr or exc.stdout).strip().splitlines()
+            line = said[-1] if said else "timed out"
+            if exc.returncode is None or any(n in line.lower() for n in _NETWORK):
+                raise PrerequisiteMissing(f"{CHART_MISSING}: it is not in {cached.parent} and `helm pull` could not "
+                                          f"reach {CHART_REPO_URL} (no network?): {line}",
+                                          chart_source_help()) from None
+            raise
+        if not cached.is_file():
+            raise LabError(f"`{pull_command()}` succeeded but {cached} is not there; look in {cached.parent}.")
+    return [str(cached)]
 
 
 # -- what the READMEs do ------------------------------------------------------------------------------------

@@ -1,5 +1,11 @@
 """Lab 4: a run records params, metrics, model artifact, git commit, DVC data hash and system info,
-and the best run (lowest rmse, found by the server's ordering) has an exact reproduction.
+the runs cover what the README's introduction promises (linear and tree models, raw and cleaned data,
+two regularisation strengths, the raw data being 178 wines x 13 measurements), each run's params are
+the ones its model.pkl was built with, and the best run (lowest rmse, found by the server's ordering)
+has an exact reproduction.
+
+With ``repo`` (the training repository, `--repo`), the model check predicts the run's own data, read
+from that repository's DVC cache by the run's md5; without it the model check fails, saying so.
 
 The model check unpickles model.pkl from the server with an allow-listed unpickler (lab4/safe_pickle.py):
 a pickle from an untrusted server that names anything but the lab model's classes is refused, not run.
@@ -7,6 +13,7 @@ a pickle from an untrusted server that names anything but the lab model's classe
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -16,15 +23,24 @@ from mlflow_labs.harness.client import metrics, params, tags
 from mlflow_labs.lab4 import safe_pickle
 from mlflow_labs.lab4.reproduce import REPRO_TAG, TOLERANCE
 from mlflow_labs.infra.tools import run_tool
-from mlflow_labs.lab4.tools import is_commit_hash, is_md5
+from mlflow_labs.lab4.tools import file_md5, is_commit_hash, is_md5
 
 EXPERIMENT = "wine-prediction-mlops"
 ARTIFACT = "model.pkl"
-PARAMS = {"model", "alpha", "test_size", "seed", "data_path"}
+PARAMS = {"model", "alpha", "l1_ratio", "n_estimators", "max_depth", "test_size", "seed", "data_path"}
 METRICS = {"rmse", "r2", "accuracy"}
 TAGS = {"git_commit", "git_dirty", "mlflow.source.git.commit", "dvc_md5", "dvc_path", "train_args",
         "sys.os", "sys.cpu_count", "sys.memory_total_gb", "sys.python", "lib.mlflow", "lib.scikit-learn", "lib.pandas"}
 TRAIN_HINT = "Steps 5-6: run the lab's train.py (from a committed tree, data added with dvc) against the server"
+TARGET = "cultivar"
+RAW_WINES, MEASUREMENTS, CULTIVARS = 178, 13, 3  # scikit-learn's wine data, as the README's intro says
+# which param names the model itself: train.py's --model choices and their scikit-learn estimators
+ESTIMATORS = {"elasticnet": "ElasticNet", "decision_tree": "DecisionTreeRegressor",
+              "random_forest": "RandomForestRegressor", "gradient_boosting": "GradientBoostingRegressor"}
+# logged param -> the estimator attribute it must equal, the first one the estimator has (alpha is the
+# trees' ccp_alpha; gradient boosting's own `alpha` is a quantile-loss setting, not the lab's alpha)
+HYPERPARAMS = {"alpha": ("ccp_alpha", "alpha"), "l1_ratio": ("l1_ratio",), "n_estimators": ("n_estimators",),
+               "max_depth": ("max_depth",), "seed": ("random_state",)}
 
 suite = CheckSuite("lab4")
 common.add_server_checks(suite, EXPERIMENT, hint="Step 1: start the server; --tracking-uri must point at it")
@@ -108,29 +124,140 @@ def _system(ctx):
             f"scikit-learn {t['lib.scikit-learn']}")
 
 
+def trained_runs(ctx) -> list[dict]:
+    """The complete runs train.py logged from a clean tree (reproductions included)."""
+    return [r for r in finished_runs(ctx) if not missing_fields(r) and tags(r).get("git_dirty") == "false"]
+
+
+def data_shape(run: dict) -> tuple[int, int] | None:
+    """(rows, measurements) of the run's dataset input, from the profile and schema MLflow logged for it."""
+    for d in run.get("inputs", {}).get("dataset_inputs", []):
+        ds = d.get("dataset", {})
+        try:
+            rows = json.loads(ds.get("profile") or "{}")["num_rows"]
+            columns = [c["name"] for c in json.loads(ds.get("schema") or "{}")["mlflow_colspec"]]
+        except (ValueError, KeyError, TypeError):
+            continue
+        return int(rows), len([c for c in columns if c != TARGET])
+    return None
+
+
+@suite.check("the runs compare linear and tree models, each with two regularisation strengths on one data version",
+             hint="Step 5: train.py --model elasticnet random_forest --alpha 0.01 0.1, as the README gives it")
+def _coverage(ctx):
+    need(ctx, "run", "a complete run")
+    runs = [r for r in trained_runs(ctx) if REPRO_TAG not in tags(r)]
+    models = {params(r)["model"] for r in runs}
+    require("elasticnet" in models and models - {"elasticnet"},
+            f"the runs' models are {sorted(models)}: the lab compares the linear elasticnet with a tree model")
+    alphas: dict[tuple[str, str], set[str]] = {}
+    for r in runs:
+        alphas.setdefault((params(r)["model"], tags(r)["dvc_md5"][:7]), set()).add(params(r)["alpha"])
+    compared = sorted(m for (m, _), a in alphas.items() if len(a) >= 2)
+    require({"elasticnet"} & set(compared) and set(compared) - {"elasticnet"},
+            f"alphas per (model, data version): { {f'{m}@{d}': sorted(a) for (m, d), a in sorted(alphas.items())} }; "
+            f"the linear and a tree model each need two alphas on the same data")
+    return f"models {sorted(models)}; two or more alphas for {', '.join(compared)}"
+
+
+@suite.check(f"the raw data is {RAW_WINES} wines x {MEASUREMENTS} measurements, and a cleaned version has fewer rows",
+             hint="Steps 3 and 6: prepare_data.py exports the wine data, clean_data.py drops outliers; dvc add each")
+def _data(ctx):
+    need(ctx, "run", "a complete run")
+    shapes = {tags(r)["dvc_md5"]: data_shape(r) for r in trained_runs(ctx)}
+    unknown = [md5 for md5, shape in shapes.items() if shape is None]
+    require(not unknown, f"the dataset input of data version(s) {unknown} has no profile/schema (mlflow.log_input)")
+    require(len(shapes) >= 2, f"all runs used one data version ({', '.join(shapes)}): step 6 trains on the cleaned data")
+    raw_md5, (rows, measurements) = max(shapes.items(), key=lambda kv: kv[1][0])
+    require((rows, measurements) == (RAW_WINES, MEASUREMENTS),
+            f"the raw data version {raw_md5} is {rows} rows x {measurements} measurements; the lab's raw export "
+            f"is {RAW_WINES} wines x {MEASUREMENTS} measurements")
+    fewer = sorted(r for r, m in shapes.values() if r < rows and m == measurements)
+    require(fewer, f"no data version has fewer rows than the raw {rows}: clean_data.py drops outliers")
+    return f"raw {raw_md5}: {rows} x {measurements}; cleaned: {', '.join(map(str, fewer))} rows"
+
+
 common.add_artifact_checks(suite, ARTIFACT, hint="Step 5: train.py must log_artifact('artifacts/model.pkl')")
 
 
-@suite.check("model.pkl loads and predicts the wine data", hint="Step 5: model.pkl must be the pickled fitted model")
-def _predicts(ctx):
-    import numpy as np
-    from sklearn.datasets import load_wine
-
-    data = need(ctx, "artifact_bytes", "the downloaded model.pkl")
+def load_model(data: bytes):
+    """model.pkl through the allow-listed unpickler: refused or broken pickles are the check's finding."""
     try:
-        model = safe_pickle.loads(data)
+        return safe_pickle.loads(data)
     except safe_pickle.RefusedClass as exc:
         require(False, f"model.pkl not loaded: {exc}")
     except Exception as exc:  # any unpickling failure is the finding
         require(False, f"model.pkl does not unpickle here: {type(exc).__name__}: {exc}")
-    wine = load_wine(as_frame=True)
-    X = wine.data[list(getattr(model, "feature_names_in_", wine.data.columns))]
+
+
+def run_data(ctx, md5: str):
+    """The run's own data/wine.csv, from the training repository's DVC cache (found by the run's md5)."""
+    import pandas as pd
+
+    repo = ctx.get("repo")
+    require(repo, "no data to test the model on: give --repo PATH (your training repository, step 2); the model "
+                  "is tested on the run's own data/wine.csv, read from that repository's DVC cache")
+    cached = Path(repo) / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
+    require(cached.is_file() and file_md5(cached) == md5,
+            f"{repo}'s DVC cache has no intact copy of the run's data {md5}: run `dvc pull` there")
+    return pd.read_csv(cached)
+
+
+@suite.check("model.pkl loads and predicts the wine data the run used",
+             hint="Step 5: model.pkl must be the pickled fitted model; check with --repo your training repository")
+def _predicts(ctx):
+    import numpy as np
+
+    model = load_model(need(ctx, "artifact_bytes", "the downloaded model.pkl"))
+    frame = run_data(ctx, tags(ctx["run"])["dvc_md5"])
+    X, y = frame.drop(columns=[TARGET]), frame[TARGET]
+    require(sorted(y.unique()) == list(range(CULTIVARS)),
+            f"the run's data has cultivars {sorted(y.unique())}, the wine data {list(range(CULTIVARS))}")
+    X = X[list(getattr(model, "feature_names_in_", X.columns))]
     pred = np.asarray(model.predict(X), dtype=float)
     require(pred.shape == (len(X),) and np.isfinite(pred).all(),
             f"predictions have shape {pred.shape} or are not finite")
-    acc = float(np.mean(np.clip(np.rint(pred), 0, 2) == wine.target))
-    require(acc > 0.5, f"accuracy on the 178 wines is {acc:.3f}: the model does not predict the cultivar")
-    return f"{type(model).__name__}: accuracy {acc:.3f} on all 178 wines"
+    acc = float(np.mean(np.clip(np.rint(pred), y.min(), y.max()) == y.to_numpy()))
+    require(acc > 0.5, f"accuracy on the run's {len(X)} wines is {acc:.3f}: the model does not predict the cultivar")
+    return f"{type(model).__name__}: accuracy {acc:.3f} on the run's {len(X)} wines (data/wine.csv {tags(ctx['run'])['dvc_md5'][:7]})"
+
+
+def built_with(model, logged: dict) -> list[str]:
+    """Where a fitted model's own hyperparameters differ from the params its run logged."""
+    steps = getattr(model, "steps", None)
+    estimator = steps[-1][1] if steps else model  # the README's elasticnet is a scaler + ElasticNet pipeline
+    own = estimator.get_params()
+    out = []
+    if type(estimator).__name__ != ESTIMATORS.get(logged.get("model")):
+        out.append(f"model={logged.get('model')} but model.pkl is a {type(estimator).__name__}")
+    for key, attrs in HYPERPARAMS.items():
+        attr = next((a for a in attrs if a in own), None)
+        if attr is None:
+            continue  # e.g. n_estimators for a single tree: logged, not used
+        said = logged.get(key)
+        if not _same(said, own[attr]):
+            out.append(f"{key}={said} but the model's {attr}={own[attr]}")
+    return out
+
+
+def _same(logged: str | None, value) -> bool:
+    """A logged param (a string over REST) and the model's value: numbers compared as numbers."""
+    try:
+        return logged is not None and float(logged) == float(value)
+    except (TypeError, ValueError):  # e.g. max_depth None
+        return logged == str(value)
+
+
+@suite.check("every run's params are the hyperparameters its model.pkl was built with",
+             hint="Step 5: train.py must log the values it builds the model with (params and model from one place)")
+def _built_with(ctx):
+    need(ctx, "artifact_bytes", "the downloaded model.pkl")
+    runs = trained_runs(ctx)
+    for run in runs:
+        model = load_model(ctx["client"].download_artifact(run["info"]["run_id"], ARTIFACT))
+        wrong = built_with(model, params(run))
+        require(not wrong, f"run {run['info']['run_name']} ({run['info']['run_id']}): {'; '.join(wrong)}")
+    return f"{len(runs)} runs: model, alpha, l1_ratio, n_estimators, max_depth and seed match each model.pkl"
 
 
 @suite.check("the best run (lowest rmse) has an exact reproduction",
@@ -157,5 +284,6 @@ def _reproduced(ctx):
 
 
 def run_checks(uri: str, **options):
-    """options: repo=PATH also verifies the commit and data version exist in that repository."""
+    """options: repo=PATH (the training repository) verifies the commit and data version exist there, and
+    gives the model check the run's own data; without it the model check fails, saying so."""
     return suite.run(uri, **options)

@@ -31,8 +31,9 @@ class Lab4Run(LabRun):
 
     lab = "lab4"
 
-    def __init__(self, **kw):
+    def __init__(self, *, lab_dir: Path | None = None, **kw):
         super().__init__(**kw)
+        self.lab_dir = Path(lab_dir) if lab_dir else get_lab("lab4").dir  # another copy: the mutation tests
         self.server: MlflowServer | None = None
         self.results: list = []          # lab4/checks.py after the README
         self.harness_results: list = []  # the harness suite below
@@ -48,11 +49,10 @@ class Lab4Run(LabRun):
     def setup(self) -> None:
         """Prerequisites (PrerequisiteMissing with the fix, before anything starts), the server, the README runner."""
         tools.git_executable(), tools.dvc_executable()
-        lab = get_lab("lab4")
-        env = tools.with_git_identity(tools.tool_env({**os.environ, "LAB_DIR": str(lab.dir)}))
+        env = tools.with_git_identity(tools.tool_env({**os.environ, "LAB_DIR": str(self.lab_dir)}))
         self.server = MlflowServer(f"sqlite:///{self.workdir / 'server' / 'mlflow.db'}", workdir=self.workdir / "server",
                                    workers=1, progress=self.progress)
-        self.docs = ReadmeRunner(lab.readme, self.workdir / "readme", env=env, display_root=repo_root(),
+        self.docs = ReadmeRunner(self.lab_dir / "README.md", self.workdir / "readme", env=env, display_root=repo_root(),
                                  substitutions=[port_substitution(DOCUMENTED_PORT, self.server.port)],
                                  progress=self.progress)
         self.docs.workdir.mkdir(parents=True, exist_ok=True)
