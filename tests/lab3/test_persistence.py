@@ -13,7 +13,7 @@ import pytest
 from mlflow_labs.lab3 import checks
 from mlflow_labs.harness.client import metrics, params
 
-from .conftest import AFTER_RECREATE
+from .conftest import AFTER_RECREATE, BEFORE_DESTROY
 
 pytestmark = pytest.mark.lab3
 
@@ -28,14 +28,21 @@ def failed(results):
 
 
 def recorded(lab, what: str):
-    """Evidence the run recorded; None means the run ended before that point (its error says why)."""
-    value = getattr(lab, what) if hasattr(lab, what) else lab.results.get(what)
+    """Evidence the run recorded (an attribute of EvidenceLab3Run); None means the run ended before
+    that point, and its error says why."""
+    value = getattr(lab, what)
     assert value is not None, f"the lab run ended before recording {what}: {lab.report.error}"
     return value
 
 
+def checks_at(lab, where: str) -> list:
+    """The check results the run recorded under ``where`` (its report's name for that pass)."""
+    assert where in lab.results, f"the lab run ended before the checks {where!r}: {lab.report.error}"
+    return lab.results[where]
+
+
 def test_checks_pass_before_the_server_is_destroyed(lab):
-    results = recorded(lab, "lab3/checks.py")
+    results = checks_at(lab, BEFORE_DESTROY)
     assert not failed(results), failed(results)
     assert len(lab.run_ids) == 1
 
@@ -54,7 +61,7 @@ def test_runs_survive_destroying_the_server(lab):
     before, after = recorded(lab, "server_before"), recorded(lab, "server_after")
     assert after != before, "the server was not replaced"
     assert after, "no server answers after Step 5"
-    results_after = recorded(lab, AFTER_RECREATE)
+    results_after = checks_at(lab, AFTER_RECREATE)
     assert not failed(results_after), failed(results_after)
     assert any(r.name.startswith("runs logged before") for r in results_after), "the survivors check did not run"
     # read straight from the REST API too (while the recreated server answered), not only through the check module
@@ -69,7 +76,7 @@ def test_step_report_is_written(lab, lab_report):
     report = lab_report(f"lab3-{lab.infra}")
     report.substitutions.update(lab.docs.applied)
     report.add_steps(lab.docs.steps)
-    report.add_checks(recorded(lab, AFTER_RECREATE), "lab3/checks.py")
+    report.add_checks(checks_at(lab, AFTER_RECREATE), "lab3/checks.py")
     assert report.ok, report.table()
     wheres = [r.where for r in report.rows]
     assert any(w.startswith("labs/lab3-postgres/README.md:") for w in wheres), wheres
