@@ -67,6 +67,34 @@ def progress():
     return say
 
 
+@pytest.fixture(scope="session")
+def _empty_mlflow_server_process(tmp_path_factory, progress):
+    from mlflow_labs.infra.mlflow_server import MlflowServer
+    work = tmp_path_factory.mktemp("empty-mlflow-server")
+    with MlflowServer(f"sqlite:///{work / 'empty.db'}", workdir=work, progress=progress) as server:
+        yield server
+
+
+@pytest.fixture
+def empty_mlflow_server(_empty_mlflow_server_process):
+    """A real MLflow server (SQLite) holding nothing but MLflow's own Default experiment, started once
+    per pytest process and shared by the tests that only READ from it (checks that must fail on
+    nothing). A test that writes must start its own server. Each use first proves the server is still
+    empty, so a test that wrote to it fails the next user instead of silently changing what it sees."""
+    import requests
+    server = _empty_mlflow_server_process
+    api = f"{server.uri}/api/2.0/mlflow"
+    exps = requests.post(f"{api}/experiments/search", json={"max_results": 100, "view_type": "ALL"},
+                         timeout=60).json().get("experiments", [])
+    runs = requests.post(f"{api}/runs/search", json={"experiment_ids": [e["experiment_id"] for e in exps] or ["0"],
+                                                     "run_view_type": "ALL", "max_results": 10},
+                         timeout=60).json().get("runs", [])
+    assert [e["name"] for e in exps] == ["Default"] and not runs, (
+        f"the shared empty MLflow server at {server.uri} is no longer empty (experiments "
+        f"{[e['name'] for e in exps]}, {len(runs)} run(s)): a test wrote to it; give that test its own server")
+    return server
+
+
 @pytest.fixture
 def lab_report(request):
     """Collect a Report: printed as a table at the end of the session and written to reports/<lab>.json.

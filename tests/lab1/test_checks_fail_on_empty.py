@@ -11,19 +11,16 @@ import pytest
 
 from mlflow_labs.harness.common_checks import SERVER_CHECK
 from mlflow_labs.harness.net import free_port
-from mlflow_labs.infra.mlflow_server import MlflowServer
 from mlflow_labs.lab1 import checks
 from mlflow_labs.labs import LABS
 
 pytestmark = pytest.mark.lab1
 
 
-@pytest.fixture(scope="module")
-def empty_server(tmp_path_factory, progress):
-    """One real, empty MLflow server (SQLite) shared by every lab's check."""
-    workdir = tmp_path_factory.mktemp("empty-server")
-    with MlflowServer(f"sqlite:///{workdir}/empty.db", workdir=workdir, progress=progress) as server:
-        yield server.uri
+@pytest.fixture
+def empty_server(empty_mlflow_server):
+    """One real, empty MLflow server (SQLite) shared by every lab's check (the plugin's, one per session)."""
+    return empty_mlflow_server.uri
 
 
 @pytest.mark.parametrize("lab", list(LABS))

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from mlflow_labs.infra.mlflow_server import MlflowServer
 from mlflow_labs.labs import repo_root
 from mlflow_labs.harness.net import free_port
 
@@ -51,9 +50,8 @@ def test_unknown_lab_lists_known_labs():
         assert lab in p.stderr
 
 
-def test_check_against_empty_server_fails_with_hints(tmp_path):
-    with MlflowServer(f"sqlite:///{tmp_path}/empty.db", workdir=tmp_path) as server:
-        p = cli("check", "lab1", "--tracking-uri", server.uri)
+def test_check_against_empty_server_fails_with_hints(empty_mlflow_server):
+    p = cli("check", "lab1", "--tracking-uri", empty_mlflow_server.uri)
     assert p.returncode == 1
     assert "FAIL" in p.stdout and "hint: Step" in p.stdout
 

@@ -43,11 +43,11 @@ def logged(tmp_path_factory, progress):
         yield server, runner, (runner.cwd / "run_id.txt").read_text().strip()
 
 
-@pytest.fixture(scope="module")
-def empty_server(tmp_path_factory, progress):
-    work = tmp_path_factory.mktemp("lab2-empty")
-    with MlflowServer(f"sqlite:///{work / 'mlflow.db'}", workdir=work, progress=progress) as server:
-        yield server
+@pytest.fixture
+def empty_server(empty_mlflow_server):
+    """What a replaced pod with a fresh /tmp serves: the plugin's empty server (one per session; these
+    tests only read from it)."""
+    return empty_mlflow_server
 
 
 def test_present_checks_pass_for_the_notes_run(logged):

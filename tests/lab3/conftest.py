@@ -1,4 +1,5 @@
-"""Lab 3 fixtures: which infra paths run, and cleanup of everything the harness labelled.
+"""Lab 3 fixtures: which infra paths run, the one lab run per path that test_run_lab3.py and
+test_persistence.py share, and cleanup of everything the harness labelled.
 
 --mlflow-labs-infra auto (the default; env MLFLOW_LABS_INFRA) runs BOTH paths: local processes always,
 containers when a daemon answers and the images are present (else those tests skip with the reason
@@ -9,10 +10,12 @@ from __future__ import annotations
 
 import pytest
 
+from mlflow_labs.harness.client import TrackingClient
 from mlflow_labs.harness.errors import LabError
 from mlflow_labs.infra import docker_engine
 from mlflow_labs.infra.postgres import local_leftovers
 from mlflow_labs import settings
+from mlflow_labs.lab3.scenario import Lab3Run, db_rows
 
 PATHS = ["local", "docker"]
 
@@ -57,3 +60,59 @@ def nothing_left_behind():
         left += docker_engine.leftovers(docker_engine.SESSION)
         docker_engine.cleanup(docker_engine.SESSION)
     assert not left, f"left behind by the lab 3 tests (harness session {docker_engine.SESSION}): {left}"
+
+
+class EvidenceLab3Run(Lab3Run):
+    """The Lab3Run `mlflow-labs run lab3` executes, unchanged, that also records what the persistence
+    tests assert on, at the moment it holds: PostgreSQL's rows and the server's identity just before
+    Step 5 destroys the server, the identity just after, and right after the checks that follow the
+    recreate, the rows again and the run as the REST API serves it (the server is gone once
+    `.execute()` returns). Only reads are added; the phases themselves are the lab's own."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.results: dict[str, list] = {}
+        self.rows_before = self.rows_after = self.server_before = self.server_after = self.run_after = None
+
+    def destroy_and_recreate(self):
+        self.rows_before = db_rows(self.pg)
+        self.server_before = server_identity(self)
+        step = super().destroy_and_recreate()
+        self.server_after = server_identity(self)
+        return step
+
+    def check(self, where: str, results: list) -> list:
+        self.results[where] = results
+        if where == AFTER_RECREATE:  # the server answers and the run ids are known here
+            self.rows_after = db_rows(self.pg)
+            self.run_after = TrackingClient(self.uri).get_run(self.run_ids[0]) if self.run_ids else None
+        return super().check(where, results)
+
+
+# the names Lab3Run.steps records its two check passes under
+BEFORE_DESTROY, AFTER_RECREATE = "lab3/checks.py", "lab3/checks.py after recreate"
+
+
+def server_identity(lab: Lab3Run) -> tuple:
+    """The local server's pid, or the container's id: proves a fresh server answers after Step 5."""
+    if lab.infra == "local":
+        return tuple(p.proc.pid for _, p in lab.docs.background.values())
+    c = docker_engine.client()
+    try:
+        return tuple(x.id for x in c.containers.list(filters={"label": f"{settings.LABEL}.session={docker_engine.SESSION}",
+                                                               "name": "mlflow-server"}))
+    finally:
+        c.close()
+
+
+@pytest.fixture(scope="session", params=PATHS)
+def lab3_run(request, require_path, tmp_path_factory, progress):
+    """ONE `mlflow-labs run lab3` per path for the session, through `.execute()` (setup, every README
+    step, both check passes, teardown): test_run_lab3.py asserts on its report, test_persistence.py on
+    the evidence it recorded. Nothing is left running when the tests read it, so no test can change
+    what another one sees, and each one reads only what was recorded, in any order."""
+    path = request.param
+    require_path(path)
+    run = EvidenceLab3Run(path, progress=progress, workdir=tmp_path_factory.mktemp(f"lab3-{path}"))
+    run.execute()
+    return run

@@ -7,16 +7,13 @@ from __future__ import annotations
 import pytest
 
 from mlflow_labs.lab3 import checks
-from mlflow_labs.lab3.scenario import Lab3Run
 
 pytestmark = pytest.mark.lab3
 
 
-@pytest.mark.parametrize("path", ["local", "docker"])
-def test_run_lab3_succeeds_end_to_end(path, require_path, tmp_path, progress, lab_report):
-    require_path(path)
-    lab = Lab3Run(path, progress=progress, workdir=tmp_path / "lab")
-    report = lab_report(lab.execute())
+def test_run_lab3_succeeds_end_to_end(lab3_run, lab_report):
+    lab, path = lab3_run, lab3_run.infra
+    report = lab_report(lab.report)
     assert report.ok, report.table()
     rows = {(r.where, r.step): r for r in report.rows}
     readme_rows = [r for r in report.rows if r.where.startswith("labs/lab3-postgres/README.md:")]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from mlflow_labs.harness.errors import LabError
-from mlflow_labs.infra.mlflow_server import MlflowServer
 
 
 def browser_missing() -> str | None:
@@ -45,8 +44,7 @@ def lab5(need_browser, tmp_path_factory, progress, tracking_uri_option):
         progress(f"lab 5 report: {lab.report.write_json()}, {write_html(lab.report, lab.shots)}")
 
 
-@pytest.fixture(scope="session")
-def empty_server(tmp_path_factory):
-    work = tmp_path_factory.mktemp("lab5-empty")
-    with MlflowServer(f"sqlite:///{work}/empty.db", workdir=work) as server:
-        yield server
+@pytest.fixture
+def empty_server(empty_mlflow_server):
+    """The plugin's empty server (one per session, shared by tests that only read from it)."""
+    return empty_mlflow_server

@@ -8,7 +8,6 @@ import sys
 
 import pytest
 
-from mlflow_labs.infra.mlflow_server import MlflowServer
 from mlflow_labs.lab6 import checks
 
 pytestmark = pytest.mark.lab6
@@ -36,12 +35,13 @@ def test_the_experiment_survives_the_readers_delete_attempt(lab):
     assert exp and exp["lifecycle_stage"] == "active"
 
 
-def test_checks_fail_against_a_server_without_auth(lab, tmp_path, progress):
-    """Every check but /health fails, and no write probe is attempted (nothing to refuse it)."""
-    with MlflowServer(f"sqlite:///{tmp_path}/open.db", workdir=tmp_path, progress=progress) as open_server:
-        results = checks.run_checks(open_server.uri, env=lab.secrets)
-        from mlflow_labs.harness.client import TrackingClient
-        experiments = TrackingClient(open_server.uri)._api("POST", "/experiments/search", json={"max_results": 10})
+def test_checks_fail_against_a_server_without_auth(lab, empty_mlflow_server):
+    """Every check but /health fails, and no write probe is attempted (nothing to refuse it). The server
+    is the plugin's shared empty one (no auth): the probes must leave it empty, which this asserts."""
+    open_server = empty_mlflow_server
+    results = checks.run_checks(open_server.uri, env=lab.secrets)
+    from mlflow_labs.harness.client import TrackingClient
+    experiments = TrackingClient(open_server.uri)._api("POST", "/experiments/search", json={"max_results": 10})
     assert results[0].ok
     failing = results[1:]
     assert failing and all(not r.ok for r in failing), [r.name for r in failing if r.ok]
