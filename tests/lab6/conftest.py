@@ -1,5 +1,6 @@
 """Lab 6 fixtures: ONE lab run for the whole session (its README server, PostgreSQL, the load server),
-driven phase by phase by the tests in file order; its report is printed and written at the end."""
+whose phases the tests drive, each test its own; they pass in any order (`--reverse`). Its report is
+printed and written at the end."""
 
 from __future__ import annotations
 

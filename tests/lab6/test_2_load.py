@@ -17,11 +17,15 @@ def test_sqlite_writers_lose_nothing_acknowledged(lab):
 
 
 def test_postgres_writers_lose_nothing_acknowledged_rest_and_rows(lab):
+    before = len(lab.figures["load"])  # the fault tests record PostgreSQL loads too, before or after this one
     results = lab.load_postgres(lab.start_pg_server())
     assert results and all(r.acknowledged > 0 for r in results)
     for r in results:
         assert r.lost == 0, r.summary()
-    for fig in (f for f in lab.figures["load"] if f["backend"] == "postgresql"):
+    mine = lab.figures["load"][before:]
+    assert len(mine) == len(results), mine
+    for fig in mine:
+        assert fig["backend"] == "postgresql", fig
         assert fig["pg_missing_acknowledged"] == 0, fig
         assert fig["pg_rows"] >= fig["acknowledged"], fig
 
