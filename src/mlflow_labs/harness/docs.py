@@ -308,8 +308,12 @@ class ReadmeRunner:
     def restart_background(self, line: int) -> Step:
         """Stop the server a background block started and run that block again (same files)."""
         block = next(b for b in self.blocks if b.line == line)
+        t0 = time.monotonic()
         self.stop_background(line)
-        return self.run_block(block)
+        stopped = time.monotonic() - t0
+        step = self.run_block(block)
+        step.seconds += stopped  # the README's restart is stop + start (Ctrl+C, then the command again)
+        return step
 
     def background_lines(self) -> list[int]:
         return [b.line for b in self.blocks if b.action == "background"]
