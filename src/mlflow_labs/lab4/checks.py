@@ -23,7 +23,7 @@ from mlflow_labs.harness.client import metrics, params, tags
 from mlflow_labs.lab4 import safe_pickle
 from mlflow_labs.lab4.reproduce import REPRO_TAG, TOLERANCE
 from mlflow_labs.infra.tools import run_tool
-from mlflow_labs.lab4.tools import file_md5, is_commit_hash, is_md5
+from mlflow_labs.lab4.tools import cache_object, file_md5, is_commit_hash, is_md5
 
 EXPERIMENT = "wine-prediction-mlops"
 ARTIFACT = "model.pkl"
@@ -197,7 +197,7 @@ def run_data(ctx, md5: str):
     repo = ctx.get("repo")
     require(repo, "no data to test the model on: give --repo PATH (your training repository, step 2); the model "
                   "is tested on the run's own data/wine.csv, read from that repository's DVC cache")
-    cached = Path(repo) / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
+    cached = cache_object(Path(repo), md5)
     require(cached.is_file() and file_md5(cached) == md5,
             f"{repo}'s DVC cache has no intact copy of the run's data {md5}: run `dvc pull` there")
     return pd.read_csv(cached)

@@ -131,7 +131,7 @@ def _best(ctx):
 def _clone(ctx):
     clone, project = ctx["project"].parent / CLONE, ctx["project"]
     md5 = tools.recorded_md5(clone / "data" / "wine.csv.dvc")
-    cached = project / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
+    cached = tools.cache_object(project, md5)
     pulled = (clone / "data" / "wine.csv").read_bytes()
     require(cached.exists(), f"the original repo's DVC cache has no object {md5}")
     require(pulled == cached.read_bytes(), "the clone's data/wine.csv differs from the original's cached bytes")

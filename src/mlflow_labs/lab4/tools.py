@@ -77,6 +77,11 @@ def file_md5(path: Path) -> str:
     return h.hexdigest()
 
 
+def cache_object(repo: Path, md5: str) -> Path:
+    """Where DVC 3 keeps the bytes of a file with that md5 in a repository's local cache."""
+    return Path(repo) / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
+
+
 def recorded_md5(dvc_file: Path) -> str:
     """The md5 a single-output .dvc file records."""
     try:
