@@ -10,6 +10,7 @@ import pytest
 
 from mlflow_labs.lab1.scenario import Lab1Run
 from mlflow_labs.labs import get_lab
+from tests.readme_mutation import assert_fails_at_check_line
 
 pytestmark = pytest.mark.lab1
 
@@ -19,12 +20,6 @@ MUTATIONS = {
     "model.pkl not logged": ('    mlflow.log_artifact("artifacts/model.pkl")\n', "", "artifact 'model.pkl' is listed"),
     "run logged under another name": ('run_name="Run_v1"', 'run_name="Run_v2"', "run 'Run_v1' exists and FINISHED"),
 }
-
-
-def _check_block_line(text: str) -> int:
-    lines = text.splitlines()
-    at = next(i for i, line in enumerate(lines) if line.startswith("mlflow-labs check lab1"))
-    return next(i for i in range(at, -1, -1) if lines[i].startswith("```")) + 1
 
 
 @pytest.mark.parametrize("case", sorted(MUTATIONS))
@@ -39,8 +34,4 @@ def test_a_broken_claim_fails_at_the_readme_check_line(case, tmp_path, progress,
 
     report = Lab1Run(readme=copy, workdir=tmp_path / "work", progress=progress).execute()
 
-    where = f"{copy}:{_check_block_line(copy.read_text())}"
-    assert not report.ok
-    assert report.error.startswith(where), report.error
-    assert f"FAIL  {failing_check}" in report.error, report.error
-    assert [r.where for r in report.rows if r.status == "failed"] == [where]
+    assert_fails_at_check_line(report, copy, "lab1", failing_check)

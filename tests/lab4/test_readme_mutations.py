@@ -15,6 +15,7 @@ from mlflow_labs.harness.errors import PrerequisiteMissing
 from mlflow_labs.lab4 import tools
 from mlflow_labs.lab4.scenario import Lab4Run
 from mlflow_labs.labs import get_lab
+from tests.readme_mutation import assert_fails_at_check_line
 
 pytestmark = pytest.mark.lab4
 
@@ -32,12 +33,6 @@ MUTATIONS = {
         '.rename(columns={"target": "cultivar"}).sample(frac=0.9, random_state=0)',
         "the raw data is 178 wines x 13 measurements, and a cleaned version has fewer rows"),
 }
-
-
-def _check_block_line(text: str) -> int:
-    lines = text.splitlines()
-    at = next(i for i, line in enumerate(lines) if line.startswith("mlflow-labs check lab4"))
-    return next(i for i in range(at, -1, -1) if lines[i].startswith("```")) + 1
 
 
 @pytest.mark.parametrize("case", sorted(MUTATIONS))
@@ -58,9 +53,4 @@ def test_a_broken_claim_fails_at_the_readme_check_line(case, tmp_path, progress,
 
     report = Lab4Run(lab_dir=lab, workdir=tmp_path / "work", progress=progress).execute()
 
-    readme = lab / "README.md"
-    where = f"{readme}:{_check_block_line(readme.read_text())}"
-    assert not report.ok
-    assert report.error.startswith(where), report.error
-    assert f"FAIL  {failing_check}" in report.error, report.error
-    assert [r.where for r in report.rows if r.status == "failed"] == [where]
+    assert_fails_at_check_line(report, lab / "README.md", "lab4", failing_check)
