@@ -81,14 +81,11 @@ def empty_mlflow_server(_empty_mlflow_server_process):
     per pytest process and shared by the tests that only READ from it (checks that must fail on
     nothing). A test that writes must start its own server. Each use first proves the server is still
     empty, so a test that wrote to it fails the next user instead of silently changing what it sees."""
-    import requests
+    from mlflow_labs.harness.client import TrackingClient
     server = _empty_mlflow_server_process
-    api = f"{server.uri}/api/2.0/mlflow"
-    exps = requests.post(f"{api}/experiments/search", json={"max_results": 100, "view_type": "ALL"},
-                         timeout=60).json().get("experiments", [])
-    runs = requests.post(f"{api}/runs/search", json={"experiment_ids": [e["experiment_id"] for e in exps] or ["0"],
-                                                     "run_view_type": "ALL", "max_results": 10},
-                         timeout=60).json().get("runs", [])
+    client = TrackingClient(server.uri, timeout=60)
+    exps = client.search_experiments(view_type="ALL")  # deleted ones too
+    runs = client.search_runs([e["experiment_id"] for e in exps] or ["0"], max_results=10, run_view_type="ALL")
     assert [e["name"] for e in exps] == ["Default"] and not runs, (
         f"the shared empty MLflow server at {server.uri} is no longer empty (experiments "
         f"{[e['name'] for e in exps]}, {len(runs)} run(s)): a test wrote to it; give that test its own server")

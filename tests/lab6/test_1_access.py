@@ -41,14 +41,14 @@ def test_checks_fail_against_a_server_without_auth(lab, empty_mlflow_server):
     open_server = empty_mlflow_server
     results = checks.run_checks(open_server.uri, env=lab.secrets)
     from mlflow_labs.harness.client import TrackingClient
-    experiments = TrackingClient(open_server.uri)._api("POST", "/experiments/search", json={"max_results": 10})
+    experiments = TrackingClient(open_server.uri).search_experiments(max_results=10)
     assert results[0].ok
     failing = results[1:]
     assert failing and all(not r.ok for r in failing), [r.name for r in failing if r.ok]
     assert "not 401" in failing[0].detail and "no authentication" in failing[0].detail
     assert all(r.hint for r in failing)
     # the probes never ran: no experiment but the default exists, no run was created
-    assert [e["name"] for e in experiments.get("experiments", [])] == ["Default"]
+    assert [e["name"] for e in experiments] == ["Default"]
 
 
 def test_cli_check_passes_with_credentials_from_the_environment(lab):

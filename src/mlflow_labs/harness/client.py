@@ -84,12 +84,17 @@ class TrackingClient:
         data = self._api("GET", "/experiments/get-by-name", params={"experiment_name": name})
         return data.get("experiment")
 
+    def search_experiments(self, view_type: str = "ACTIVE_ONLY", max_results: int = 100) -> list[dict]:
+        """view_type ALL includes deleted experiments."""
+        return self._api("POST", "/experiments/search",
+                         json={"max_results": max_results, "view_type": view_type}).get("experiments", [])
+
     def search_runs(self, experiment_ids: list[str], filter: str = "", order_by: list[str] | None = None,
-                    max_results: int = 1000) -> list[dict]:
+                    max_results: int = 1000, run_view_type: str = "ACTIVE_ONLY") -> list[dict]:
         runs, token = [], None
         while True:
             body = {"experiment_ids": experiment_ids, "filter": filter, "max_results": max_results,
-                    "order_by": order_by or []}
+                    "order_by": order_by or [], "run_view_type": run_view_type}
             if token:
                 body["page_token"] = token
             data = self._api("POST", "/runs/search", json=body)
