@@ -13,7 +13,7 @@ from pathlib import Path
 from mlflow_labs import settings
 from mlflow_labs.harness.client import metrics, params, tags
 from mlflow_labs.harness.docs import ReadmeRunner, port_substitution
-from mlflow_labs.harness.labrun import LabRun
+from mlflow_labs.harness.labrun import README_SERVER_START, LabRun
 from mlflow_labs.harness.report import Report
 from mlflow_labs.harness.suite import CheckSuite, require
 from mlflow_labs.infra.mlflow_server import MlflowServer
@@ -56,9 +56,7 @@ class Lab4Run(LabRun):
                                  substitutions=[port_substitution(DOCUMENTED_PORT, self.server.port)],
                                  progress=self.progress)
         self.docs.workdir.mkdir(parents=True, exist_ok=True)
-        # the README's Step 1 server, started here in its block's place; scripts/bench counts this
-        # phase (by its name) as documented time, not harness overhead
-        with self.phase("server start"):
+        with self.phase(README_SERVER_START):  # the README's Step 1 server, in its block's place
             self.server.start()
 
     def reproduce_line(self) -> int:
