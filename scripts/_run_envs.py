@@ -3,8 +3,10 @@
 Each env runs as `tox run -e ENV` (all in the one shared .venv), its whole output in reports/ENV.log,
 its JUnit in reports/junit-ENV.xml and its step reports in reports/labN.json. The terminal gets one
 line when an env starts and one when it ends, the log tail of any env that failed, a table, and last
-the closing line 'N passed, N failed, N skipped' that CI reads. Exit status: 0 only when every env
-ran at least one test and none failed.
+the closing line 'N passed, N failed, N skipped (allowed: kind x5)' that CI reads. Exit status: 0 only
+when every env passed at least one test, none failed, and every skip is on the list of skips allowed on
+this kind of machine (tests/allowed-skips.toml, narrowed by MLFLOW_LABS_ALLOWED_SKIPS): any other skip
+fails its env, naming the test and its reason.
 
 Why not `tox p`: its non-tty output shows nothing of a passing env and interleaves nothing useful of
 a failing one; here every env keeps a complete log, and the summary also carries the run's peak
@@ -27,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REPORTS = Path(os.environ.get("MLFLOW_LABS_REPORTS") or ROOT / "reports").resolve()
 # how the summary names that folder: relative inside the clone, else in full (MLFLOW_LABS_REPORTS)
 SHOWN = f"{REPORTS.relative_to(ROOT)}/" if REPORTS.is_relative_to(ROOT) else f"{REPORTS}/"
+ALLOWED_LIST = "tests/allowed-skips.toml"
 
 
 def env_list() -> list[str]:
@@ -75,6 +78,12 @@ class PeakMemory(threading.Thread):
         self._stop.set()
 
 
+def skip_verdict(env: str, allowed):
+    from mlflow_labs.harness.skips import judge, skips_in
+    path = REPORTS / f"junit-{env}.xml"
+    return judge(skips_in(path), allowed) if path.exists() else None
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(prog="scripts/test", description="Run the tox envs (default: all) and summarise.")
     ap.add_argument("-e", "--env", action="append", default=[], help="env(s) to run, e.g. -e lab1 or -e lab1,lab3")
@@ -84,6 +93,14 @@ def main() -> int:
     args = ap.parse_args()
     envs = [e for arg in args.env for e in arg.split(",") if e] or env_list()
     jobs = max(1, min(args.jobs, len(envs)))
+
+    from mlflow_labs.harness.errors import LabError
+    from mlflow_labs.harness.skips import load as load_allowed_skips
+    try:  # read first: a broken list or a wrong MLFLOW_LABS_ALLOWED_SKIPS must not cost a whole run
+        allowed = load_allowed_skips(ROOT, os.environ.get("MLFLOW_LABS_ALLOWED_SKIPS"))
+    except LabError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     REPORTS.mkdir(exist_ok=True)
     for env in envs:  # stale results of an env must not count for this run
@@ -125,6 +142,7 @@ def main() -> int:
             log.close()
             del running[env]
             counts = junit_counts(env)
+            skips = skip_verdict(env, allowed)
             seconds = time.monotonic() - started
             if counts is None:
                 verdict = "ERROR (pytest did not run; see the log)"
@@ -132,18 +150,32 @@ def main() -> int:
                 verdict = "RAN NO TEST (pytest exit 5: nothing collected or all deselected)"
             elif proc.returncode or counts["failed"]:
                 verdict = "FAILED"
+            elif counts["passed"] == 0:
+                verdict = "PASSED NONE (every test skipped)"
+            elif skips and not skips.ok:
+                verdict = f"FAILED ({len(skips.unlisted)} skip(s) not on {ALLOWED_LIST})"
             else:
                 verdict = "passed"
             ok = verdict == "passed"
             results[env] = {"ok": ok, "verdict": verdict, "exit": proc.returncode, "seconds": round(seconds, 1),
-                            **(counts or {"passed": 0, "failed": 0, "skipped": 0})}
+                            **(counts or {"passed": 0, "failed": 0, "skipped": 0}),
+                            "allowed_skips": dict(skips.allowed) if skips else {},
+                            "unlisted_skips": [{"test": u.test, "reason": u.message} for u in skips.unlisted] if skips else []}
             c = results[env]
             say(f"{env} {verdict} in {seconds:.0f}s: {c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped")
     memory.stop()
     wall = time.monotonic() - t0
 
     for env in envs:
-        if not results[env]["ok"]:
+        r = results[env]
+        if r["unlisted_skips"] and r["exit"] == 0 and not r["failed"]:
+            # the log holds nothing wrong: say which skips failed the env, and how to allow one if it is right
+            print(f"\n---- {env}: skipped tests not on {ALLOWED_LIST} (a skip is a path that did not run) ----")
+            for u in r["unlisted_skips"]:
+                print(f"  {u['test']}: {u['reason'][:400]}")
+            print(f"  Fix what the reason names; or, if this machine truly cannot run it, add an [[allowed]] entry "
+                  f"with its reason and why to {ALLOWED_LIST}.")
+        elif not r["ok"]:
             lines = (REPORTS / f"{env}.log").read_text(errors="replace").splitlines()
             print(f"\n---- {env}: last {min(80, len(lines))} lines of {SHOWN}{env}.log ----")
             print("\n".join(lines[-80:]))
@@ -153,14 +185,24 @@ def main() -> int:
         r = results[env]
         print(f"{env:8} {'ok' if r['ok'] else 'FAILED':8} {r['passed']:6} {r['failed']:6} {r['skipped']:7} {r['seconds']:8.1f}")
     total = {k: sum(r[k] for r in results.values()) for k in ("passed", "failed", "skipped")}
-    # an env that errored before pytest or ran nothing counts once as failed, so the line cannot read green
-    total["failed"] += sum(1 for r in results.values() if not r["ok"] and r["failed"] == 0)
+    # an unlisted skip counts as a failure, not a skip; an env that errored before pytest, ran nothing or
+    # passed nothing counts once as failed, so the line cannot read green
+    unlisted = sum(len(r["unlisted_skips"]) for r in results.values())
+    total["failed"] += unlisted
+    total["skipped"] -= unlisted
+    total["failed"] += sum(1 for r in results.values() if not r["ok"] and r["failed"] == 0 and not r["unlisted_skips"])
+    allowed_counts: dict[str, int] = {}
+    for r in results.values():
+        for name, n in r["allowed_skips"].items():
+            allowed_counts[name] = allowed_counts.get(name, 0) + n
     print(f"wall {wall:.0f}s with {jobs} at a time; sum of env times {sum(r['seconds'] for r in results.values()):.0f}s; "
           f"peak memory of the process tree {memory.peak_mb:.0f} MB; reports in {SHOWN}")
     (REPORTS / "test-summary.json").write_text(json.dumps(
-        {"jobs": jobs, "wall": round(wall, 1), "peak_rss_mb": round(memory.peak_mb), "envs": results, "total": total},
-        indent=2))
-    print(f"{total['passed']} passed, {total['failed']} failed, {total['skipped']} skipped")
+        {"jobs": jobs, "wall": round(wall, 1), "peak_rss_mb": round(memory.peak_mb), "envs": results, "total": total,
+         "allowed_skips": allowed_counts}, indent=2))
+    shown = ", ".join(f"{n} x{c}" for n, c in sorted(allowed_counts.items()))
+    print(f"{total['passed']} passed, {total['failed']} failed, {total['skipped']} skipped"
+          + (f" (allowed: {shown})" if shown else ""))
     return 0 if all(r["ok"] for r in results.values()) else 1
 
 

@@ -72,7 +72,7 @@ def cmd_doctor(args) -> int:
     statuses = check_all(args.lab)
     for s in statuses:
         mark = "ok " if s.present else "MISSING"
-        line = f"{mark:8}{s.prereq.name:36} {s.detail}"
+        line = f"{mark:8}{s.prereq.name:36} {s.detail if s.present else (s.what or s.detail)}"
         print(line + ("" if s.present else f"\n        for {', '.join(s.prereq.labs)}; fix: {s.fix}"))
     return 0
 

