@@ -4,6 +4,8 @@ server; the correct state passes them all."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from mlflow_labs.lab4 import checks
@@ -17,9 +19,11 @@ pytestmark = [pytest.mark.lab4, pytest.mark.harness]
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, progress):
     repo = tmp_path_factory.mktemp("nearmiss-lab4") / "repo"
-    versions = states.repository(repo)
-    with sqlite_world(repo.parent, progress, repo=repo, versions=versions) as w:
-        yield w
+    with ThreadPoolExecutor(1) as pool:  # git + dvc while the server starts: both wait on imports
+        versions = pool.submit(states.repository, repo)
+        with sqlite_world(repo.parent, progress) as w:
+            w.extra.update(repo=repo, versions=versions.result())
+            yield w
 
 
 def test_the_correct_state_passes_every_check(world):

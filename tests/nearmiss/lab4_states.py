@@ -56,7 +56,6 @@ def repository(path: Path) -> dict:
     path.mkdir(parents=True, exist_ok=True)
     git(path, "init", "-q")
     dvc(path, "init", "-q")
-    dvc(path, "config", "core.analytics", "false")
     (path / "data").mkdir()
     raw = load_wine(as_frame=True).frame.rename(columns={"target": checks.TARGET})
     versions = {}

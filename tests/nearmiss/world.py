@@ -69,10 +69,12 @@ class World:
 
 
 class _NotMlflow(http.server.BaseHTTPRequestHandler):
-    """Another service on the port the learner typed: /health says OK, the rest is 404."""
+    """Another service on the port the learner typed: /health says OK (unless health_ok is off), the rest is 404."""
+
+    health_ok = True
 
     def do_GET(self):  # noqa: N802 (http.server's naming)
-        ok = self.path.startswith("/health")
+        ok = self.health_ok and self.path.startswith("/health")
         body = b"OK" if ok else b"<html>Not Found</html>"
         self.send_response(200 if ok else 404)
         self.send_header("Content-Length", str(len(body)))
@@ -86,9 +88,10 @@ class _NotMlflow(http.server.BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def not_mlflow():
-    """The URI of something on 127.0.0.1 that answers /health with OK but is not an MLflow server."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotMlflow)
+def not_mlflow(health_ok: bool = True):
+    """The URI of something on 127.0.0.1 that is not an MLflow server (its /health says OK, or is a 404 too)."""
+    handler = type("Handler", (_NotMlflow,), {"health_ok": health_ok})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
