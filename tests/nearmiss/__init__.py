@@ -29,10 +29,6 @@ class NearMiss:
     # (a "cannot check" after an earlier failure), or that no state can separate (said in `why`)
     also_fails: frozenset[str] = frozenset()
 
-    @property
-    def id(self) -> str:
-        return self.why
-
 
 def states_module(lab: str) -> ModuleType | None:
     """tests/nearmiss/<lab>_states.py, or None when the lab has none yet."""
