@@ -253,6 +253,9 @@ def _same(logged: str | None, value) -> bool:
 def _built_with(ctx):
     need(ctx, "artifact_bytes", "the downloaded model.pkl")
     runs = trained_runs(ctx)
+    # nothing compared is no proof: with no complete clean run this check once printed PASS "0 runs"
+    require(runs, "no complete run logged from a clean tree (git_dirty=false), so no model.pkl could be compared "
+                  "with its params: commit your changes, then train again")
     for run in runs:
         model = load_model(ctx["client"].download_artifact(run["info"]["run_id"], ARTIFACT))
         wrong = built_with(model, params(run))

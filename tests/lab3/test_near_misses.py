@@ -1,0 +1,28 @@
+"""Lab 3's checks, each shown able to fail on a state that is right except the one thing it is about
+(tests/nearmiss/lab3_states.py), on one real MLflow server; the correct state passes them all."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlflow_labs.lab3 import checks
+from tests.nearmiss import assert_all_pass, assert_near_miss, registered, run_state
+from tests.nearmiss import lab3_states as states
+from tests.nearmiss.world import sqlite_world
+
+pytestmark = [pytest.mark.lab3, pytest.mark.harness]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, progress):
+    with sqlite_world(tmp_path_factory.mktemp("nearmiss-lab3"), progress) as w:
+        yield w
+
+
+def test_the_correct_state_passes_every_check(world):
+    assert_all_pass(run_state(world, "lab3", states.correct), set(registered(checks)))
+
+
+@pytest.mark.parametrize("case", states.NEAR_MISSES.values(), ids=lambda c: c.why)
+def test_a_near_miss_fails_exactly_its_check(world, case):
+    assert_near_miss(run_state(world, "lab3", case.build), case, registered(checks))

@@ -1,0 +1,54 @@
+"""Lab 6's access checks, each shown able to fail on a state that is right except the one thing it is about
+(tests/nearmiss/lab6_states.py), on one real basic-auth MLflow server set up as the README does (plus a
+plain server for "no authentication"); the correct state passes them all."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from mlflow_labs.infra.mlflow_server import MlflowServer
+from mlflow_labs.lab6 import checks
+from tests.nearmiss import assert_all_pass, assert_near_miss, registered, run_state
+from tests.nearmiss import lab6_states as states
+from tests.nearmiss.world import World, not_mlflow, sqlite_world
+
+pytestmark = [pytest.mark.lab6, pytest.mark.harness]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, progress):
+    work = tmp_path_factory.mktemp("nearmiss-lab6")
+    env = states.server_env(work)
+    secured = MlflowServer(f"sqlite:///{work / 'mlflow.db'}", workdir=work, progress=progress, env=env,
+                           extra_args=["--app-name", "basic-auth"])
+    saved = {k: os.environ.get(k) for k in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD")}
+    # the states are logged as the admin (MLflow's client reads its credentials from these variables)
+    os.environ.update(MLFLOW_TRACKING_USERNAME="admin", MLFLOW_TRACKING_PASSWORD=env["MLFLOW_AUTH_ADMIN_PASSWORD"])
+    try:
+        with ThreadPoolExecutor(1) as pool:  # the two servers start side by side
+            started = pool.submit(secured.start)
+            with sqlite_world(tmp_path_factory.mktemp("nearmiss-lab6-plain"), progress) as plain, \
+                    not_mlflow(health_ok=False) as no_health:
+                started.result()
+                world = World(secured.uri, plain=plain, no_health=no_health,
+                              admin_password=env["MLFLOW_AUTH_ADMIN_PASSWORD"])
+                yield world
+    finally:
+        secured.stop()
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def test_the_correct_state_passes_every_check(world):
+    assert_all_pass(run_state(world, "lab6", states.correct), set(registered(checks)))
+
+
+@pytest.mark.parametrize("case", states.NEAR_MISSES.values(), ids=lambda c: c.why)
+def test_a_near_miss_fails_exactly_its_check(world, case):
+    assert_near_miss(run_state(world, "lab6", case.build), case, registered(checks))

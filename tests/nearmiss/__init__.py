@@ -1,0 +1,96 @@
+"""Near-miss states: for every check of every lab, the state a learner has after following the lab
+correctly EXCEPT the one thing that check is about. Exactly that check must fail, with its hint; the
+checks it does not concern must still pass.
+
+Each lab's states live in ONE module, ``tests/nearmiss/<lab>_states.py``, holding
+``NEAR_MISSES: dict[check name, NearMiss]`` (and optionally ``EXTRA``: further cases). The unit test
+tests/unit/test_near_miss_coverage.py walks the registry (mlflow_labs.labs.LABS -> checks module -> every
+CheckSuite in it) and names every check that has no entry, so a new lab or a new check cannot go without one.
+The states are logged straight through MLflow's client on a real server (no README run): cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+import uuid
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Callable
+
+from mlflow_labs.harness.suite import CheckResult, CheckSuite
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    check: str                      # the check this state is about: it must FAIL, with its own hint
+    build: Callable[..., dict]      # (world) -> run_checks options, after making the state on world's server
+    why: str                        # what the learner got wrong, in their words
+    # checks that rightly fail too: those that could only look at what the broken step makes
+    # (a "cannot check" after an earlier failure), or that no state can separate (said in `why`)
+    also_fails: frozenset[str] = frozenset()
+
+
+def states_module(lab: str) -> ModuleType | None:
+    """tests/nearmiss/<lab>_states.py, or None when the lab has none yet."""
+    try:
+        return importlib.import_module(f"tests.nearmiss.{lab}_states")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"tests.nearmiss.{lab}_states":
+            raise
+        return None
+
+
+def suites(checks_module: ModuleType) -> list[CheckSuite]:
+    """Every CheckSuite a lab's checks module defines (lab 2 has three, lab 3 two)."""
+    return [v for v in vars(checks_module).values() if isinstance(v, CheckSuite)]
+
+
+def registered(checks_module: ModuleType) -> dict[str, str]:
+    """check name -> hint, for every check of every suite of the module."""
+    out: dict[str, str] = {}
+    for s in suites(checks_module):
+        for c in s.checks:
+            out.setdefault(c.name, c.hint)
+    return out
+
+
+def table(results: list[CheckResult]) -> str:
+    return "\n".join(f"{'PASS' if r.ok else 'FAIL'}  {r.name}: {r.detail}" for r in results)
+
+
+def assert_all_pass(results: list[CheckResult], expected: set[str]) -> None:
+    """The correct state: every expected check ran and passed (this is what proves the builder)."""
+    assert {r.name for r in results} == expected, table(results)
+    assert all(r.ok for r in results), table(results)
+
+
+def assert_near_miss(results: list[CheckResult], case: NearMiss, hints: dict[str, str]) -> None:
+    """Exactly ``case.check`` (and the declared consequences) FAIL; every other check that ran PASSES."""
+    by_name = {r.name: r for r in results}
+    assert case.check in by_name, f"{case.check!r} did not run:\n{table(results)}"
+    failed = {r.name for r in results if not r.ok}
+    assert failed == {case.check} | case.also_fails, (
+        f"near-miss '{case.why}': expected exactly {sorted({case.check} | case.also_fails)} to fail\n{table(results)}")
+    target = by_name[case.check]
+    assert target.hint == hints[case.check] and target.hint, target
+    # its own finding, not a knock-on of another failure
+    assert not target.detail.startswith("cannot check"), table(results)
+
+
+def target(world, built: dict) -> tuple[str, dict]:
+    """(URI to check, run_checks options) from what a builder returned: ``uri`` overrides the server."""
+    options = dict(built)
+    return options.pop("uri", world.uri), options
+
+
+def run_state(world, lab: str, build: Callable[..., dict]) -> list[CheckResult]:
+    """Clear the server, make one state on it, and run the lab's checks (as `mlflow-labs check` does)."""
+    from mlflow_labs.labs import LABS
+
+    world.clear()
+    uri, options = target(world, build(world))
+    return LABS[lab].checks().run_checks(uri, **options)
+
+
+def fresh_name(name: str) -> str:
+    return f"{name}-nearmiss-{uuid.uuid4().hex[:8]}"

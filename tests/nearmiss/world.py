@@ -1,0 +1,111 @@
+"""What the near-miss states are made with: a real MLflow server's client, a reset between states, runs
+logged through MLflow's own client (the checks read through REST: a bug in one path cannot hide itself),
+and a port where something that is not MLflow answers."""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from tests.nearmiss import fresh_name
+
+
+class World:
+    """One real MLflow server a lab's near-misses share. The checks name their experiment, so before
+    each state every experiment but Default is renamed out of the way and deleted (MLflow keeps a
+    deleted experiment's name reserved; the rename frees it)."""
+
+    def __init__(self, uri: str, elsewhere: str = "", **extra):
+        from mlflow import MlflowClient
+
+        self.uri = uri
+        self.elsewhere = elsewhere  # a port where something that is not MLflow answers (see not_mlflow)
+        self.client = MlflowClient(uri)
+        self.extra = extra  # what a lab's builders need besides the server (lab 4: the repository)
+
+    def clear(self) -> None:
+        from mlflow.entities import ViewType
+
+        for exp in self.client.search_experiments(view_type=ViewType.ACTIVE_ONLY):
+            if exp.name != "Default":
+                self.client.rename_experiment(exp.experiment_id, fresh_name(exp.name))
+                self.client.delete_experiment(exp.experiment_id)
+
+    def experiment(self, name: str) -> str:
+        return self.client.create_experiment(name)
+
+    def log_run(self, experiment_id: str, run_name: str, *, params: dict | None = None,
+                metrics: dict[str, float | list[float]] | None = None, tags: dict | None = None,
+                artifacts: dict[str, bytes] | None = None, datasets: list | None = None,
+                status: str = "FINISHED") -> str:
+        """One run, logged the way a training script's calls end up on the server. A metric given as a
+        list is a history, one value per step."""
+        from mlflow.entities import Metric, Param, RunTag
+
+        c = self.client
+        run = c.create_run(experiment_id, run_name=run_name, tags=tags or {})
+        rid = run.info.run_id
+        now = int(time.time() * 1000)
+        ms = []
+        for key, value in (metrics or {}).items():
+            values = value if isinstance(value, list) else [value]
+            ms += [Metric(key, float(v), now, step) for step, v in enumerate(values)]
+        c.log_batch(rid, metrics=ms, params=[Param(k, str(v)) for k, v in (params or {}).items()],
+                    tags=[RunTag(k, str(v)) for k, v in (tags or {}).items()])
+        if datasets:
+            c.log_inputs(rid, datasets=datasets)
+        if artifacts:
+            with tempfile.TemporaryDirectory() as d:
+                for name, data in artifacts.items():
+                    path = Path(d) / name
+                    path.write_bytes(data)
+                    c.log_artifact(rid, str(path))
+        c.set_terminated(rid, status=status)
+        return rid
+
+
+class _NotMlflow(http.server.BaseHTTPRequestHandler):
+    """Another service on the port the learner typed: /health says OK (unless health_ok is off), the rest is 404."""
+
+    health_ok = True
+
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        ok = self.health_ok and self.path.startswith("/health")
+        body = b"OK" if ok else b"<html>Not Found</html>"
+        self.send_response(200 if ok else 404)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_GET
+
+    def log_message(self, *args):  # quiet
+        pass
+
+
+@contextlib.contextmanager
+def not_mlflow(health_ok: bool = True):
+    """The URI of something on 127.0.0.1 that is not an MLflow server (its /health says OK, or is a 404 too)."""
+    handler = type("Handler", (_NotMlflow,), {"health_ok": health_ok})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
+def sqlite_world(workdir: Path, progress=None, **extra):
+    """A World on one real `mlflow server` (SQLite store, --workers 1) plus a not-MLflow port."""
+    from mlflow_labs.infra.mlflow_server import MlflowServer
+
+    with MlflowServer(f"sqlite:///{workdir / 'nearmiss.db'}", workdir=workdir, progress=progress) as server, \
+            not_mlflow() as elsewhere:
+        yield World(server.uri, elsewhere=elsewhere, **extra)
