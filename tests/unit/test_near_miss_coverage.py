@@ -52,7 +52,8 @@ def test_the_near_miss_states_are_run_by_the_labs_tests(lab):
     """NEAR_MISSES nobody runs would prove nothing: the lab's tox env (tests/<lab>/) must import them."""
     from mlflow_labs.labs import repo_root
 
-    if states_module(lab) is None:
-        pytest.skip(f"{lab} has no near-miss states yet (test_every_check_has_a_near_miss_state names its checks)")
+    if lab in NOT_YET:  # an allowed skip (tests/allowed-skips.toml, "near-miss-not-yet"): the gap stays visible
+        pytest.skip(f"{lab} has no near-miss states yet: {NOT_YET[lab]}")
+    assert states_module(lab) is not None, f"tests/nearmiss/{lab}_states.py does not exist (see NOT_YET)"
     users = [p for p in (repo_root() / "tests" / lab).glob("test_*.py") if f"{lab}_states" in p.read_text()]
     assert users, f"no test in tests/{lab}/ imports tests.nearmiss.{lab}_states: its near-miss states never run"
