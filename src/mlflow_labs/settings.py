@@ -23,6 +23,8 @@ Used by the shell scripts only (not read by Python):
   MLFLOW_LABS_CACHE             scripts/build-offline-images: where downloaded wheels/binaries are cached
   MLFLOW_LABS_INSTALLER         scripts/_venv.sh: uv (default where it can be had) or pip
   MLFLOW_LABS_JOBS              scripts/test: how many tox envs run at once (default 2)
+  MLFLOW_LABS_SELECT            tox.ini: the pytest -m expression of every env (default "not harness": a learner's
+                                `tox -e labN`; scripts/test sets "harness or not harness": CI runs everything)
 Lab 6 reads the learner's credentials from LAB6_READER_USERNAME/PASSWORD and LAB6_WRITER_USERNAME/PASSWORD
 (never from the command line; lab6/auth.py).
 
