@@ -6,11 +6,12 @@ tox.ini alone, with no plugin to install (so no self-provisioning into .tox/.tox
 
 1. Before tox looks at the env, it runs scripts/_venv.sh: the same uv install scripts/test and
    scripts/run-lab use, into the same .venv. When nothing changed that is a checksum compare (milliseconds).
-2. tox records an env's name and its base Python's details (tox's own virtualenv version among them) in
-   the directory's .tox-info.json, and deletes (recreates) the directory when they differ. Every env here
-   shares .venv, and scripts/test's tox (in .venv) and a learner's own tox differ in virtualenv version:
-   each switch would wipe .venv and reinstall everything. _venv.sh owns .venv (it never changes an existing
-   env's interpreter), so the runner leaves the name and the Python details out of that record.
+2. tox records an env's name, its base Python's details (tox's own virtualenv version among them) and
+   what it installed in the directory's .tox-info.json, and deletes (recreates) the directory when they
+   differ. Every env here shares .venv, and scripts/test's tox (in .venv) and a learner's own tox differ
+   in version (and so in virtualenv version and record format): each switch would wipe .venv and reinstall
+   everything. _venv.sh owns .venv (it never changes an existing
+   env's interpreter; tox installs nothing), so once .venv exists only the env TYPE can make tox recreate it.
 
 Only tox's public plugin API is used (tox.plugin.impl, the registered virtualenv runner, Info).
 """
@@ -39,8 +40,9 @@ class _SharedEnvInfo(Info):
         if section == ToxEnv.__name__ and isinstance(value, dict):
             value = {k: v for k, v in value.items() if k != "name"}
         with super().compare(value, section, sub_section) as (same, old):
-            # tox's Python section (tox.tox_env.python.api.Python): once created, .venv is _venv.sh's business
-            yield same or (section == "Python" and old is not None), old
+            # the Python details and the (empty) install records: once created, .venv is _venv.sh's business.
+            # Their format differs between tox versions too (4.11 -> 4.67: "install cache format changed").
+            yield same or (section != ToxEnv.__name__ and old is not None), old
 
 
 class SharedVenvRunner(VirtualEnvRunner):
