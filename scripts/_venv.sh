@@ -60,9 +60,10 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$_wanted_s
       echo "mlflow==$MLFLOW_VERSION" > "$VENV/mlflow-override.txt"
       overrides=(--override "$VENV/mlflow-override.txt")
     fi
-    # --compile-bytecode: what pip does by default. Without it the first `mlflow ui` (and each of its
-    # workers, at once) compiles MLflow's modules on the spot: the learner's first lab ran twice as long
-    VIRTUAL_ENV="$VENV" _uv pip install -q --compile-bytecode "${overrides[@]}" -e "$TARGET" >&2
+    # Compiling bytecode: what pip does by default. Without it the first `mlflow ui` (and each of its
+    # workers, at once) compiles MLflow's modules on the spot: the learner's first lab ran twice as long.
+    # uv's own UV_COMPILE_BYTECODE=0 turns it off (tests/unit/test_fresh_clone_tox.py: it runs no server)
+    UV_COMPILE_BYTECODE="${UV_COMPILE_BYTECODE:-1}" VIRTUAL_ENV="$VENV" _uv pip install -q "${overrides[@]}" -e "$TARGET" >&2
   else
     _say "installing the project into $VENV with pip (uv unavailable; slower, ~1 min)"
     [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"

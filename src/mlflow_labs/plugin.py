@@ -6,7 +6,9 @@ Their defaults come from the MLFLOW_LABS_* variables (settings.py)."""
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 
 import pytest
 
@@ -15,6 +17,8 @@ from mlflow_labs.harness.report import Report
 from mlflow_labs.harness.signals import terminate_like_interrupt
 
 _REPORTS = pytest.StashKey[list]()
+_STARTED = pytest.StashKey[float]()
+_VERDICT = pytest.StashKey[list]()
 
 
 def pytest_addoption(parser):
@@ -31,8 +35,10 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.stash[_REPORTS] = []
+    config.stash[_STARTED] = time.monotonic()
     terminate_like_interrupt()  # a killed test run still tears down the servers it started
     config.pluginmanager.register(_ChartSkipLine(), "mlflow-labs-chart-skips")
+    config.pluginmanager.register(_Verdict(), "mlflow-labs-verdict")
 
 
 @pytest.fixture(scope="session")
@@ -60,10 +66,13 @@ def tracking_uri_option(lab_settings) -> str | None:
 
 
 @pytest.fixture(scope="session")
-def progress():
-    """Progress lines for long waits, shown even while pytest captures output."""
+def progress(request):
+    """Progress lines for long waits (the lab's phases and README steps), with the seconds since the
+    session started, shown even while pytest captures output (and through tox, which streams them)."""
+    started = request.config.stash[_STARTED]
+
     def say(msg: str) -> None:
-        print(f"  .. {msg}", file=sys.__stderr__, flush=True)
+        print(f"  .. [{time.monotonic() - started:4.0f}s] {msg}", file=sys.__stderr__, flush=True)
     return say
 
 
@@ -134,3 +143,60 @@ class _ChartSkipLine:
                 f"mlflow-labs: {skipped} test(s) skipped for lack of the {CHART_REPO}/{CHART_NAME} {CHART_VERSION} "
                 f"chart; get it with `{pull_command()}` (or set {CHART_ENV} to a copy)", yellow=True, bold=True)
         return result
+
+
+class _Verdict:
+    """The very last line of a session: ONE verdict, the time it took and where the report is; on a
+    failure, where it failed (the README line or check, with its hint: what `mlflow-labs run` prints) and
+    how to see more. Also says how many harness-proof tests this selection left out and how to run them."""
+
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_terminal_summary(self, terminalreporter, config):
+        result = yield
+        config.stash[_VERDICT] = lines = []  # written at unconfigure: after pytest's own closing line
+        stats = terminalreporter.stats
+        count = {k: len(stats.get(k, [])) for k in ("failed", "error", "skipped")}
+        count["passed"] = len([r for r in stats.get("passed", []) if r.when == "call"])
+        harness_left = len([i for i in stats.get("deselected", []) if getattr(i, "get_closest_marker", None)
+                            and i.get_closest_marker("harness")])
+        what = os.environ.get("TOX_ENV_NAME") or ", ".join(sorted({r.lab for r in config.stash.get(_REPORTS, [])})) or "tests"
+        seconds = time.monotonic() - config.stash.get(_STARTED, time.monotonic())
+        reports = config.stash.get(_REPORTS, [])
+        written = ", ".join(sorted({f"{settings.current().reports}/{r.lab}.json" for r in reports}))
+        where = f"; report: {written}" if written else ""
+        tally = f"{count['passed']} passed, {count['failed'] + count['error']} failed, {count['skipped']} skipped"
+        left_out = ""
+        if harness_left and "not harness" in (config.option.markexpr or ""):
+            left_out = f"; {harness_left} harness-proof test(s) not selected (`tox -e {what} -- -m harness` runs them)"
+        if count["failed"] or count["error"]:
+            lines.append((f"mlflow-labs: {what} FAILED after {seconds:.0f} s ({tally}){where}",
+                          {"red": True, "bold": True}))
+            lines += [(f"  {line}", {"red": True}) for line in _failure_lines(reports, stats)]
+        elif count["passed"]:
+            lines.append((f"mlflow-labs: {what} PASSED in {seconds:.0f} s ({tally}){left_out}{where}",
+                          {"green": True, "bold": True}))
+        else:
+            lines.append((f"mlflow-labs: {what}: NO VERDICT, nothing passed ({tally}){left_out}",
+                          {"yellow": True, "bold": True}))
+        return result
+
+    def pytest_unconfigure(self, config):
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        for line, markup in config.stash.get(_VERDICT, []) if reporter else []:
+            reporter.write_line(line, **markup)
+
+
+def _failure_lines(reports, stats, most: int = 3) -> list[str]:
+    """Where it failed, first from the lab reports (README:LINE or the check, with its hint or the
+    one-paragraph error naming the fix), else from pytest's own crash line per failed test."""
+    lines = []
+    for r in reports:
+        if r.error:
+            lines.append(f"{r.lab}: {r.error}")
+        lines += [f"{row.where}: {row.step}: {row.detail.strip().splitlines()[-1] if row.detail.strip() else 'failed'}"
+                  for row in r.rows if row.status == "failed"]
+    if not lines:
+        for rep in stats.get("failed", []) + stats.get("error", []):
+            crash = getattr(rep.longrepr, "reprcrash", None)
+            lines.append(f"{rep.nodeid}: {crash.message.splitlines()[0] if crash else rep.outcome}")
+    return lines[:most] + ([f"... and {len(lines) - most} more: see the summary above"] if len(lines) > most else [])

@@ -45,6 +45,7 @@ def test_lab3_docker_route_replays_by_hand(docker_route, progress):
     assert any("host.docker.internal" in k for k in report.substitutions), report.substitutions
 
 
+@pytest.mark.harness
 def test_a_destroy_step_that_leaves_the_workers_alive_fails(local_route, readme_copy, progress):
     readme, corrupt = readme_copy("lab3")
     corrupt(GROUP_KILL, 'kill -9 "$SERVER_PID"')   # Step 5's kill: the PID only, as the old README said

@@ -26,6 +26,7 @@ def test_lab4_replays_by_hand(progress):
     assert list(report.substitutions) and all("port 7006" in k or "Ctrl+C" in k for k in report.substitutions)
 
 
+@pytest.mark.harness
 def test_a_broken_readme_line_fails_the_replay_at_that_line(readme_copy, progress):
     readme, corrupt = readme_copy("lab4")
     line = corrupt('mkdir -p ~/mlflow-lab4 && cd ~/mlflow-lab4', 'mkdir -p ~/mlflow-lab4 && cd ~/mlflow-lab-4')

@@ -14,7 +14,7 @@ from mlflow_labs.harness.net import free_port
 from mlflow_labs.lab1 import checks
 from mlflow_labs.labs import LABS
 
-pytestmark = pytest.mark.lab1
+pytestmark = [pytest.mark.lab1, pytest.mark.harness]
 
 
 @pytest.fixture

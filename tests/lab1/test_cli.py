@@ -50,6 +50,7 @@ def test_unknown_lab_lists_known_labs():
         assert lab in p.stderr
 
 
+@pytest.mark.harness
 def test_check_against_empty_server_fails_with_hints(empty_mlflow_server):
     p = cli("check", "lab1", "--tracking-uri", empty_mlflow_server.uri)
     assert p.returncode == 1
@@ -68,6 +69,7 @@ def test_doctor_lists_every_prerequisite():
             assert "fix:" in p.stdout.split(line, 1)[1].splitlines()[1]
 
 
+@pytest.mark.harness
 def test_run_lab1_end_to_end_writes_report(tmp_path):
     """What the README's first command does: start everything, run the README, check, restart, check."""
     p = cli("run", "lab1", "--reports", str(tmp_path), timeout=900, cwd=repo_root())
@@ -84,6 +86,7 @@ def test_run_lab1_end_to_end_writes_report(tmp_path):
     assert "step" in p.stdout and "README.md:" in p.stdout  # the table a learner sees
 
 
+@pytest.mark.harness
 def test_run_with_an_unexpected_failure_is_one_paragraph_report_written_infra_removed(tmp_path, monkeypatch, capsys):
     """The one policy of `mlflow-labs run`, for every lab: a failure that is not a LabError (a bug)
     still ends in one paragraph, the report is written, what was started is stopped, exit 1."""

@@ -14,7 +14,7 @@ import pytest
 
 from mlflow_labs.labs import repo_root
 
-pytestmark = pytest.mark.lab1
+pytestmark = [pytest.mark.lab1, pytest.mark.harness]
 
 
 def test_sigterm_during_a_run_stops_the_readme_server(tmp_path):

@@ -12,7 +12,7 @@ from mlflow_labs.lab1.scenario import Lab1Run
 from mlflow_labs.labs import get_lab
 from tests.readme_mutation import assert_fails_at_check_line
 
-pytestmark = pytest.mark.lab1
+pytestmark = [pytest.mark.lab1, pytest.mark.harness]
 
 MUTATIONS = {
     # what the README claims          (text in the README, its broken form, the check that must FAIL)

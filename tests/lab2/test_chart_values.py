@@ -160,6 +160,7 @@ def test_lab2_values_keep_sqlite_inside_the_pod(chart):
     assert "initContainers" not in rendered.pod_spec()
 
 
+@pytest.mark.harness
 def test_a_wrong_key_in_a_values_file_is_helms_message_with_readme_line(chart, tmp_path):
     lab = tmp_path / "lab"
     lab.mkdir()

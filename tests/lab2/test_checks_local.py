@@ -15,7 +15,7 @@ from mlflow_labs.harness.docs import DocStepError, ReadmeRunner, port_substituti
 from mlflow_labs.infra.mlflow_server import MlflowServer
 from mlflow_labs.labs import get_lab, repo_root
 
-pytestmark = pytest.mark.lab2
+pytestmark = [pytest.mark.lab2, pytest.mark.harness]
 
 README = get_lab("lab2").readme
 

@@ -78,6 +78,7 @@ def test_lab2_pods_leave_nothing_behind(lab2_pods, keep_infra):
 
 
 # -- bad input ----------------------------------------------------------------------------------------
+@pytest.mark.harness
 def test_missing_podman_or_helm_is_a_prerequisite_with_the_install_command(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(PrerequisiteMissing) as err:
@@ -90,6 +91,7 @@ def test_missing_podman_or_helm_is_a_prerequisite_with_the_install_command(monke
     assert report.error.startswith("`helm` is not on PATH") and not report.ok
 
 
+@pytest.mark.harness
 def test_a_pod_that_never_becomes_ready_fails_within_a_bound_and_is_removed(pods_ready, tmp_path, progress):
     """A bad image: the error names the container and its log; the pod and its volumes are gone afterwards."""
     rendered = cv.render(next(i for i in cv.helm_invocations(get_lab("lab2").readme) if not i.expect_rejected))
@@ -109,6 +111,7 @@ def test_a_pod_that_never_becomes_ready_fails_within_a_bound_and_is_removed(pods
     assert pp.leftovers() == []
 
 
+@pytest.mark.harness
 def test_an_unknown_deployment_is_named(pods_ready, tmp_path):
     rendered = cv.render(next(i for i in cv.helm_invocations(get_lab("lab2").readme) if not i.expect_rejected))
     with pm.PodmanPods(tmp_path) as pp:

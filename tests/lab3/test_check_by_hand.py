@@ -16,7 +16,7 @@ from mlflow_labs.lab3 import checks
 
 from .test_counter_example import write_log_run
 
-pytestmark = pytest.mark.lab3
+pytestmark = [pytest.mark.lab3, pytest.mark.harness]
 SURVIVORS = "runs logged before the server was recreated are all still there"
 
 

@@ -11,7 +11,7 @@ from mlflow_labs.infra import docker_engine
 from mlflow_labs.infra.postgres import local_leftovers
 from mlflow_labs.lab3.scenario import Lab3Run
 
-pytestmark = pytest.mark.lab3
+pytestmark = [pytest.mark.lab3, pytest.mark.harness]
 
 
 @pytest.mark.parametrize("path", ["local", "docker"])

@@ -29,6 +29,7 @@ def statements(sql: str) -> list[tuple[str | None, str]]:
     return split_script(sql)
 
 
+@pytest.mark.harness
 def test_notes_original_sql_is_the_course_notes_verbatim():
     notes = repo_root().parent / "shared" / "course-notes.md"
     if not notes.exists():
@@ -39,6 +40,7 @@ def test_notes_original_sql_is_the_course_notes_verbatim():
     assert block.text.strip() == NOTES_SQL.strip()
 
 
+@pytest.mark.harness
 def test_readme_shows_exactly_init_sql():
     sql_blocks = [b for b in parse_blocks(get_lab("lab3").readme.read_text()) if b.lang == "sql"]
     assert any(statements(b.text) == statements(INIT_SQL) for b in sql_blocks), "README's SQL differs from init.sql"

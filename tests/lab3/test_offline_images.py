@@ -13,7 +13,7 @@ from mlflow_labs import settings
 from mlflow_labs.infra.postgres import connect
 from mlflow_labs.labs import repo_root
 
-pytestmark = pytest.mark.lab3
+pytestmark = [pytest.mark.lab3, pytest.mark.harness]
 
 
 def test_postgres_image_honours_postgres_user_password_db(require_path):

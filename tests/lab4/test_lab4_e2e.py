@@ -87,6 +87,7 @@ def fresh_clone(lab4, tmp_path) -> Path:
 
 
 # -- the README and the checks -------------------------------------------------------------------
+@pytest.mark.harness
 def test_checks_fail_against_an_empty_server(lab4):
     by_name = {r.name: r for r in lab4.empty_results}
     assert by_name["server answers /health and the tracking API"].ok
@@ -227,6 +228,7 @@ def copy_run(uri: str, run: dict, *, metric_changes: dict | None = None, tag_cha
     return rid
 
 
+@pytest.mark.harness
 def test_reproduce_shows_a_metric_mismatch_and_exits_1(lab4, client, readme_ok, tmp_path):
     runs = originals(client)
     best_md5 = tags(runs[0])["dvc_md5"]
@@ -247,6 +249,7 @@ def test_reproduce_shows_a_metric_mismatch_and_exits_1(lab4, client, readme_ok, 
     assert tools.file_md5(checkout / "data" / "wine.csv") == tags(victim)["dvc_md5"]
 
 
+@pytest.mark.harness
 def test_reproduce_refuses_a_data_hash_the_commit_does_not_record(lab4, client, readme_ok):
     victim = originals(client)[-1]
     vid = copy_run(lab4.uri, victim, tag_changes={"dvc_md5": "0" * 32})
@@ -255,6 +258,7 @@ def test_reproduce_refuses_a_data_hash_the_commit_does_not_record(lab4, client, 
     assert f"records md5 {tags(victim)['dvc_md5']}" in r.stderr and "0" * 32 in r.stderr
 
 
+@pytest.mark.harness
 def test_originals_are_untouched_by_the_failure_mode_tests(lab4, client, readme_ok):
     """Whatever ran before: the six original runs hold what the README's training logged."""
     runs = originals(client)

@@ -17,7 +17,7 @@ from mlflow_labs.lab4.scenario import Lab4Run
 from mlflow_labs.labs import get_lab
 from tests.readme_mutation import assert_fails_at_check_line
 
-pytestmark = pytest.mark.lab4
+pytestmark = [pytest.mark.lab4, pytest.mark.harness]
 
 MUTATIONS = {
     # what the README claims     (file in the lab folder, its text, the broken form, the check that must FAIL)

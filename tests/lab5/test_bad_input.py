@@ -94,6 +94,7 @@ def test_without_a_browser_says_how_to_install_one(empty_server):
     assert "apt-get install chromium" in line and "pip install playwright" in line
 
 
+@pytest.mark.harness
 def test_checks_fail_against_an_empty_server(need_browser, empty_server, tmp_path):
     p = cli("check", "lab5", "--tracking-uri", empty_server.uri, env={"MLFLOW_LABS_REPORTS": str(tmp_path)})
     assert p.returncode == 1, p.stdout + p.stderr
@@ -103,6 +104,7 @@ def test_checks_fail_against_an_empty_server(need_browser, empty_server, tmp_pat
     assert "hint: Step 3" in p.stdout
 
 
+@pytest.mark.harness
 def test_a_browser_step_that_times_out_fails_with_console_errors_and_a_screenshot(lab5, tmp_path):
     """The lab's real server and runs, but every element wait limited to 1 ms: each UI step must fail,
     each with a screenshot and the console's errors, and the run must end (no hang)."""
@@ -117,6 +119,7 @@ def test_a_browser_step_that_times_out_fails_with_console_errors_and_a_screensho
     assert shot.parent == tmp_path and shot.read_bytes()[:4] == b"\x89PNG"
 
 
+@pytest.mark.harness
 def test_a_crashed_browser_tab_fails_the_step_with_its_console_errors(need_browser, tmp_path):
     with BrowserSession(tmp_path, step_timeout_ms=10_000) as session:
         with pytest.raises(StepFailed) as err:
@@ -130,6 +133,7 @@ def test_a_crashed_browser_tab_fails_the_step_with_its_console_errors(need_brows
     assert "lab5 console marker" in msg
 
 
+@pytest.mark.harness
 def test_a_step_whose_element_never_appears_saves_a_screenshot(need_browser, tmp_path):
     with BrowserSession(tmp_path, step_timeout_ms=2_000) as session:
         with pytest.raises(StepFailed) as err:

@@ -35,6 +35,7 @@ def test_the_experiment_survives_the_readers_delete_attempt(lab):
     assert exp and exp["lifecycle_stage"] == "active"
 
 
+@pytest.mark.harness
 def test_checks_fail_against_a_server_without_auth(lab, empty_mlflow_server):
     """Every check but /health fails, and no write probe is attempted (nothing to refuse it). The server
     is the plugin's shared empty one (no auth): the probes must leave it empty, which this asserts."""

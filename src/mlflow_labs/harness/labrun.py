@@ -70,6 +70,7 @@ class LabRun:
     # -- helpers for subclasses ------------------------------------------------------------------
     @contextmanager
     def phase(self, name: str):
+        self.progress(f"{self.lab}: {name}")  # what the learner waits for, as it starts
         with self.report.phase(name):
             yield
 
