@@ -54,6 +54,9 @@ def project(tmp_path_factory):
     root = tmp_path_factory.mktemp("skip-project")
     (root / "scripts").mkdir()
     shutil.copy(repo_root() / "scripts" / "_run_envs.py", root / "scripts" / "_run_envs.py")
+    # the project's tox runner (one shared env), over this test's own environment: nothing to build
+    shutil.copy(repo_root() / "toxfile.py", root / "toxfile.py")
+    (root / "scripts" / "_venv.sh").write_text(": # the env already exists (this test's own)\n")
     (root / "tests").mkdir()
     (root / skips.LIST).write_text(ALLOWED)
     (root / "tests" / "test_ok.py").write_text("def test_ok():\n    pass\n")
@@ -65,8 +68,9 @@ def project(tmp_path_factory):
         [tox]
         env_list = passing
         [testenv]
-        runner = ignore_env_name_mismatch
+        runner = mlflow-labs-venv
         env_dir = {sys.prefix}
+        base_python = {{env_dir}}/bin/python
         package = skip
         pass_env = MLFLOW_LABS_*
         commands = python -m pytest -p no:cacheprovider {{posargs}} --junitxml={{env:MLFLOW_LABS_REPORTS}}/junit-{{env_name}}.xml
