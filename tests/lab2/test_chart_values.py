@@ -156,8 +156,37 @@ def test_lab2_values_keep_sqlite_inside_the_pod(chart):
     mlflow = _container(rendered.pod_spec(), "mlflow")
     assert "--backend-store-uri=sqlite:////tmp/mlflow.db" in mlflow["args"], mlflow["args"]
     assert "--serve-artifacts" in mlflow["args"] and "--artifacts-destination=/tmp/mlartifacts" in mlflow["args"]
-    assert {"name": "tmp", "emptyDir": {}} in rendered.pod_spec()["volumes"]
+    assert _volume_at(rendered.pod_spec(), "mlflow", "/tmp") == {"name": "tmp", "emptyDir": {}}
     assert "initContainers" not in rendered.pod_spec()
+
+
+def _volume_at(spec: dict, container: str, path: str) -> dict:
+    """The pod volume mounted at ``path`` in ``container`` (exactly one mount there, as Kubernetes requires)."""
+    mounts = [m for m in _container(spec, container).get("volumeMounts", []) if m["mountPath"] == path]
+    assert len(mounts) == 1, f"{container} mounts {len(mounts)} volumes at {path}: {mounts}"
+    (vol,) = [v for v in spec.get("volumes", []) if v["name"] == mounts[0]["name"]]
+    return vol
+
+
+def test_the_sqlite_check_sees_a_claim_at_tmp(chart, tmp_path):
+    """The check above can fail: lab 2's install plus a PersistentVolumeClaim (the chart's extraVolumes) mounted
+    at /tmp is not SQLite in an emptyDir; mounted at /data, /tmp is still the emptyDir and /data the claim."""
+    import dataclasses
+
+    def with_claim_at(path: str) -> dict:
+        values = tmp_path / "values-claim.yaml"
+        values.write_text(yaml.safe_dump({
+            "extraVolumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "mlflow-data"}}],
+            "extraVolumeMounts": [{"name": "data", "mountPath": path}]}))
+        inv = _installed(LAB2)
+        inv = dataclasses.replace(inv, flags=[*inv.flags, "-f", str(values)])
+        return cv.render(inv, chart=chart).pod_spec()
+
+    with pytest.raises(AssertionError, match="mounts 2 volumes at /tmp"):
+        _volume_at(with_claim_at("/tmp"), "mlflow", "/tmp")
+    spec = with_claim_at("/data")
+    assert _volume_at(spec, "mlflow", "/tmp") == {"name": "tmp", "emptyDir": {}}
+    assert _volume_at(spec, "mlflow", "/data")["persistentVolumeClaim"] == {"claimName": "mlflow-data"}
 
 
 @pytest.mark.harness

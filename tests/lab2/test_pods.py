@@ -62,6 +62,14 @@ def test_lab2_run_lost_when_the_pod_is_deleted(lab2_pods):
     assert lost["the run logged before the pod was deleted is gone"].status == "passed", report.table()
 
 
+def test_the_pods_port_listens_on_loopback_only(lab2_pods):
+    """ERRATA 7 on Podman, on the host's socket table (ss -ltn) while the pod ran: nothing on 0.0.0.0."""
+    _, report = lab2_pods
+    (row,) = _rows(report, "ss -ltn (ERRATA 7)").values()
+    assert row.status == "passed", report.table()
+    assert "listens on 127.0.0.1:" in row.detail and "0.0.0.0" not in row.detail.split("only")[0], row.detail
+
+
 def test_every_manifest_change_is_reported(lab2_pods):
     _, report = lab2_pods
     subs = " | ".join(report.substitutions)

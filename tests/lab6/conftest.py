@@ -8,6 +8,7 @@ import pytest
 
 from mlflow_labs import plugin
 from mlflow_labs.infra import docker_engine
+from mlflow_labs.lab6 import leaks
 from mlflow_labs.lab6.scenario import Lab6Run
 
 
@@ -31,3 +32,7 @@ def lab(request, progress, keep_infra):
     finally:
         run.close()
         docker_engine.cleanup(docker_engine.SESSION)
+    # whatever order the tests ran in, every command line of the whole session is scanned once it is over
+    hits = leaks.found_in(run.secrets, run.watch.seen())
+    if hits:
+        pytest.fail(f"a secret was on a process's command line during the lab 6 session: {hits}")

@@ -29,10 +29,18 @@ def test_readme_makes_every_access_check_pass(lab):
 
 
 def test_the_experiment_survives_the_readers_delete_attempt(lab):
+    """The reader's delete is refused with 403 by the server itself. (The check restores the experiment
+    if a delete succeeds, so 'still active afterwards' alone would pass on a server that let it through.)"""
     from mlflow_labs.lab6 import auth
     reader = auth.client_as(lab.uri, auth.reader(lab.secrets))
     exp = reader.experiment_by_name(checks.EXPERIMENT)
     assert exp and exp["lifecycle_stage"] == "active"
+    r = auth.post(reader, "/experiments/delete", {"experiment_id": exp["experiment_id"]})
+    if r.status_code == 200:  # keep the session's experiment for the other tests, then fail
+        admin = auth.client_as(lab.uri, auth.Credentials("admin", "admin", lab.secrets["MLFLOW_AUTH_ADMIN_PASSWORD"]))
+        auth.post(admin, "/experiments/restore", {"experiment_id": exp["experiment_id"]})
+    assert r.status_code == 403, f"the reader's experiments/delete answered HTTP {r.status_code}: {r.text[:200]}"
+    assert reader.experiment_by_name(checks.EXPERIMENT)["lifecycle_stage"] == "active"
 
 
 @pytest.mark.harness

@@ -31,14 +31,20 @@ def test_postgres_writers_lose_nothing_acknowledged_rest_and_rows(lab):
 
 
 def test_new_store_opened_by_several_processes_and_the_db_upgrade_fix(lab):
+    """Without `mlflow db upgrade`, processes opening one new store at once fail with migration errors (at
+    least once in a bounded number of new stores); after it (exit 0), all of them open it."""
+    from mlflow_labs.lab6 import schema
+    before = len(lab.figures["schema"])
     lab.schema_race()
-    fixed = [f for f in lab.figures["schema"] if f["upgraded_first"]]
-    raced = [f for f in lab.figures["schema"] if not f["upgraded_first"]]
-    assert {f["backend"] for f in fixed} == {"sqlite", "postgresql"}
+    mine = lab.figures["schema"][before:]
+    fixed = [f for f in mine if f["upgrade_exit"] is not None]
+    raced = [f for f in mine if f["upgrade_exit"] is None]
+    assert sorted(f["backend"] for f in fixed) == ["postgresql", "sqlite"], mine
     for f in fixed:
+        assert f["upgrade_exit"] == 0 and f["upgraded_first"], f
         assert f["ok"] == f["processes"] and not f["failures"], f
-    # the race itself is shown in the report, not asserted: it depends on timing. Where it failed,
-    # the failures are alembic/SQL errors of concurrent migrations, not something else.
-    for f in raced:
-        for failure in f["failures"]:
-            assert any(w in failure for w in ("Error", "exists", "locked", "duplicate")), failure
+    for backend in ("sqlite", "postgresql"):
+        failures = [x for f in raced if f["backend"] == backend for x in f["failures"]]
+        rounds = sum(f["backend"] == backend for f in raced)
+        assert failures, f"{backend}: {rounds} new store(s) opened by several processes, none failed"
+        assert all(schema.is_migration_race(x) for x in failures), failures

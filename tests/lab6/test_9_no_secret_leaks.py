@@ -1,5 +1,6 @@
-"""The admin and user passwords appear in no command line the README runs, no process's command line,
-no captured log, no report and no terminal output."""
+"""The admin and user passwords appear in no command line the README runs, no process's command line
+(sampled all along, so the README's short-lived commands are seen), no block's whole output, no captured
+log, no report and no terminal output."""
 
 from __future__ import annotations
 
@@ -15,11 +16,18 @@ pytestmark = pytest.mark.lab6
 def test_no_secret_anywhere(lab, tmp_path):
     assert {"MLFLOW_AUTH_ADMIN_PASSWORD", "LAB6_READER_PASSWORD", "LAB6_WRITER_PASSWORD"} <= set(lab.secrets)
     texts = {f"README block at line {b.line} as run": lab.docs.substitute(b.text) for b in lab.docs.blocks}
-    texts.update({f"step {s.where} output": s.note for s in lab.docs.steps})
+    # each block's whole output (the report keeps only its last lines)
+    outputs = {f"step {s.where} output": s.output for s in lab.docs.steps if s.output}
+    assert outputs, "no README step output captured: nothing to scan"
+    texts.update(outputs)
     logs = list(lab.workdir.rglob("*.log"))
     assert logs, "no server log captured: nothing to scan"
     texts.update(leaks.files(logs))
-    texts.update({f"pid {p} command line": c for p, c in leaks.command_lines().items()})
+    # every command line sampled since before the README ran (its short-lived curl calls included), and now;
+    # the lab fixture scans the whole session's again at its end, so this test need not run last
+    assert lab.watch.samples > 10, "too few samples of /proc to mean anything"
+    texts.update(lab.watch.seen())
+    texts.update({f"pid {p} command line now": c for p, c in leaks.command_lines().items()})
     texts["terminal (progress lines)"] = "\n".join(lab.messages)
     texts["terminal (report table)"] = lab.report.table()
     texts["report json"] = lab.report.write_json(tmp_path).read_text()

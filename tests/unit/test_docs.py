@@ -244,3 +244,19 @@ def test_expect_fail_with_other_output_fails_the_step(tmp_path):
     runner = ReadmeRunner(readme, tmp_path / "w", display_root=tmp_path)
     with pytest.raises(DocStepError, match=r"README.md:2: block output lacks 'FAIL  experiment'"):
         runner.run()
+
+
+def test_a_step_keeps_its_whole_output_and_the_report_its_tail(tmp_path):
+    """A secret scan must read all of a block's output: the note (what the report shows) is its tail."""
+    readme = write(tmp_path, """\
+        ```bash
+        echo first-line-planted
+        for i in $(seq 10); do echo "line $i"; done
+        ```
+        """)
+    runner = ReadmeRunner(readme, tmp_path / "w")
+    runner.run()
+    (step,) = runner.steps
+    assert "first-line-planted" in step.output and "line 10" in step.output
+    assert "first-line-planted" not in step.note
+    assert "output" not in step.as_dict()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import shutil
+import tarfile
 
 import pytest
 
@@ -96,5 +98,68 @@ def test_a_cached_chart_is_used_without_helm_pull(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     cached = tmp_path / "cache" / "mlflow-labs" / "charts" / f"mlflow-{cv.CHART_VERSION}.tgz"
     cached.parent.mkdir(parents=True)
-    cached.write_bytes(b"")
+    _packaged_chart(cached, cv.CHART_VERSION)
     assert cv.chart_ref() == [str(cached)]
+
+
+def _chart_yaml(version: str, name: str = "mlflow") -> str:
+    return f"apiVersion: v2\nname: {name}\ntype: application\nversion: {version}\nappVersion: 3.15.1\n"
+
+
+def _packaged_chart(path, version: str, name: str = "mlflow"):
+    """A .tgz laid out as `helm package` makes it: <name>/Chart.yaml at the top."""
+    data = _chart_yaml(version, name).encode()
+    with tarfile.open(path, "w:gz") as tar:
+        info = tarfile.TarInfo(f"{name}/Chart.yaml")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+@pytest.fixture
+def helm_on_path(tmp_path, monkeypatch):
+    fake_helm = tmp_path / "bin" / "helm"  # only the PATH check runs; any call would fail the test
+    fake_helm.parent.mkdir()
+    fake_helm.write_text("#!/bin/sh\necho 'helm was called' >&2; exit 1\n")
+    fake_helm.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake_helm.parent))
+
+
+@pytest.mark.parametrize("version,name", [("1.11.4", "mlflow"), ("1.12.0", "mlflow"), (cv.CHART_VERSION, "mlflow-fork")])
+@pytest.mark.parametrize("form", ["folder", "tgz"])
+def test_a_chart_copy_of_another_version_is_refused_by_name(tmp_path, monkeypatch, helm_on_path, version, name, form):
+    """MLFLOW_LABS_CHART must be the pinned chart: the READMEs document its keys and defaults."""
+    if form == "folder":
+        copy = tmp_path / "chart"
+        copy.mkdir()
+        (copy / "Chart.yaml").write_text(_chart_yaml(version, name))
+    else:
+        copy = _packaged_chart(tmp_path / f"{name}-{version}.tgz", version, name)
+    monkeypatch.setenv(cv.CHART_ENV, str(copy))
+    with pytest.raises(LabError) as err:
+        cv.chart_ref()
+    msg = str(err.value)
+    assert f"{cv.CHART_ENV}={copy} holds chart {name!r} version {version!r}" in msg, msg
+    assert f"community-charts/mlflow {cv.CHART_VERSION}" in msg and "helm pull mlflow --repo" in msg, msg
+
+
+@pytest.mark.parametrize("form", ["folder", "tgz"])
+def test_a_chart_copy_of_the_pinned_version_is_used(tmp_path, monkeypatch, helm_on_path, form):
+    if form == "folder":
+        copy = tmp_path / "chart"
+        copy.mkdir()
+        (copy / "Chart.yaml").write_text(_chart_yaml(cv.CHART_VERSION))
+    else:
+        copy = _packaged_chart(tmp_path / f"mlflow-{cv.CHART_VERSION}.tgz", cv.CHART_VERSION)
+    monkeypatch.setenv(cv.CHART_ENV, str(copy))
+    assert cv.chart_ref() == [str(copy.resolve())]
+
+
+def test_a_cached_chart_of_another_version_is_refused(tmp_path, monkeypatch, helm_on_path):
+    monkeypatch.delenv(cv.CHART_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    cached = tmp_path / "cache" / "mlflow-labs" / "charts" / f"mlflow-{cv.CHART_VERSION}.tgz"
+    cached.parent.mkdir(parents=True)
+    _packaged_chart(cached, "1.0.0")
+    with pytest.raises(LabError, match="holds chart 'mlflow' version '1.0.0'"):
+        cv.chart_ref()

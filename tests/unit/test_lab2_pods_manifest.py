@@ -104,3 +104,46 @@ def test_infra_choice_for_the_kubernetes_labs(monkeypatch):
     with pytest.raises(PrerequisiteMissing) as err:
         scenario.choose_infra("auto", check_chart_repo=False)
     assert "kind" in str(err.value) and "provision-k8s-tools" in err.value.fix
+
+
+def _with_claim(docs):
+    """DOCS with the chart's extraVolumes form of persistent storage: a claim mounted at /data."""
+    import copy
+    docs = copy.deepcopy(docs)
+    spec = docs[-1]["spec"]["template"]["spec"]
+    spec["volumes"].append({"name": "data", "persistentVolumeClaim": {"claimName": "mlflow-data"}})
+    spec["containers"][0]["volumeMounts"].append({"name": "data", "mountPath": "/data"})
+    return docs
+
+
+def test_a_claim_becomes_a_named_volume_of_the_run(pods):
+    _name, docs = pods.pod_manifest(_with_claim(DOCS), pm.PodPlan("mlflow"))
+    spec = docs[-1]["spec"]
+    assert {"name": "data", "persistentVolumeClaim": {"claimName": f"{pods.run_id}-mlflow-data"}} in spec["volumes"]
+    assert "PersistentVolumeClaim mlflow-data -> podman volume" in " | ".join(pods.substitutions)
+
+
+def test_deleting_the_pod_removes_its_empty_dirs_and_keeps_its_claims(pods, monkeypatch):
+    """`kubectl delete pod` removes an emptyDir and keeps a claim's volume: down() asks podman for exactly that.
+    (The podman calls are recorded here; tests/lab2/test_pods.py plays real pods.)"""
+    import json
+    import subprocess
+    calls = []
+
+    claim, empty = f"{pods.run_id}-mlflow-data", f"{pods.run_id}-tmp"
+
+    def fake_podman(*args, **kw):
+        calls.append(args)
+        # what `podman container inspect` says the mlflow container mounts: both volumes
+        mounts = [{"Type": "volume", "Name": empty}, {"Type": "volume", "Name": claim}]
+        out = json.dumps(mounts) if args[:2] == ("container", "inspect") else ""
+        return subprocess.CompletedProcess(args, 1 if args[:2] == ("volume", "exists") else 0, out, "")
+    monkeypatch.setattr(pm, "podman", fake_podman)
+    pods.progress = lambda _msg: None
+    _name, docs = pods.pod_manifest(_with_claim(DOCS), pm.PodPlan("mlflow"))
+    pods.play("mlflow", docs)
+    played = len(calls)
+    pods.down("mlflow")
+    removed = [a[-1] for a in calls[played:] if a[:2] == ("volume", "rm")]
+    assert removed == [empty], calls[played:]
+    assert ("volume", "create", claim) in calls[:played]  # made before the first play, so a second play finds it

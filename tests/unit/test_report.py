@@ -23,3 +23,16 @@ def test_report_table_and_json(tmp_path):
     data = json.loads(r.write_json(tmp_path).read_text())
     assert data["steps"][1]["detail"] == "no experiment -- hint: Step 3"
     assert "steps" in data["phases"]
+
+
+def test_a_report_with_no_rows_is_not_ok():
+    """Nothing ran (no README step, no check): that is not a pass, and the table says why."""
+    r = Report("labX")
+    assert not r.ok
+    assert "FAILED" in r.table() and "nothing ran" in r.table()
+
+
+def test_an_empty_replay_fails_assert_replayed():
+    from tests.byhand.conftest import assert_replayed
+    with pytest.raises(AssertionError, match="nothing ran"):
+        assert_replayed(Report("lab1-by-hand"))

@@ -114,3 +114,54 @@ def test_the_drift_workflow_reuses_the_lab_jobs():
     drift = yaml.safe_load((WORKFLOWS / "drift.yml").read_text())
     assert drift["jobs"]["labs"]["uses"] == "./.github/workflows/labs.yml"
     assert set(drift["jobs"]["labs"]["with"]) == {"mlflow-version", "chart-version"}
+
+
+# -- lab 2's port-forward is proven only by the kind job: that job fails unless its tests PASSED -------------
+KIND_TESTS = ROOT / "tests" / "lab2" / "test_e2e_kind.py"
+REQUIRE_RAN = ROOT / "scripts" / "junit-require-ran"
+
+
+def _kind_required_tests() -> list[str]:
+    steps = yaml.safe_load((WORKFLOWS / "labs.yml").read_text())["jobs"]["lab"]["steps"]
+    (step,) = [s for s in steps if "junit-require-ran" in s.get("run", "")]
+    assert step.get("if") == "matrix.kind", step
+    words = step["run"].split()
+    assert words[:2] == ["scripts/junit-require-ran", "reports/junit-lab2.xml"], words
+    return words[2:]
+
+
+def test_the_kind_job_requires_every_kind_test_to_have_passed():
+    import ast
+    defined = [n.name for n in ast.parse(KIND_TESTS.read_text()).body
+               if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")]
+    assert "test_lab2_run_visible_through_the_port_forward" in defined
+    assert _kind_required_tests() == [f"tests/lab2/test_e2e_kind.py::{t}" for t in defined]
+
+
+def _junit(tmp_path, cases: dict[str, str]):
+    """A JUnit report as pytest writes it: name -> passed | skipped | failed."""
+    body = {"passed": "", "skipped": '<skipped type="pytest.skip" message="kind is not on PATH"/>',
+            "failed": '<failure message="assert">x</failure>'}
+    xml = "".join(f'<testcase classname="tests.lab2.test_e2e_kind" name="{n}" time="0.1">{body[s]}</testcase>'
+                  for n, s in cases.items())
+    path = tmp_path / "junit-lab2.xml"
+    path.write_text(f'<?xml version="1.0"?><testsuites><testsuite name="pytest">{xml}</testsuite></testsuites>')
+    return path
+
+
+@pytest.mark.parametrize("state,said", [("skipped", "skipped"), ("failed", "failed"), (None, "not in the report")])
+def test_junit_require_ran_fails_unless_the_test_passed(tmp_path, state, said):
+    pf = "test_lab2_run_visible_through_the_port_forward"
+    cases = {"test_lab2_readme_runs_on_kind": "passed", **({pf: state} if state else {})}
+    p = subprocess.run([sys.executable, str(REQUIRE_RAN), str(_junit(tmp_path, cases)),
+                        "tests/lab2/test_e2e_kind.py::test_lab2_readme_runs_on_kind", f"tests/lab2/test_e2e_kind.py::{pf}"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert f"{pf}: {said}" in p.stderr and "readme_runs_on_kind" not in p.stderr, p.stderr
+
+
+def test_junit_require_ran_passes_when_every_named_test_passed(tmp_path):
+    report = _junit(tmp_path, {"test_a": "passed", "test_b": "passed", "test_c": "skipped"})
+    p = subprocess.run([sys.executable, str(REQUIRE_RAN), str(report), "tests/lab2/test_e2e_kind.py::test_a",
+                        "tests/lab2/test_e2e_kind.py::test_b"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "2 required test(s) passed" in p.stdout, p.stdout + p.stderr

@@ -99,13 +99,16 @@ class Step:
     status: str = "pending"  # passed | failed | skipped | shown
     seconds: float = 0.0
     note: str = ""
+    output: str = field(default="", repr=False)  # the block's whole stdout + stderr (note keeps its tail)
 
     @property
     def where(self) -> str:
         return f"{self.readme}:{self.line}"
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "where": self.where}
+        d = {**asdict(self), "where": self.where}
+        d.pop("output")
+        return d
 
 
 class DocStepError(LabError):
@@ -267,6 +270,7 @@ class ReadmeRunner:
             out = (exc.stdout or b"").decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
             raise DocStepError(step, f"block did not finish within {timeout:.0f} s\n$ {b.text.strip()}\n--- output tail ---\n{tail(out)}") from None
         output = p.stdout + p.stderr
+        step.output = output
         step.note = tail(output, 5)
         command = f"$ {self.substitute(b.text).strip()}\n--- output tail ---\n{tail(output)}"
         if "expect-fail" in b.directive:

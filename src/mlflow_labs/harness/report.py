@@ -50,7 +50,8 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not self.error and all(r.status != "failed" for r in self.rows)
+        # A report with no rows ran nothing: it must not read as a pass (an empty replay proves nothing).
+        return bool(self.rows) and not self.error and all(r.status != "failed" for r in self.rows)
 
     def table(self) -> str:
         body = tabulate([(r.step, r.where, r.status, f"{r.seconds:.1f}") for r in self.rows],
@@ -65,6 +66,8 @@ class Report:
             lines.append("phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.phases.items()))
         if self.error:
             lines.append(f"error: {self.error}")
+        elif not self.rows:
+            lines.append("error: nothing ran: no README step and no check reported a result")
         return "\n".join(lines)
 
     def write_json(self, directory: Path | None = None) -> Path:

@@ -127,7 +127,9 @@ class Pod:
     manifest: Path
     containers: list[str]
     init_containers: list[str]
-    volumes: set[str] = field(default_factory=set)   # emptyDir volumes podman made for it (seen so far)
+    volumes: set[str] = field(default_factory=set)   # every named volume its containers mounted (seen so far)
+    empty_dirs: set[str] = field(default_factory=set)   # its emptyDir volumes: deleted with the pod
+    claims: set[str] = field(default_factory=set)       # volumes standing in for its PersistentVolumeClaims: kept
 
     def container(self, name: str) -> str:
         """podman's name for a container of this pod."""
@@ -214,6 +216,13 @@ class PodmanPods:
                             m["name"] = vol["name"]
                 self.substitute(f"emptyDir {old}", f"emptyDir {old} -> podman volume {vol['name']} (podman names the "
                                 f"volume after the emptyDir; removed with the pod, like Kubernetes' emptyDir)")
+            elif "persistentVolumeClaim" in vol:
+                # a claim outlives the pod in Kubernetes: a podman named volume (unique per run) that down() keeps
+                claim = vol["persistentVolumeClaim"]
+                old = claim["claimName"]
+                claim["claimName"] = f"{self.run_id}-{old}"
+                self.substitute(f"claim {old}", f"PersistentVolumeClaim {old} -> podman volume {claim['claimName']} "
+                                f"(kept when the pod is deleted, like the claim's volume; removed with the run)")
         cm_volumes = {v["name"] for v in spec.get("volumes", []) if "configMap" in v}
         for c in [*spec.get("initContainers", []), *spec.get("containers", [])]:
             for m in c.get("volumeMounts", []):
@@ -288,7 +297,13 @@ class PodmanPods:
         manifest.write_text(yaml.safe_dump_all(docs, sort_keys=False))
         spec = pod_doc["spec"]
         pod = Pod(name, manifest, [c["name"] for c in spec["containers"]],
-                  [c["name"] for c in spec.get("initContainers", [])])
+                  [c["name"] for c in spec.get("initContainers", [])],
+                  empty_dirs={v["name"] for v in spec.get("volumes", []) if "emptyDir" in v},
+                  claims={v["persistentVolumeClaim"]["claimName"] for v in spec.get("volumes", [])
+                          if "persistentVolumeClaim" in v})
+        for claim in sorted(pod.claims):  # made once, before the first play; a later play finds it
+            if podman("volume", "exists", claim, check=False, timeout=60).returncode != 0:
+                podman("volume", "create", claim, timeout=60)
         self.pods[key] = pod
         self.progress(f"podman kube play {manifest.name}")
         try:
@@ -304,15 +319,15 @@ class PodmanPods:
         return pod
 
     def down(self, key: str) -> None:
-        """`kubectl delete pod` on podman: the pod, its containers and its emptyDir volumes go."""
+        """`kubectl delete pod` on podman: the pod, its containers and its emptyDir volumes go; what Kubernetes
+        keeps (a PersistentVolumeClaim's volume, a ConfigMap) stays until close()."""
         pod = self.pods.get(key)
         if pod is None:
             return
-        volumes = pod.volumes | set(self._volumes(pod))
-        pod.volumes = volumes
+        pod.volumes |= set(self._volumes(pod))
         podman("kube", "down", str(pod.manifest), timeout=300, check=False)
         podman("pod", "rm", "-f", "--ignore", pod.name, timeout=120, check=False)
-        for v in volumes:
+        for v in sorted(pod.empty_dirs - pod.claims):
             podman("volume", "rm", "-f", v, timeout=60, check=False)
 
     def _volumes(self, pod: Pod) -> list[str]:
@@ -401,7 +416,7 @@ class PodmanPods:
             podman("volume", "rm", "-f", vol, timeout=60, check=False)
 
     def _named_volumes(self) -> list[str]:
-        """Volumes named for this run (emptyDirs, ConfigMaps): every name starts with the run id."""
+        """Volumes named for this run (emptyDirs, ConfigMaps, claims): every name starts with the run id."""
         names = podman("volume", "ls", "-q", timeout=60, check=False).stdout.split()
         return [n for n in names if n.startswith(f"{self.run_id}-")]
 

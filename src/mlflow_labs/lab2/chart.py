@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,6 +79,7 @@ def chart_ref() -> list[str]:
         if not (path / "Chart.yaml").is_file() and not (path.is_file() and path.name.endswith((".tgz", ".tar.gz"))):
             raise LabError(f"{CHART_ENV}={source} is neither a chart folder (with Chart.yaml) nor a chart .tgz. "
                            f"Fix: {chart_source_help()}.")
+        require_pinned(path, f"{CHART_ENV}={source}")
         return [str(path.resolve())]
     cached = settings.chart_cache() / f"{CHART_NAME}-{CHART_VERSION}.tgz"
     if not cached.is_file():
@@ -94,7 +96,33 @@ def chart_ref() -> list[str]:
             raise
         if not cached.is_file():
             raise LabError(f"`{pull_command()}` succeeded but {cached} is not there; look in {cached.parent}.")
+    require_pinned(cached, f"the cached {cached}")
     return [str(cached)]
+
+
+def chart_metadata(path: Path) -> dict:
+    """The Chart.yaml of a chart folder or packaged .tgz (its one top-level folder), as a dict."""
+    try:
+        if path.is_dir():
+            return yaml.safe_load((path / "Chart.yaml").read_text()) or {}
+        with tarfile.open(path) as tar:
+            member = next((m for m in tar.getmembers() if m.name.count("/") == 1 and m.name.endswith("/Chart.yaml")), None)
+            if member is None:
+                return {}
+            return yaml.safe_load(tar.extractfile(member).read()) or {}
+    except (OSError, tarfile.TarError, yaml.YAMLError) as exc:
+        raise LabError(f"{path} cannot be read as a Helm chart ({exc}). Fix: {chart_source_help()}.") from None
+
+
+def require_pinned(path: Path, what: str) -> None:
+    """The labs document the keys and defaults of one chart version: any other copy is refused by name."""
+    meta = chart_metadata(path)
+    name, version = meta.get("name"), str(meta.get("version", ""))
+    if name != CHART_NAME or version != CHART_VERSION:
+        found = f"chart {name!r} version {version!r}" if meta else "no Chart.yaml"
+        raise LabError(f"{what} holds {found}, but the labs are written for {CHART_REPO}/{CHART_NAME} "
+                       f"{CHART_VERSION} (its keys and defaults are what the READMEs document). Fix: point "
+                       f"{CHART_ENV} at a copy of {CHART_NAME} {CHART_VERSION}, or {chart_source_help()}.")
 
 
 # -- what the READMEs do ------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.suite import CheckResult
 from mlflow_labs.infra import podman as pm
+from mlflow_labs.infra import sockets
 from mlflow_labs.lab2 import chart as cv
 from mlflow_labs.lab2 import checks
 from mlflow_labs.labs import get_lab, repo_root
@@ -190,6 +191,11 @@ class Lab2PodsRun(PodsRun):
             rendered = self.helm_step(inv)
         with self.phase("pod start"):
             self.start_mlflow(rendered)
+            # ERRATA 7 on the host's sockets, not on the manifest: the pod's port is reachable from this machine only
+            self.check("ss -ltn (ERRATA 7)", [_row(
+                "the pod's published port listens on loopback only, nothing on 0.0.0.0",
+                lambda: sockets.loopback_only(self.port, f"pod {self.pods.pods['mlflow'].name}"),
+                hint="publish the pod's port on 127.0.0.1 (hostIP / --publish 127.0.0.1:...), never on every interface")])
         with self.phase("notes' run through the pod"):
             self.run_blocks(self.block_line("", file="train.py"), self.block_line("python train.py"),
                             self.block_line("mlflow-labs check lab2"))

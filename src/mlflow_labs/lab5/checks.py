@@ -146,8 +146,65 @@ def _best_first(ctx):
 
 
 # -- bullet (a): select runs, Compare ------------------------------------------------------------
-def _numbers(text: str) -> list[float]:
-    return [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", text)]
+# The compare page's "Run details" table: one row per field (its label in a <th>), one <td> per run, the
+# columns in the order of the "Run Name:" row. Read as {row label: [cell text, ...]} in one pass.
+COMPARE_ROWS = """() => Object.fromEntries([...document.querySelectorAll("tr")]
+    .filter(tr => tr.querySelector("th") && tr.querySelector("td"))
+    .map(tr => [tr.querySelector("th").innerText.trim(),
+                [...tr.querySelectorAll("td")].map(td => td.innerText.trim())]))"""
+# Its metrics are two virtualized grids (MLflow 3.17): the names (each a "Plot chart" link), and the values,
+# one absolutely placed cell per (metric, run). Rows by `top`, runs by `left`, in the table's column order.
+COMPARE_METRICS = """() => {
+    const grids = [...document.querySelectorAll('.ReactVirtualized__Grid__innerScrollContainer')];
+    const names = grids.find(g => g.querySelector('a[title="Plot chart"]'));
+    const values = grids.find(g => g !== names && g.children.length);
+    if (!names || !values) return {};
+    const cells = g => [...g.children].map(c => ({top: parseFloat(c.style.top) || 0,
+                                                   left: parseFloat(c.style.left) || 0, text: c.innerText.trim()}));
+    const keys = cells(names).sort((a, b) => a.top - b.top).map(c => c.text);
+    const rows = {};
+    for (const c of cells(values)) (rows[c.top] = rows[c.top] || []).push(c);
+    const ordered = Object.keys(rows).map(Number).sort((a, b) => a - b)
+        .map(t => rows[t].sort((a, b) => a.left - b.left).map(c => c.text));
+    return Object.fromEntries(keys.map((k, i) => [k, ordered[i] || []]));
+}"""
+
+
+def _number(text: str) -> float | None:
+    m = re.fullmatch(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", text.strip())
+    return float(m.group(0)) if m else None
+
+
+def compare_problems(rows: dict[str, list[str]], metric_rows: dict[str, list[str]], compared: list[dict]) -> list[str]:
+    """What the compare page shows wrongly for the compared runs: each run's name, params (``rows``) and
+    METRIC (``metric_rows``) read from the cell in THAT run's column (a value elsewhere in the row, or a
+    number that merely contains it, does not count). Empty: every cell is right."""
+    names = rows.get("Run Name:") or rows.get("Run Name") or []
+    problems = []
+    for r in compared:
+        name = rest.run_name(r)
+        if name not in names:
+            problems.append(f"run {name!r} has no column on the compare page (columns: {names})")
+            continue
+        col = names.index(name)
+
+        def cell(label: str, table: dict = rows) -> str | None:
+            cells = table.get(label)
+            return cells[col] if cells is not None and col < len(cells) else None
+        for key, value in rest.params(r).items():
+            shown = cell(key)
+            if shown is None:
+                problems.append(f"param {key!r} has no row on the compare page")
+            elif shown != value:
+                problems.append(f"param {key} of {name} is {value!r}; its column shows {shown!r}")
+        want = rest.metrics(r)[METRIC]
+        shown = cell(METRIC, metric_rows)
+        got = _number(shown) if shown is not None else None
+        if shown is None:
+            problems.append(f"metric {METRIC!r} has no row on the compare page")
+        elif got is None or abs(got - want) >= 6e-4:  # the UI rounds to 3 decimals
+            problems.append(f"{METRIC} of {name} is {want:.4f}; its column shows {shown!r}")
+    return problems
 
 
 @suite.check("(a) select runs, Compare: names, params and metrics side by side",
@@ -166,19 +223,8 @@ def _compare(ctx):
         page.get_by_text("Run details").first.wait_for()
         close_assistant(page)
         ctx["compare_url"] = page.url
-        text = page.inner_text("body")
-        for r in compared:
-            require(rest.run_name(r) in text, f"run name {rest.run_name(r)!r} is not on the compare page")
-            for key, value in rest.params(r).items():
-                row = page.locator("tr", has=page.locator("th", has_text=re.compile(rf"^{re.escape(key)}$")))
-                require(row.count(), f"param {key!r} has no row on the compare page")
-                require(value in row.first.inner_text(), f"param {key}={value} of {rest.run_name(r)} is not in its row")
-        metrics_part = text.split("\nMetrics\n", 1)[-1].split("\nArtifacts\n", 1)[0]
-        require(METRIC in metrics_part, f"metric {METRIC!r} is not in the compare page's Metrics section")
-        shown = _numbers(metrics_part)
-        for r in compared:
-            v = rest.metrics(r)[METRIC]
-            require(any(abs(s - v) < 6e-4 for s in shown), f"{METRIC}={v:.4f} of {rest.run_name(r)} is not shown")
+        problems = compare_problems(page.evaluate(COMPARE_ROWS), page.evaluate(COMPARE_METRICS), compared)
+        require(not problems, "; ".join(problems[:4]) + (f" (and {len(problems) - 4} more)" if len(problems) > 4 else ""))
         # the screenshot shows the side-by-side table, not the plot above it
         page.get_by_text("Run details").first.evaluate("e => e.scrollIntoView({block: 'start'})")
         return f"{len(compared)} runs side by side; screenshot {shot(ctx, '04-compare')}"
@@ -275,6 +321,35 @@ def _seconds(shown: str) -> float | None:
     return float(m.group(1)) * {"ms": 0.001, "s": 1, "min": 60, "h": 3600}[m.group(2)]
 
 
+# The traces of the plot inside one chart card: the innermost element holding both the chart's title and a plot.
+CHART_DATA = """(title) => {
+    const plots = [...document.querySelectorAll('.js-plotly-plot')].filter(e => e.offsetParent !== null);
+    const cards = plots.map(p => { let e = p.parentElement;
+        while (e && ![...e.querySelectorAll('*')].some(x => x.children.length === 0 && x.innerText
+                                                         && x.innerText.trim() === title)) e = e.parentElement;
+        return e ? {plot: p, depth: e.querySelectorAll('*').length} : null; }).filter(Boolean);
+    if (!cards.length) return null;
+    const gd = cards.sort((a, b) => a.depth - b.depth)[0].plot;
+    return (gd.data || []).map(t => ({name: t.name || '', y: [...(t.y || [])]}));
+}"""
+
+
+def chart_problems(traces: list[dict] | None, title: str, history: list[dict]) -> list[str]:
+    """What is wrong with the chart titled ``title`` against the run's recorded values of that metric:
+    no chart, no points, or a plotted value the run never recorded (another metric, another run)."""
+    if traces is None:
+        return [f"no chart titled {title!r} with a plot"]
+    plotted = [float(y) for t in traces for y in t["y"] if y is not None]
+    if not plotted:
+        return [f"the chart {title!r} plots no point"]
+    recorded = [float(m["value"]) for m in history]
+    strangers = [y for y in plotted if not any(abs(y - v) <= 1e-6 * max(1.0, abs(v)) for v in recorded)]
+    if strangers:
+        return [f"the chart {title!r} plots {len(strangers)} value(s) the run did not record for it "
+                f"(e.g. {strangers[0]:g}; recorded: {', '.join(f'{v:g}' for v in recorded[:5])})"]
+    return []
+
+
 @suite.check("(e) the run page shows its duration and system info, and CPU and memory charts",
              hint="Step 3: start the run with log_system_metrics=True (psutil installed) and set the sys.* tags")
 def _system(ctx):
@@ -307,6 +382,10 @@ def _system(ctx):
             page.get_by_placeholder("Search metric charts").fill(short)
             title = page.get_by_text(short, exact=True).first
             page.locator("div", has=title).filter(has=page.locator(".js-plotly-plot")).last.wait_for()
+            # the plot's own data: the values the run recorded for this metric, not any plot under any title
+            history = ctx["client"].metric_history(info["run_id"], metric)
+            problems = chart_problems(page.evaluate(CHART_DATA, short), short, history)
+            require(not problems, "; ".join(problems))
             charts[short] = shot(ctx, "10-system-metrics-cpu" if metric == CPU else "11-system-metrics-memory")
         return (f"duration {m.group(1)}, {len(sys_tags)} sys.* tags, CPU and memory charts; "
                 f"screenshots {overview}, {', '.join(charts.values())}")

@@ -19,8 +19,9 @@ class Lab5Run(LabRun):
 
     lab = "lab5"
 
-    def __init__(self, *, port: int | None = None, shots: Path | None = None, **kw):
+    def __init__(self, *, port: int | None = None, shots: Path | None = None, readme: Path | None = None, **kw):
         super().__init__(**kw)
+        self.readme = readme or get_lab("lab5").readme  # another copy: the README-mutation tests
         self.port = port or free_port()
         self.uri = f"http://127.0.0.1:{self.port}"
         self.shots = Path(shots) if shots else checks.default_shots_dir()
@@ -29,7 +30,7 @@ class Lab5Run(LabRun):
     def setup(self) -> None:
         # the README's own `mlflow-labs check lab5` step writes its screenshots inside the work dir,
         # so they never mix with the harness's under reports/lab5/
-        self.docs = ReadmeRunner(get_lab("lab5").readme, self.workdir,
+        self.docs = ReadmeRunner(self.readme, self.workdir,
                                  substitutions=[port_substitution(DOCUMENTED_PORT, self.port)],
                                  env={"MLFLOW_LABS_REPORTS": str(self.workdir / "reports")},
                                  display_root=repo_root(), progress=self.progress)

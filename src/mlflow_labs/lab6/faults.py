@@ -9,12 +9,18 @@ the first write was accepted again (recovery seconds).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mlflow_labs.harness.net import port_in_use
 from mlflow_labs.infra.mlflow_server import MlflowServer
 from mlflow_labs.infra.postgres import LocalPostgres
-from mlflow_labs.lab6.load import LoadResult, Writers, verify
+from mlflow_labs.lab6.load import REQUEST_TIMEOUT, LoadResult, Writers, verify
+
+# "Errors, not hangs": during a fault the server must answer each call with an error within a few seconds
+# (the client's own timeout, REQUEST_TIMEOUT, is far longer, so a hanging server shows as "timeout" or slow).
+ERROR_BOUND_S = 5.0
+# failed calls must overlap the fault: from its start to this long after it ended (the pool reconnecting)
+AFTER_FAULT_GRACE_S = 5.0
 
 
 @dataclass
@@ -24,15 +30,47 @@ class FaultResult:
     outage_s: float = 0.0       # first to last failed call, as the writers saw it
     recovery_s: float = 0.0     # from the end of the fault to the first accepted write after it
     restarted_server: bool = False
+    fault_window: tuple[float, float] = (0.0, 0.0)  # (start, end) of the fault, seconds on the writers' clock
+    failed_calls: list = field(default_factory=list, repr=False)  # (started, ended, kind) of each failed call
 
     def figures(self) -> dict:
         return {**self.load.figures(), "fault_s": self.fault_s, "outage_s": self.outage_s,
-                "recovery_s": self.recovery_s, "server_restarted": self.restarted_server}
+                "recovery_s": self.recovery_s, "server_restarted": self.restarted_server,
+                "fault_window_s": list(self.fault_window),
+                "failed_calls_outside_window": len(self.failed_calls) - len(self.failed_inside())}
+
+    def failed_inside(self) -> list:
+        start, end = self.fault_window
+        return [c for c in self.failed_calls if c[1] >= start and c[0] <= end + AFTER_FAULT_GRACE_S]
 
     def line(self) -> str:
         return (f"{self.load.summary()}; fault {self.fault_s:.1f} s, clients saw errors for {self.outage_s:.1f} s, "
                 f"first accepted write {self.recovery_s:.1f} s after the fault ended, slowest failing call "
                 f"{self.load.slowest_error_s:.1f} s")
+
+
+def hang_problems(f: FaultResult) -> list[str]:
+    """What contradicts "errors, not hangs" in a fault run, one sentence each (empty: the claim holds):
+    no call failed at all, a call timed out on the client's side, a failing call kept its client waiting
+    longer than ERROR_BOUND_S, or a call failed outside the fault's window."""
+    problems = []
+    if not f.failed_calls:
+        problems.append("no call failed: the fault did not happen while the writers logged")
+    timeouts = f.load.errors.get("timeout", 0)
+    if timeouts:
+        problems.append(f"{timeouts} call(s) got no answer within the client's {REQUEST_TIMEOUT:.0f} s timeout: "
+                        f"the server hung instead of answering an error")
+    if f.load.slowest_error_s > ERROR_BOUND_S:
+        problems.append(f"a failing call kept its client waiting {f.load.slowest_error_s:.1f} s "
+                        f"(more than {ERROR_BOUND_S:.0f} s): an error should come at once")
+    start, end = f.fault_window
+    inside = f.failed_inside()
+    outside = [c for c in f.failed_calls if c not in inside]
+    if outside:
+        shown = ", ".join(f"{kind} at {a:.1f}-{b:.1f} s" for a, b, kind in outside[:3])
+        problems.append(f"{len(outside)} call(s) failed outside the fault ({start:.1f}-{end:.1f} s, plus "
+                        f"{AFTER_FAULT_GRACE_S:.0f} s to reconnect): {shown}")
+    return problems
 
 
 def _timeline_figures(w: Writers, fault_end: float) -> tuple[float, float]:
@@ -70,7 +108,8 @@ def postgres_outage(server_uri: str, exp_id: str, pg: LocalPostgres, *, down_s: 
     res = w.join()
     outage, recovery = _timeline_figures(w, t_start)
     return FaultResult(verify(res, server_uri), fault_s=round(t_start - t_stop, 2), outage_s=outage,
-                       recovery_s=recovery)
+                       recovery_s=recovery, fault_window=(round(t_stop, 3), round(t_start, 3)),
+                       failed_calls=list(w.failed_calls))
 
 
 def server_kill(server: MlflowServer, exp_id: str, *, writers: int = 8, before_s: float = 3.0, after_s: float = 8.0,
@@ -95,4 +134,5 @@ def server_kill(server: MlflowServer, exp_id: str, *, writers: int = 8, before_s
     res = w.join()
     outage, recovery = _timeline_figures(w, t_up)
     return FaultResult(verify(res, new.uri), fault_s=round(t_up - t_kill, 2), outage_s=outage, recovery_s=recovery,
-                       restarted_server=True), new
+                       restarted_server=True, fault_window=(round(t_kill, 3), round(t_up, 3)),
+                       failed_calls=list(w.failed_calls)), new

@@ -1,9 +1,10 @@
 """N writers x M values against a tracking server: acknowledged vs stored, errors by kind, throughput.
 
 Each writer is a thread with its own HTTP session and its own run; value j is logged at step j, so a
-stored value is identified by (run, step) whatever its timestamp. "Acknowledged" means the server
-answered HTTP 200; a write that failed may still be stored (the server committed, then the answer was
-lost): that is counted apart and is not a loss. Lost = acknowledged and not stored; it must be zero.
+stored value is identified by (run, step) whatever its timestamp, and must read back as j. "Acknowledged"
+means the server answered HTTP 200; a write that failed may still be stored (the server committed, then
+the answer was lost): that is counted apart and is not a loss. Lost = acknowledged and not stored, or
+stored with another value; it must be zero.
 
 Bounded by construction: every request has a timeout, every writer a value count and a deadline.
 Run as `python -m mlflow_labs.lab6.load --tracking-uri URL`; credentials, if the server has auth, come
@@ -38,7 +39,8 @@ class LoadResult:
     attempted: int = 0              # values the writers tried to log
     acknowledged: int = 0           # values in calls answered HTTP 200
     stored: int = 0                 # values the server returns afterwards (REST)
-    lost: int = 0                   # acknowledged but not stored: must be 0
+    lost: int = 0                   # acknowledged but not stored, or stored with another value: must be 0
+    wrong_value: int = 0            # of those lost: the step is there with a value that was never logged
     stored_unacknowledged: int = 0  # failed calls whose values were stored anyway (not a loss)
     errors: dict = field(default_factory=dict)  # kind -> count (calls)
     seconds: float = 0.0
@@ -57,7 +59,8 @@ class LoadResult:
         errs = ", ".join(f"{k}: {v}" for k, v in sorted(self.errors.items())) or "none"
         return (f"{self.label}: {self.writers} writers x {self.values_per_writer} values"
                 f"{f' (log-batch of {self.batch})' if self.batch > 1 else ''}: {self.acknowledged} acknowledged, "
-                f"{self.stored} stored, {self.lost} lost, {self.writes_per_s:.0f} writes/s; errors: {errs}")
+                f"{self.stored} stored, {self.lost} lost{f' ({self.wrong_value} with a wrong value)' if self.wrong_value else ''}, "
+                f"{self.writes_per_s:.0f} writes/s; errors: {errs}")
 
 
 _NOISE = re.compile(r"[0-9a-f]{32}|\b\d+(\.\d+)?\b")
@@ -104,6 +107,8 @@ class Writers:
         self._t0 = 0.0
         # (time, ok) of every call: the fault scenarios read outage and recovery from it
         self.timeline: list[tuple[float, bool]] = []
+        # (started, ended, kind) of every failed call: the fault scenarios check each lies in the fault's window
+        self.failed_calls: list[tuple[float, float, str]] = []
 
     def _session(self) -> requests.Session:
         s = requests.Session()
@@ -118,12 +123,13 @@ class Writers:
             kind = None if r.status_code == 200 else error_kind(response=r)
         except requests.RequestException as exc:
             r, kind = None, error_kind(exc)
-        took = time.monotonic() - t
+        end = time.monotonic()
         with self._lock:
-            self.timeline.append((time.monotonic() - self._t0, kind is None))
+            self.timeline.append((end - self._t0, kind is None))
             if kind:
                 self._errors[kind] += 1
-                self.result.slowest_error_s = max(self.result.slowest_error_s, round(took, 2))
+                self.failed_calls.append((round(t - self._t0, 3), round(end - self._t0, 3), kind))
+                self.result.slowest_error_s = max(self.result.slowest_error_s, round(end - t, 2))
         return r if kind is None else None
 
     def _create_run(self, session, i: int) -> str | None:
@@ -196,15 +202,19 @@ class Writers:
         return self.start().join()
 
 
-def stored_steps(uri: str, run_id: str, auth: tuple[str, str] | None = None) -> set[int]:
-    """The steps of KEY the server returns for one run (read back over REST, retried while it recovers)."""
+def stored_values(uri: str, run_id: str, auth: tuple[str, str] | None = None) -> dict[int, set[float]]:
+    """step -> the values of KEY the server returns for one run at that step (read back over REST, retried
+    while it recovers). A set: a retried write may store the same step twice."""
     for attempt in range(30):
         try:
             r = requests.get(uri.rstrip("/") + API + "/metrics/get-history",
                              params={"run_id": run_id, "metric_key": KEY, "max_results": 100000},
                              auth=auth, timeout=REQUEST_TIMEOUT)
             if r.status_code == 200:
-                return {int(m["step"]) for m in r.json().get("metrics", [])}
+                got: dict[int, set[float]] = {}
+                for m in r.json().get("metrics", []):
+                    got.setdefault(int(m["step"]), set()).add(float(m["value"]))
+                return got
         except requests.RequestException:
             pass
         time.sleep(1)
@@ -212,15 +222,19 @@ def stored_steps(uri: str, run_id: str, auth: tuple[str, str] | None = None) -> 
 
 
 def verify(result: LoadResult, uri: str, auth: tuple[str, str] | None = None) -> LoadResult:
-    """Fill stored / lost / stored_unacknowledged from what the server returns now."""
-    stored = lost = extra = 0
+    """Fill stored / lost / stored_unacknowledged from what the server returns now: an acknowledged step is
+    stored only if it reads back with the value logged at it (step j carries j)."""
+    stored = lost = wrong = extra = 0
     for run_id in result.run_ids:
-        got = stored_steps(uri, run_id, auth)
+        got = stored_values(uri, run_id, auth)
         acked = result.acked[run_id]
         stored += len(got)
-        lost += len(acked - got)
-        extra += len(got - acked)
-    result.stored, result.lost, result.stored_unacknowledged = stored, lost, extra
+        missing = acked - set(got)
+        wrong_here = {s for s in acked & set(got) if got[s] != {float(s)}}
+        lost += len(missing) + len(wrong_here)
+        wrong += len(wrong_here)
+        extra += len(set(got) - acked)
+    result.stored, result.lost, result.wrong_value, result.stored_unacknowledged = stored, lost, wrong, extra
     return result
 
 

@@ -33,12 +33,23 @@ except Exception as exc:
 """
 
 
+# What concurrent migrations of one new store fail with (SQLite, PostgreSQL, alembic's own bookkeeping).
+# A failure with none of these is something else (an import error, a timeout, a wrong URI), not the race.
+MIGRATION_RACE_SIGNS = ("already exists", "duplicate", "database is locked", "expected to match one row",
+                        "no such table", "does not exist", "deadlock detected", "UniqueViolation")
+
+
+def is_migration_race(failure: str) -> bool:
+    return any(sign.lower() in failure.lower() for sign in MIGRATION_RACE_SIGNS)
+
+
 @dataclass
 class RaceResult:
     processes: int
-    upgraded_first: bool
+    upgraded_first: bool             # `mlflow db upgrade` ran first AND exited 0
     ok: int = 0
     failures: list = field(default_factory=list)  # each failing process's one-line error
+    upgrade_exit: int | None = None  # `mlflow db upgrade`'s exit status; None: not run (the race)
 
     def line(self) -> str:
         first = "after `mlflow db upgrade`" if self.upgraded_first else "on a new empty store"
