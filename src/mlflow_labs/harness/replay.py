@@ -469,6 +469,10 @@ def placeholders(lab: str, route: str | None = None) -> tuple[str, list[Placehol
         return "home", [host_port(7006, free_port())], None
     if lab == "lab4":
         return "repo", [host_port(7006, free_port())], None
+    if lab == "lab5":
+        return "home", [host_port(7006, free_port())], None
+    if lab == "lab6":  # its secrets come from Step 1's own commands; nothing else is filled in
+        return "home", [host_port(7606, free_port())], None
     if lab == "lab3":
         table = [host_port(5432, free_port()), host_port(7006, free_port()), host_port(7007, free_port())]
         if route == "docker":
@@ -481,7 +485,7 @@ def placeholders(lab: str, route: str | None = None) -> tuple[str, list[Placehol
                   literal("<USERNAME>", "postgres", "<USERNAME> -> postgres (the README's table: Step 0's admin user)")]
         # PostgreSQL refuses to run as root: a learner on the local route is a normal user
         return "repo", table, (_unprivileged() if route == "local" else None)
-    raise LabError(f"no learner replay is defined for {lab} (labs 1, 3 and 4 have one)")
+    raise LabError(f"no learner replay is defined for {lab} (labs 1, 3, 4, 5 and 6 have one)")
 
 
 def learner_venv(progress=print) -> Path:
