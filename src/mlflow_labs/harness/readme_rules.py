@@ -79,6 +79,11 @@ def _intro(lines: list[tuple[int, str, bool]], before: int) -> tuple[int, str]:
     return start, DIRECTIVE.sub("", "\n".join(reversed(text)))
 
 
+def intro(markdown: str, line: int) -> str:
+    """The visible prose that introduces the block whose fence is at ``line``."""
+    return _intro(_visible_lines(markdown), line)[1]
+
+
 def unnamed_files(markdown: str, source: str) -> list[str]:
     lines, problems = _visible_lines(markdown), []
     for b in parse_blocks(markdown, source):
