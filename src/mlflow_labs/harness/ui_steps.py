@@ -14,6 +14,8 @@ The grammar (outside code blocks; bold is `**text**`):
     go to **A** > **B**                  click A, then B
     tick the boxes ...                   tick every row's checkbox (the README names no text there)
     choose `V`                           pick the option V in the menu just opened
+    dismiss with *A*                     a pop-up that may show at any moment from here on: whenever
+                                         a button A appears, click it (Playwright's locator handler)
 
 Anything else in prose is description, not an instruction. Lab 5 uses it; lab 7's login steps will.
 """
@@ -36,7 +38,12 @@ PATTERNS = [  # (verb, regex) in the order they are looked for in one line; each
     ("tab", re.compile(rf"\b(?:open the |In ){BOLD}(?: tab)?", re.I)),
     ("tick", re.compile(r"\btick the boxes\b", re.I)),
     ("choose", re.compile(r"\bchoose `([^`]+)`", re.I)),
+    ("dismiss", re.compile(r"\bdismiss(?: it)? with \*([^*]+)\*", re.I)),
 ]
+
+
+CHOICES = ("option", "menuitem", "menuitemradio", "menuitemcheckbox")
+CLICKABLE = ("button", "link", "tab", *CHOICES)
 
 
 @dataclass
@@ -129,7 +136,7 @@ class UiReplay:
 
     @staticmethod
     def _what(s: UiStep) -> str:
-        return {"tab": f"tab named {s.target!r}", "choose": f"option {s.target!r}",
+        return {"tab": f"tab named {s.target!r}", "choose": f"option {s.target!r}", "dismiss": f"button {s.target!r}",
                 "tick": "row checkboxes"}.get(s.verb, f"element with the visible text {s.target!r}")
 
     def _visible(self, locator):
@@ -138,13 +145,13 @@ class UiReplay:
         first.wait_for(state="visible", timeout=self.timeout_ms)
         return first
 
-    def _by_text(self, text: str):
-        """What a person sees labelled ``text``: a button, link, tab or menu item by its name, else the text."""
+    def _by_text(self, text: str, roles=CLICKABLE):
+        """What a person sees labelled ``text``: an element of one of ``roles`` by its accessible name, else
+        the text itself."""
         p = self.page
-        roles = [p.get_by_role(r, name=text, exact=True) for r in ("button", "link", "tab", "menuitem", "option")]
-        candidates = roles[0]
-        for loc in roles[1:] + [p.get_by_text(text, exact=True)]:
-            candidates = candidates.or_(loc)
+        candidates = p.get_by_text(text, exact=True)
+        for r in roles:
+            candidates = candidates.or_(p.get_by_role(r, name=text, exact=True))
         return self._visible(candidates)
 
     def _do(self, s: UiStep) -> None:
@@ -156,10 +163,10 @@ class UiReplay:
         elif s.verb == "tab":
             self._visible(p.get_by_role("tab", name=s.target, exact=True)).click()
         elif s.verb == "choose":
-            self._visible(p.get_by_role("option", name=s.target, exact=True)
-                          .or_(p.get_by_role("menuitemradio", name=s.target, exact=True))
-                          .or_(p.get_by_role("menuitem", name=s.target, exact=True))).click()
-            p.keyboard.press("Escape")
+            self._by_text(s.target, CHOICES).click()
+            p.keyboard.press("Escape")  # the menu stays open after a choice; a person closes it
+        elif s.verb == "dismiss":
+            p.add_locator_handler(p.get_by_role("button", name=s.target, exact=True), lambda loc: loc.click())
         elif s.verb == "tick":
             boxes = p.get_by_role("checkbox")
             self._visible(boxes)
