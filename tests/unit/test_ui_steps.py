@@ -19,6 +19,7 @@ click **Not this** (inside code)
 
 Go to **Model training** > **Runs**, open the **Scatter Plot** tab and choose `accuracy`.
 A **Compare** button appears above the table; click it.
+A pop-up you can dismiss with *Got it*. Tick the boxes of the runs.
 """
 
 
@@ -26,8 +27,8 @@ def test_instructions_in_order_with_their_lines():
     got = [(s.line, s.verb, s.target) for s in parse(TEXT)]
     assert got == [(3, "open", "http://localhost:7006"), (3, "click", "Experiments"), (4, "click", "wine-compare"),
                    (10, "click", "Model training"), (10, "click", "Runs"), (10, "tab", "Scatter Plot"),
-                   (10, "choose", "accuracy"), (11, "click", "Compare")]
+                   (10, "choose", "accuracy"), (11, "click", "Compare"), (12, "dismiss", "Got it"), (12, "tick", "")]
 
 
 def test_a_line_range_limits_the_instructions():
-    assert [s.target for s in parse(TEXT, start_line=11)] == ["Compare"]
+    assert [s.target for s in parse(TEXT, start_line=11, end_line=11)] == ["Compare"]
