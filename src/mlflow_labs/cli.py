@@ -15,7 +15,9 @@ def cmd_run_by_hand(args) -> int:
     """The README as a learner types it (harness/replay.py), on one route for lab 3."""
     from mlflow_labs.harness.replay import replay
     route = None
-    if args.lab == "lab3":
+    if args.lab == "lab3" and args.infra == "kind":
+        route = "kind"  # labs/lab3-postgres/kubernetes/README.md, on a real kind cluster
+    elif args.lab == "lab3":
         from mlflow_labs.lab3.scenario import resolve_infra
         route = resolve_infra(args.infra)
     report = replay(args.lab, route, progress=lambda m: print(f"  .. {m}", file=sys.stderr, flush=True))

@@ -101,7 +101,7 @@ def test_checks_fail_against_an_empty_server(need_browser, empty_server, tmp_pat
     assert "PASS" not in p.stdout, p.stdout
     assert "FAIL  the experiment holds finished runs" in p.stdout
     assert "no experiment named 'wine-compare'" in p.stdout
-    assert "hint: Step 3" in p.stdout
+    assert "hint: Step 2: run `python train.py`" in p.stdout
 
 
 @pytest.mark.harness

@@ -84,3 +84,44 @@ def test_cli_missing_credentials_names_the_variable(lab):
     assert p.returncode == 1
     assert "LAB6_READER_PASSWORD is not set" in p.stdout
     assert "LAB6_WRITER_PASSWORD is not set" in p.stdout
+
+
+def _state(uri: str, admin) -> list:
+    """Every run of every experiment (deleted ones too), with its status and metric keys, as the admin sees them."""
+    from mlflow_labs.lab6 import auth
+    c = auth.client_as(uri, admin)
+    exps = c.search_experiments(max_results=100, view_type="ALL")
+    return sorted((e["name"], e["lifecycle_stage"], r["info"]["run_name"], r["info"]["status"],
+                   r["info"]["lifecycle_stage"], tuple(sorted(m["key"] for m in r["data"].get("metrics", []))))
+                  for e in exps for r in c.search_runs([e["experiment_id"]], run_view_type="ALL"))
+
+
+def test_a_reader_wrongly_granted_edit_fails_and_the_check_leaves_the_server_as_it_found_it(lab):
+    """Issue 25: the reader with EDIT on the experiment. The check must fail its write probes AND leave no
+    metric in Run_v1 and no probe run (the old probes wrote both, and their clean-up could not delete)."""
+    from mlflow_labs.lab6 import auth
+    admin = auth.Credentials("admin", "admin", lab.secrets["MLFLOW_AUTH_ADMIN_PASSWORD"])
+    ac = auth.client_as(lab.uri, admin)
+    exp_id = ac.experiment_by_name(checks.EXPERIMENT)["experiment_id"]
+    key = {"username": "reader", "resource_type": "experiment", "resource_id": exp_id}
+
+    def grant(permission: str) -> None:
+        for endpoint, body in (("revoke", key), ("grant", {**key, "permission": permission})):
+            r = ac._request("POST", f"/api/3.0/mlflow/users/permissions/{endpoint}", json=body)
+            assert r.status_code == 200, (endpoint, r.status_code, r.text)
+
+    before = _state(lab.uri, admin)
+    grant("EDIT")
+    try:
+        results = {r.name: r for r in checks.run_checks(lab.uri, env=lab.secrets)}
+    finally:
+        grant("READ")
+    after = _state(lab.uri, admin)
+    assert after == before, f"the check changed the learner's server:\nbefore {before}\nafter  {after}"
+    assert not any("probe" in str(row) for row in after), after
+    for what in ("log-metric", "create-run"):
+        r = results[f"the reader gets 403 on {what}"]
+        assert not r.ok and "HTTP 400" in r.detail and "nothing was written" in r.detail, r.detail
+        assert r.hint.startswith("Step 3: grant the reader READ")
+    assert results["the reader gets 403 on delete-experiment"].ok  # EDIT may not delete
+    assert results[[n for n in results if n.startswith("the writer")][0]].ok

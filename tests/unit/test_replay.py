@@ -223,3 +223,32 @@ def test_expect_fail_must_fail_for_the_reason_the_readme_gives(tmp_path):
         """)
     report = replay(path).run()
     assert not report.ok and "not with 'FAIL  experiment'" in report.error
+
+
+def test_stop_it_with_ctrl_c_and_start_it_again_restarts_the_same_command(tmp_path):
+    """Lab 2's port-forward after the pod is deleted: the README says Ctrl+C, then the same command."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    path = readme(tmp_path, f"""
+        In a terminal of its own:
+
+        <!-- lab: background health=http://127.0.0.1:{port}/ -->
+        ~~~bash
+        {SERVER.format(port=port)}
+        ~~~
+
+        ~~~bash
+        for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:{port}/ && break; sleep 0.2; done
+        ~~~
+
+        Stop it (Ctrl+C) and start it again in the same terminal:
+
+        <!-- lab: background health=http://127.0.0.1:{port}/ -->
+        ~~~bash
+        {SERVER.format(port=port)}
+        ~~~
+        """)
+    report = replay(path).run()
+    assert report.ok, report.table()
+    assert any("Ctrl+C to the terminal of" in k for k in report.substitutions), report.substitutions

@@ -43,18 +43,23 @@ def test_docker_route_container_uri_gets_the_gateway_name_and_psql_gets_loopback
     assert re.search(r"@host\.docker\.internal:\d+/mlflow$", uri) and ":5432/" not in uri
 
 
-@pytest.mark.parametrize("lab,route", [("lab1", None), ("lab3", "local"), ("lab3", "docker"), ("lab4", None)])
+@pytest.mark.parametrize("lab,route", [("lab1", None), ("lab2", None), ("lab3", "local"), ("lab3", "docker"),
+                                       ("lab3", "kind"), ("lab4", None), ("lab5", None), ("lab6", None)])
 def test_every_shell_block_has_a_fate_and_only_root_or_the_whole_readme_is_skipped(lab, route):
-    readme = get_lab(lab).readme
-    r = LearnerReplay(readme, route=route)
+    readme = get_lab(lab).dir / "kubernetes" / "README.md" if route == "kind" else get_lab(lab).readme
+    start, _, _ = placeholders(lab, route)
+    r = LearnerReplay(readme, route=route, start=start)
     try:
         fates = {b.line: r.fate(b) for b in parse_blocks(readme.read_text()) if b.is_shell}
     finally:
         r.close()
     skips = {line: f for line, f in fates.items() if f.startswith("skip")}
     for line, fate in skips.items():
-        assert re.search(r"sudo|root|runs this README|build-offline-images|CI builds", fate), f"README.md:{line} {fate}"
-    assert all(f in ("run", "background", "other-route") or f.startswith("skip") for f in fates.values()), fates
+        assert re.search(r"sudo|root|runs this README|build-offline-images|CI builds|the course's venv|runs this section|"
+                         r"--infra podman|whole lab again", fate), f"README.md:{line} {fate}"
+    assert not [line for line, f in fates.items() if f == "run" and re.search(r"^\s*(tox |mlflow-labs run|podman )",
+                parse_blocks(readme.read_text())[[b.line for b in parse_blocks(readme.read_text())].index(line)].text, re.M)]
+    assert all(f in ("run", "background", "file", "other-route") or f.startswith("skip") for f in fates.values()), fates
 
 
 def test_air_gapped_image_fills_the_readmes_default_image(monkeypatch):
@@ -64,3 +69,15 @@ def test_air_gapped_image_fills_the_readmes_default_image(monkeypatch):
     p = replay_mod._image("postgres:15", "mlflow-labs/postgres:15")
     assert p.apply('"${MLFLOW_LABS_POSTGRES_IMAGE:-postgres:15}"') == '"${MLFLOW_LABS_POSTGRES_IMAGE:-mlflow-labs/postgres:15}"'
     assert p.apply("mlflow-labs/postgres:15") == "mlflow-labs/postgres:15"   # never twice
+
+
+def test_run_from_this_folder_starts_in_a_copy_of_the_lab_folder():
+    """Labs 2 and 3 on kind say "run from this folder": the replay starts in a copy (the clone stays clean)."""
+    for lab, route, readme in [("lab2", None, get_lab("lab2").readme),
+                               ("lab3", "kind", get_lab("lab3").dir / "kubernetes" / "README.md")]:
+        start, _, _ = placeholders(lab, route)
+        r = LearnerReplay(readme, route=route, start=start)
+        try:
+            assert r.start_dir != readme.parent and (r.start_dir / "README.md").read_text() == readme.read_text()
+        finally:
+            r.close()

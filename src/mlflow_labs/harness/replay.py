@@ -9,10 +9,12 @@ terminal, a second one for a server, and nothing else. So the replay:
 - runs blocks the harness skips because it would start their infra itself, as written; skips only
   blocks marked `by-hand=skip` (root provisioning, the command that runs the whole README);
 - runs server blocks ("in a second terminal") as separate processes with the same clean environment,
-  in the session's current folder, and refuses to start one while its port already answers;
+  in the session's current folder, and refuses to start one while its port already answers; where the
+  README says to stop one with Ctrl+C and start the same command again, it does just that;
 - starts from a clean environment: a fresh HOME (no git identity, no pip/docker config), no
   MLFLOW_LABS_* or MLFLOW_* variables, PATH = the course venv + the system's, the folder the README
-  says the learner starts in (HOME, or the root of the course repository);
+  says the learner starts in (HOME, the root of the course repository, or a copy of the lab's folder
+  for "run from this folder": labs 2 and 3 on kind);
 - substitutes only the placeholders the README shows the learner (ports, `<RDS-ENDPOINT>`,
   `<USERNAME>`, an air-gapped image name), from one table per lab (`placeholders()`), each reported;
 - fails at README:LINE, the line of the first command that failed (bash's ERR trap);
@@ -41,6 +43,7 @@ from typing import Callable
 import requests
 
 from mlflow_labs.harness.docs import Block, DocStepError, Step, parse_blocks, summarize
+from mlflow_labs.harness.readme_rules import intro
 from mlflow_labs.harness.errors import LabError, tail, tail_file
 from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.report import Report
@@ -128,8 +131,13 @@ class LearnerReplay:
         self.meta = self.workdir / "replay"   # block files, status files, logs: not in the learner's HOME
         self.meta.mkdir(exist_ok=True)
         self.venv_bin = Path(venv_bin or Path(sys.executable).parent)
-        # where the README puts the learner: HOME, or the root of the course repository the README is in
-        self.start_dir = self.home if start == "home" else self.readme.parent.parent.parent
+        # where the README puts the learner: HOME, the root of the course repository the README is in, or
+        # the README's own folder ("run from this folder"): a copy of it, so the clone stays clean
+        if start == "lab":
+            self.start_dir = self.workdir / "clone" / self.readme.parent.name
+            shutil.copytree(self.readme.parent, self.start_dir)
+        else:
+            self.start_dir = self.home if start == "home" else self.readme.parent.parent.parent
         self.user = self._user(user)
         self.report = Report(report_name or f"{self.readme.parent.name}-by-hand{'-' + route if route else ''}")
         self.steps: list[Step] = []
@@ -269,13 +277,25 @@ class LearnerReplay:
             return False
 
     def _start_server(self, b: Block, step: Step) -> None:
+        text = self.substitute(b.text).strip()
+        restart = "Ctrl+C" in intro(self.readme.read_text(), b.line)
+        for line, proc in list(self.servers.items()):
+            # "stop it (Ctrl+C) and start it again": the same command, in the same terminal
+            if restart and proc.poll() is None and self.substitute(self._block_at(line).text).strip() == text:
+                os.killpg(proc.pid, signal.SIGINT)
+                try:
+                    proc.wait(timeout=STOP_WAIT)
+                except subprocess.TimeoutExpired:
+                    raise DocStepError(step, f"the command started at {self.display}:{line} did not stop within "
+                                             f"{STOP_WAIT} s of Ctrl+C, so it cannot be started again here") from None
+                self.report.substitutions[f"Ctrl+C to the terminal of {self.display}:{line}, to start it again "
+                                          f"at line {b.line}"] = "as the README says"
         health = self.substitute(str(b.directive.get("health", "")))
         if health and self._answers(health):
             raise DocStepError(step, f"{health} already answers before this block starts its server: something from an "
                                      f"earlier step is still running on that port (a destroy step that left a process "
                                      f"alive?). The new server would fail with 'address already in use' while the old "
                                      f"one keeps answering.")
-        text = self.substitute(b.text).strip()
         single = len(text.splitlines()) == 1
         script = f"cd {shlex.quote(str(self.cwd))} && {'exec ' if single else ''}{text}"
         log_path = self.meta / f"server-line{b.line}.log"
@@ -287,6 +307,9 @@ class LearnerReplay:
         self.servers[b.line] = proc
         self.progress(f"{step.where}: in a second terminal: {step.summary}")
         step.status, step.note = "passed", f"running in a second terminal (pid {proc.pid}); log {log_path}"
+
+    def _block_at(self, line: int) -> Block:
+        return next(b for b in self.blocks if b.line == line)
 
     def _stop_servers(self) -> list[str]:
         """What the READMEs say to do by hand at the end: Ctrl+C in each server's terminal."""
@@ -469,6 +492,12 @@ def placeholders(lab: str, route: str | None = None) -> tuple[str, list[Placehol
         return "home", [host_port(7006, free_port())], None
     if lab == "lab4":
         return "repo", [host_port(7006, free_port())], None
+    if lab == "lab2" or (lab == "lab3" and route == "kind"):  # "run from this folder"; a real kind cluster
+        return "lab", [host_port(7006, free_port())], None
+    if lab == "lab5":
+        return "home", [host_port(7006, free_port())], None
+    if lab == "lab6":  # its secrets come from Step 1's own commands; nothing else is filled in
+        return "home", [host_port(7606, free_port())], None
     if lab == "lab3":
         table = [host_port(5432, free_port()), host_port(7006, free_port()), host_port(7007, free_port())]
         if route == "docker":
@@ -481,7 +510,7 @@ def placeholders(lab: str, route: str | None = None) -> tuple[str, list[Placehol
                   literal("<USERNAME>", "postgres", "<USERNAME> -> postgres (the README's table: Step 0's admin user)")]
         # PostgreSQL refuses to run as root: a learner on the local route is a normal user
         return "repo", table, (_unprivileged() if route == "local" else None)
-    raise LabError(f"no learner replay is defined for {lab} (labs 1, 3 and 4 have one)")
+    raise LabError(f"no learner replay is defined for {lab} (labs 1 to 6 have one; lab 3 on the routes local, docker and kind)")
 
 
 def learner_venv(progress=print) -> Path:
@@ -535,7 +564,8 @@ def replay(lab: str, route: str | None = None, *, readme: Path | None = None, pr
            workdir: Path | None = None) -> Report:
     """`mlflow-labs run LAB --by-hand`: the README as a learner types it, on one route."""
     from mlflow_labs.labs import get_lab, repo_root  # noqa: PLC0415
-    readme = Path(readme or get_lab(lab).readme)
+    default = get_lab(lab).dir / "kubernetes" / "README.md" if (lab, route) == ("lab3", "kind") else get_lab(lab).readme
+    readme = Path(readme or default)
     start, table, user = placeholders(lab, route)
     venv_bin = learner_venv(progress) if user else None
     root = repo_root()

@@ -11,7 +11,8 @@ PARAMS = {"test_size": "0.2", "alpha": "0.5"}  # exactly what the notes log
 ARTIFACT = "model.pkl"  # mlflow.log_artifact("artifacts/model.pkl") stores it at the run's root
 
 suite = CheckSuite("lab1")
-common.add_server_checks(suite, EXPERIMENT, hint="Step 2: start the server with `mlflow ui ... --port 7006`")
+common.add_server_checks(suite, EXPERIMENT, hint="Step 2: start the server with `mlflow ui ... --port 7006`",
+                         experiment_hint="Step 3: train.py's mlflow.set_experiment creates it when it runs (step 4)")
 common.add_named_run_check(suite, RUN_NAME, hint="Step 4: run `python train.py` against the server")
 
 common.add_params_check(suite, PARAMS, hint="Step 3: train.py must log_param test_size and alpha")

@@ -21,11 +21,12 @@ ARTIFACT = "model.pkl"
 
 # -- the run is there ------------------------------------------------------------------------------
 present = CheckSuite("lab2")
-common.add_server_checks(present, EXPERIMENT, hint="Steps 4-5: wait for the deployment, then start the port-forward")
+common.add_server_checks(present, EXPERIMENT, hint="Steps 4-5: wait for the deployment, then start the port-forward",
+                         experiment_hint="Step 6: train.py's mlflow.set_experiment creates it")
 common.add_named_run_check(present, RUN_NAME, hint="Step 6: run `python train.py` against http://localhost:7006")
 
 
-@present.check("the run is the one logged before (same run_id)", hint="Compare with run_id.txt written by train.py",
+@present.check("the run is the one logged before (same run_id)", hint="Step 6: compare with run_id.txt written by train.py",
                needs="run_id")
 def _same_run(ctx):
     run = need(ctx, "run", f"run {RUN_NAME}")
@@ -45,7 +46,7 @@ common.add_notes_metrics_check(present, hint="Step 6: train.py must log_metric r
 
 with_artifacts = CheckSuite("lab2", list(present.checks))
 common.add_artifact_checks(with_artifacts, ARTIFACT,
-                           hint="Step 2: install with values-lab2.yaml (proxied artifact storage), then rerun train.py")
+                           hint="Step 2: install with values-lab2.yaml (proxied artifact storage), then log the run again (step 6)")
 
 # -- the run is gone -------------------------------------------------------------------------------------
 lost = CheckSuite("lab2")
@@ -73,7 +74,7 @@ def _run_gone(ctx):
     return f"runs/get {run_id}: RESOURCE_DOES_NOT_EXIST"
 
 
-@lost.check(f"experiment '{EXPERIMENT}' is gone too", hint="Step 7")
+@lost.check(f"experiment '{EXPERIMENT}' is gone too", hint="Step 7: this install keeps its experiments in the pod too")
 def _experiment_gone(ctx):
     need(ctx, "server_ok", "a live server")
     exp = ctx["client"].experiment_by_name(EXPERIMENT)

@@ -43,7 +43,7 @@ def _metrics(ctx):
     return f"loss {values}, r2={got['r2']}"
 
 
-common.add_artifact_checks(suite, ARTIFACT, hint="Step 3: log_run.py logs notes.txt; the server needs --artifacts-destination")
+common.add_artifact_checks(suite, ARTIFACT, hint="Steps 2-3: the server needs --artifacts-destination (step 2); log_run.py logs notes.txt (step 3)")
 
 
 @suite.check("artifact notes.txt has the logged text", hint="Step 3: log_run.py writes notes.txt before logging it")

@@ -43,7 +43,8 @@ HYPERPARAMS = {"alpha": ("ccp_alpha", "alpha"), "l1_ratio": ("l1_ratio",), "n_es
                "max_depth": ("max_depth",), "seed": ("random_state",)}
 
 suite = CheckSuite("lab4")
-common.add_server_checks(suite, EXPERIMENT, hint="Step 1: start the server; --tracking-uri must point at it")
+common.add_server_checks(suite, EXPERIMENT, hint="Step 1: start the server (`mlflow server ... --port 7006`)",
+                         experiment_hint="Step 5: train.py's mlflow.set_experiment creates it")
 
 
 def missing_fields(run: dict) -> list[str]:
@@ -204,7 +205,7 @@ def run_data(ctx, md5: str):
 
 
 @suite.check("model.pkl loads and predicts the wine data the run used",
-             hint="Step 5: model.pkl must be the pickled fitted model; check with --repo your training repository")
+             hint="Steps 5 and 10: train.py logs the pickled fitted model.pkl; the check needs --repo (your training repository)")
 def _predicts(ctx):
     import numpy as np
 

@@ -26,7 +26,7 @@ ARTIFACT = "model.pkl"
 MAX_COMPARED = 4
 CPU, MEMORY = "system/cpu_utilization_percentage", "system/system_memory_usage_megabytes"
 
-TRAIN_HINT = "Step 3: run `python train.py` inside the git repo, against this server"
+TRAIN_HINT = "Step 2: run `python train.py` inside the git repo, against this server"
 
 suite = CheckSuite("lab5")
 
@@ -90,7 +90,7 @@ def _runs(ctx):
 
 # -- the UI has moved since the notes (ERRATA 8) -----------------------------------------------
 @suite.check("the experiment opens on the GenAI Overview; 'Model training' leads to its runs",
-             hint="In the UI: open the experiment, then click 'Model training' (top left) to see the runs table")
+             hint="Step 3: open the experiment, then click `Model training` (top left) to see the runs table")
 def _moved_ui(ctx):
     exp_id = need(ctx, "exp_id", "the experiment")
     names = [rest.run_name(r) for r in ctx["runs"]]
@@ -118,7 +118,7 @@ def _first_row_names(page, names: list[str]) -> list[str]:
 
 
 @suite.check(f"sorted by {METRIC} (descending), the UI lists the best run first",
-             hint=f"In the runs table: Sort -> {METRIC}, arrow down (highest first)")
+             hint=f"Step 3: in the runs table click `Sort: Created`, choose `{METRIC}`, arrow down (highest first)")
 def _best_first(ctx):
     best = need(ctx, "best", "the best run")
     exp_id = ctx["exp_id"]
@@ -208,7 +208,7 @@ def compare_problems(rows: dict[str, list[str]], metric_rows: dict[str, list[str
 
 
 @suite.check("(a) select runs, Compare: names, params and metrics side by side",
-             hint="In the runs table tick two or more runs' boxes, then click Compare")
+             hint="Step 4: in the runs table tick two or more runs' boxes, then click `Compare`")
 def _compare(ctx):
     compared = need(ctx, "compared", "runs to compare")
     exp_id = ctx["exp_id"]
@@ -246,7 +246,7 @@ def _plot_data(page) -> list[dict]:
 
 
 @suite.check(f"(b) a scatter plot ({SCATTER_PARAM} vs {METRIC}) and a box plot ({METRIC} by {BOX_PARAM}) show the runs",
-             hint="On the compare page: Scatter Plot tab (X a param, Y the metric), then Box Plot tab")
+             hint="Step 5: on the compare page, the `Scatter Plot` tab (X a param, Y the metric), then `Box Plot`")
 def _plots(ctx):
     compared, url = need(ctx, "compared", "runs to compare"), need(ctx, "compare_url", "the compare page")
     with_param = [r for r in compared if SCATTER_PARAM in rest.params(r)]
@@ -288,7 +288,7 @@ def _run_page(ctx, tab: str = ""):
 
 
 @suite.check("(c) the run page shows the git commit the run was logged from",
-             hint="Step 2-3: commit train.py in a git repo and run it from there (MLflow records the commit)")
+             hint="Step 2: commit train.py in a git repo and run it from there (MLflow records the commit)")
 def _commit(ctx):
     best, path = _run_page(ctx)
     commit = rest.tags(best).get("mlflow.source.git.commit")
@@ -301,7 +301,7 @@ def _commit(ctx):
 
 
 @suite.check(f"(d) the run's Artifacts view lists {ARTIFACT}",
-             hint=f"Step 3: train.py must mlflow.log_artifact('{ARTIFACT}')")
+             hint=f"Step 2: train.py must mlflow.log_artifact('{ARTIFACT}')")
 def _artifacts(ctx):
     best, path = _run_page(ctx, "artifacts")
     files = [f["path"] for f in ctx["client"].list_artifacts(best["info"]["run_id"])]
@@ -351,7 +351,7 @@ def chart_problems(traces: list[dict] | None, title: str, history: list[dict]) -
 
 
 @suite.check("(e) the run page shows its duration and system info, and CPU and memory charts",
-             hint="Step 3: start the run with log_system_metrics=True (psutil installed) and set the sys.* tags")
+             hint="Step 2: start the run with log_system_metrics=True (psutil installed) and set the sys.* tags")
 def _system(ctx):
     best, path = _run_page(ctx)
     info = best["info"]

@@ -7,7 +7,8 @@ from pathlib import Path
 from mlflow_labs.harness.docs import ReadmeRunner, port_substitution
 from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port
-from mlflow_labs.lab5 import checks
+from mlflow_labs.harness.report import Row
+from mlflow_labs.lab5 import checks, readme_ui
 from mlflow_labs.lab5.html_report import write_html
 from mlflow_labs.labs import get_lab, repo_root
 
@@ -44,9 +45,20 @@ class Lab5Run(LabRun):
             self.results = checks.run_checks(self.uri, shots=self.shots, report=self.report, **options)
         return self.check("lab5/checks.py", self.results)
 
+    def replay_readme_ui(self) -> list:
+        """The README's own words ("click **Compare**", "open the **Scatter Plot** tab") clicked in the
+        browser (harness/ui_steps.py): a button the UI renamed fails at its README line."""
+        readme = get_lab("lab5").readme
+        source = str(readme.relative_to(repo_root()))
+        with self.phase("README's UI words"):
+            done = readme_ui.replay(self.uri, readme, self.shots, source=source, progress=self.progress)
+        self.report.rows += [Row(f"{s.verb} {s.target}".strip(), s.where(source), "passed", 0.0) for s in done]
+        return done
+
     def steps(self) -> None:
         self.run_readme()
         self.run_browser_checks()
+        self.replay_readme_ui()
 
     def kept(self) -> str:
         return f"server at {self.uri}, work dir {self.workdir}"

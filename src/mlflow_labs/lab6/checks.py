@@ -2,7 +2,8 @@
 
 Credentials come from environment variables (lab6/auth.py names them), never from the command line.
 The write probes run only once the server has refused a stranger: against a server without auth a
-reader's "delete experiment" would really delete it, so those checks fail instead of trying.
+reader's "delete experiment" would really delete it, so those checks fail instead of trying. They leave
+the learner's server as they found it: see "write probes that write nothing" below.
 """
 
 from __future__ import annotations
@@ -81,45 +82,78 @@ def _reader_reads(ctx):
     return f"experiment {exp_id}, run {run['info']['run_id']} (rmse={m['rmse']:.3f}, r2={m['r2']:.3f})"
 
 
+# -- write probes that write nothing ----------------------------------------------------------------
+# MLflow's auth app decides (before_request) before the request is validated. Each probe below is a
+# request the server would reject as invalid: refused by the auth app it answers 403; let through, it
+# answers 400 and nothing is written. So a check proves the permission without touching the
+# learner's runs, whatever the grant (a reader wrongly granted EDIT leaves no trace).
+INVALID_ON_PURPOSE = "the probe was invalid on purpose (no value, a start time that is not a number), so nothing was written"
+
+
+def _metric_probe(client, run_id: str, key: str):
+    """A log-metric with no value: 403 if the user may not write to the run, else 400."""
+    return auth.post(client, "/runs/log-metric", {"run_id": run_id, "key": key,
+                                                  "timestamp": int(time.time() * 1000), "step": 0})
+
+
+def _gate(r, who: str, what: str) -> str:
+    """The probe's answer as 'refused' (403), 'allowed' (400 from validation), or a failure naming what it left."""
+    if r.status_code == 403:
+        return "refused"
+    if r.status_code == 400 and "INVALID_PARAMETER_VALUE" in r.text:
+        return "allowed"
+    raise CheckFailed(f"{who} {what}: expected HTTP 403 (refused) or 400 (let through, then rejected as invalid), "
+                      f"got HTTP {r.status_code} ({r.text[:150].strip()})")
+
+
+def _refused(r, who: str, what: str) -> str:
+    if _gate(r, who, what) == "allowed":
+        raise CheckFailed(f"{who} {what}: the server let the {who} through (HTTP 400 from validating the request, "
+                          f"not 403 from the auth app): the {who} may write to this experiment; "
+                          f"{INVALID_ON_PURPOSE}")
+    return f"{who} {what}: HTTP 403"
+
+
 @suite.check("the reader gets 403 on log-metric", hint="Step 3: grant the reader READ, not EDIT")
 def _reader_log(ctx):
     client, run_id = need(ctx, "reader", "the reader's login"), need(ctx, "run_id", "the notes' run")
-    r = auth.post(client, "/runs/log-metric", {"run_id": run_id, "key": "lab6_reader_probe", "value": 1,
-                                                "timestamp": int(time.time() * 1000), "step": 0})
-    return _refuses(r, "reader", "runs/log-metric", 403)
+    return _refused(_metric_probe(client, run_id, "lab6_reader_probe"), "reader", "runs/log-metric")
 
 
 @suite.check("the reader gets 403 on create-run", hint="Step 3: grant the reader READ, not EDIT")
 def _reader_create(ctx):
     client, exp_id = need(ctx, "reader", "the reader's login"), need(ctx, "experiment_id", "the experiment")
-    r = auth.post(client, "/runs/create", {"experiment_id": exp_id, "run_name": "lab6-reader-probe"})
-    if r.status_code == 200:  # clean up what the probe should not have been able to make
-        auth.post(client, "/runs/delete", {"run_id": r.json()["run"]["info"]["run_id"]})
-    return _refuses(r, "reader", "runs/create", 403)
+    # start_time of the wrong type: validated only after the auth app let the call through
+    r = auth.post(client, "/runs/create", {"experiment_id": exp_id, "run_name": "lab6-reader-probe",
+                                           "start_time": "not-a-time"})
+    return _refused(r, "reader", "runs/create")
 
 
 @suite.check("the reader gets 403 on delete-experiment", hint="Step 3: grant the reader READ, not MANAGE")
 def _reader_delete(ctx):
     client, exp_id = need(ctx, "reader", "the reader's login"), need(ctx, "experiment_id", "the experiment")
+    # no invalid-on-purpose form exists for this call: a real attempt, undone at once if it succeeded
     r = auth.post(client, "/experiments/delete", {"experiment_id": exp_id})
-    if r.status_code == 200:  # undo at once: the check must not leave the learner's experiment deleted
-        auth.post(client, "/experiments/restore", {"experiment_id": exp_id})
+    if r.status_code == 200:
+        undo = auth.post(client, "/experiments/restore", {"experiment_id": exp_id})
+        state = ("restored at once (by the reader, who may: it has MANAGE)" if undo.status_code == 200 else
+                 f"it is still DELETED (restore answered HTTP {undo.status_code}): restore it as the admin, "
+                 f"POST /api/2.0/mlflow/experiments/restore {{\"experiment_id\": \"{exp_id}\"}}")
+        raise CheckFailed(f"reader experiments/delete: expected HTTP 403, got HTTP 200: the reader deleted "
+                          f"experiment {exp_id}; {state}")
     return _refuses(r, "reader", "experiments/delete", 403)
 
 
-@suite.check("the writer logs to the notes' run", hint="Step 3: create the writer and grant EDIT on the experiment")
+@suite.check("the writer may log to the notes' run", hint="Step 3: create the writer and grant EDIT on the experiment")
 def _writer_logs(ctx):
     client, r = _login(ctx, "writer", auth.writer(ctx.get("env")), auth.WRITER_ENV[1])
     run_id = need(ctx, "run_id", "the notes' run")
-    reader = need(ctx, "reader", "the reader's login")
-    value = float(int(time.time()))
-    r = auth.post(client, "/runs/log-metric", {"run_id": run_id, "key": PROBE_KEY, "value": value,
-                                                "timestamp": int(time.time() * 1000), "step": 0})
-    require(r.status_code == 200, f"the writer's log-metric answered HTTP {r.status_code}: {r.text[:150].strip()} "
-                                  f"(is EDIT granted on the experiment?)")
-    seen = [m["value"] for m in reader.metric_history(run_id, PROBE_KEY)]
-    require(value in seen, f"the writer's metric {PROBE_KEY}={value} was acknowledged but the reader does not see it")
-    return f"writer's {PROBE_KEY}={value:.0f} acknowledged and read back by the reader"
+    require(r.status_code == 200, f"the writer's get-by-name {EXPERIMENT} answered HTTP {r.status_code}: "
+                                  f"{r.text[:150].strip()} (is EDIT granted on the experiment?)")
+    if _gate(_metric_probe(client, run_id, PROBE_KEY), "writer", "runs/log-metric") == "refused":
+        raise CheckFailed("the writer's log-metric to the notes' run answered HTTP 403: grant the writer EDIT "
+                          "on the experiment")
+    return f"writer's runs/log-metric let through by the auth app (HTTP 400, {INVALID_ON_PURPOSE})"
 
 
 def run_checks(uri: str, **options):

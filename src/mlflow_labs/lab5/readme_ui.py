@@ -1,0 +1,49 @@
+"""Lab 5's README, clicked as written: every "click **X**", "open the **X** tab", "choose `x`" of its
+steps 3-6 replayed in chromium by the words the README uses (harness/ui_steps.py), against a server
+that holds the lab's runs. A README whose words the UI no longer shows fails at README:LINE."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Callable
+
+from mlflow_labs.harness import ui_steps
+from mlflow_labs.harness.docs import port_substitution
+from mlflow_labs.lab5 import checks
+from mlflow_labs.lab5.browser import BrowserSession
+
+DOCUMENTED_PORT = 7006
+FIRST_STEP = "## 3."   # the UI begins in step 3; steps 1-2 are shell blocks, step 7 the check command
+LAST_STEP = "## 7."
+
+
+def steps_of(readme: Path) -> list[ui_steps.UiStep]:
+    lines = readme.read_text().splitlines()
+    start = next(i for i, ln in enumerate(lines, 1) if ln.startswith(FIRST_STEP))
+    end = next(i for i, ln in enumerate(lines, 1) if ln.startswith(LAST_STEP))
+    steps = ui_steps.parse(readme.read_text(), start_line=start, end_line=end)
+    if not steps:  # a README with nothing to click would make this replay pass on nothing
+        raise ui_steps.UiStepFailed(f"{readme}:{start}: no UI instruction (click **X**, open the **X** tab, ...) in "
+                                    f"steps 3-6: the replay would prove nothing")
+    return steps
+
+
+def replay(uri: str, readme: Path, shots: Path, *, source: str | None = None,
+           progress: Callable[[str], None] = lambda m: None, timeout_ms: int = 30_000) -> list[ui_steps.UiStep]:
+    """Replays the README's UI steps at ``uri`` (its port in place of 7006); raises UiStepFailed at README:LINE."""
+    port = uri.rstrip("/").rsplit(":", 1)[-1]
+    sub = port_substitution(DOCUMENTED_PORT, int(port))
+
+    def substitute(text: str) -> str:
+        return re.sub(sub.pattern, sub.replacement, text)
+
+    steps = steps_of(readme)
+    with BrowserSession(shots, step_timeout_ms=timeout_ms) as browser:
+        r = ui_steps.UiReplay(browser.page, source or str(readme), substitute=substitute,
+                              timeout_ms=timeout_ms, progress=progress)
+        try:
+            return r.run(steps, between=checks.close_assistant)  # a person closes that panel unprompted
+        except ui_steps.UiStepFailed as exc:
+            shot = browser.screenshot("readme-ui-FAILED")
+            raise ui_steps.UiStepFailed(f"{exc} Screenshot: {shot}") from None

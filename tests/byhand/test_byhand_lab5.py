@@ -1,0 +1,45 @@
+"""Lab 5's README as a learner types it: a fresh HOME, the course venv, the server in a second terminal,
+git's identity as the README gives it, the four runs, then `mlflow-labs check lab5` (its browser checks)
+as Step 7 runs it; only the port is filled in, and nothing may be left running. A copy of the README
+with one broken command fails at exactly that README:LINE. (Its UI words are replayed in the browser by
+tests/lab5/test_readme_ui.py.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from mlflow_labs.harness.replay import replay
+from mlflow_labs.labs import get_lab
+from tests.readme_mutation import check_block_line
+
+from .conftest import assert_replayed
+
+pytestmark = pytest.mark.lab5
+
+
+@pytest.fixture(autouse=True)
+def _browser():
+    from tests.lab5.conftest import browser_missing
+    reason = browser_missing()
+    if reason:
+        from mlflow_labs.lab5.browser import INSTALL_FIX
+        pytest.skip(f"no headless browser for lab 5's check step: {reason} (fix: {INSTALL_FIX})")
+
+
+def test_lab5_replays_by_hand(progress):
+    report = replay("lab5", progress=progress)
+    assert_replayed(report)
+    skipped = [r.step for r in report.rows if r.status == "skipped"]
+    assert len(skipped) == 2 and "pip install" in skipped[0] and "lab5.images" in skipped[1], report.table()
+    assert all("port 7006" in k or "Ctrl+C" in k for k in report.substitutions), report.substitutions
+    where = f"labs/lab5-compare-ui/README.md:{check_block_line(get_lab('lab5').readme, 'lab5')}"
+    assert [r.status for r in report.rows if r.where == where] == ["passed"], report.table()
+
+
+def test_a_broken_readme_line_fails_the_replay_at_that_line(readme_copy, progress):
+    readme, corrupt = readme_copy("lab5")
+    line = corrupt("mkdir wine-compare && cd wine-compare", "mkdir wine-compare && cd wine-compar")  # before the server: cheap
+    report = replay("lab5", readme=readme, progress=progress)
+    assert not report.ok
+    assert report.error.startswith(f"{readme}:{line}: `mkdir wine-compare && cd wine-compar` exited 1"), report.error
+    assert report.rows[-1].where == f"{readme}:{line}" and report.rows[-1].status == "failed"

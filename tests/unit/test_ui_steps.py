@@ -1,0 +1,34 @@
+"""The README UI-instruction grammar (harness/ui_steps.py): what is an instruction, at which line."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlflow_labs.harness.ui_steps import parse
+
+pytestmark = pytest.mark.unit
+
+TEXT = """# A lab
+
+Open <http://localhost:7006>, click **Experiments**, then
+**wine-compare**. Some **bold** words are not instructions.
+
+```bash
+click **Not this** (inside code)
+```
+
+Go to **Model training** > **Runs**, open the **Scatter Plot** tab and choose `accuracy`.
+A **Compare** button appears above the table; click it.
+A pop-up you can dismiss with *Got it*. Tick the boxes of the runs.
+"""
+
+
+def test_instructions_in_order_with_their_lines():
+    got = [(s.line, s.verb, s.target) for s in parse(TEXT)]
+    assert got == [(3, "open", "http://localhost:7006"), (3, "click", "Experiments"), (4, "click", "wine-compare"),
+                   (10, "click", "Model training"), (10, "click", "Runs"), (10, "tab", "Scatter Plot"),
+                   (10, "choose", "accuracy"), (11, "click", "Compare"), (12, "dismiss", "Got it"), (12, "tick", "")]
+
+
+def test_a_line_range_limits_the_instructions():
+    assert [s.target for s in parse(TEXT, start_line=11, end_line=11)] == ["Compare"]
