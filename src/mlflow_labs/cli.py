@@ -1,4 +1,4 @@
-"""`mlflow-labs run | check | doctor`: the learner's entry point; the same code the tests run."""
+"""`mlflow-labs run | check | doctor | grade`: the learner's entry point; the same code the tests run."""
 
 from __future__ import annotations
 
@@ -108,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .lab4 import command as lab4_command  # lab-specific commands live in their lab's package
     lab4_command.register(sub)
+    from .grade import command as grade_command  # the instructor's command, across labs
+    grade_command.register(sub)
     return p
 
 
