@@ -55,6 +55,8 @@ def cmd_check(args) -> int:
         options = checks.recorded_run_ids(args.tracking_uri)
     if args.repo:
         options["repo"] = args.repo
+    if args.experiment:  # a learner's own experiment on a shared class server (what `grade` passes per learner)
+        options["experiment"] = args.experiment
     results = checks.run_checks(args.tracking_uri, **options)
     for r in results:
         print(f"{'PASS' if r.ok else 'FAIL'}  {r.name}: {r.detail}")
@@ -98,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--after-restart", action="store_true",
                    help="lab3: also check that the runs an earlier check recorded (./.mlflow-labs/lab3-runs.json) "
                         "survived the server being destroyed; fails when nothing was recorded")
+    c.add_argument("--experiment", default=None,
+                   help="check this experiment instead of the lab's own (your experiment on a shared class server)")
     c.add_argument("--repo", default=None,
                    help="lab4: your training repository; the model is tested on each run's own data from its DVC cache")
     c.set_defaults(func=cmd_check)

@@ -4,16 +4,19 @@
   drip    answers 200 to /health, then sends its body one byte every 0.2 s, forever
   html    answers every path with an HTML page (a web server, a proxy's login page)
   huge    answers /health 'OK', then every API call with an endless JSON-looking body
+  echo    answers /health 'OK', then every API call with HTTP 403 echoing the credentials it was sent
+          (decoded too): a server fishing for the instructor's password
 """
 
 from __future__ import annotations
 
+import base64
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from mlflow_labs.harness.net import free_port
 
-KINDS = ("silent", "drip", "html", "huge")
+KINDS = ("silent", "drip", "html", "huge", "echo")
 
 
 class HostileServer:
@@ -53,6 +56,15 @@ class HostileServer:
                     while not outer.stopping.wait(0.2):
                         self.wfile.write(b"O")
                         self.wfile.flush()
+                elif outer.kind == "echo":
+                    sent = self.headers.get("Authorization", "")
+                    decoded = base64.b64decode(sent.split()[-1]).decode() if sent.startswith("Basic ") else ""
+                    body = (b"OK" if "/api/" not in self.path else
+                            f"forbidden; you sent {sent!r}, that is {decoded!r}".encode())
+                    self.send_response(200 if "/api/" not in self.path else 403)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
                 elif outer.kind == "huge":
                     self.send_response(200)
                     self.send_header("Content-Type", "application/json" if "/api/" in self.path else "text/plain")
