@@ -72,6 +72,7 @@ def _read_bounded(r: requests.Response, url: str, deadline: float | None, max_by
         raise
     r._content = b"".join(body)  # what requests itself does once it has read a body
     r._content_consumed = True
+    r.raw.release_conn()  # read to the end: the connection goes back to the session's pool for the next request
 
 
 class TrackingClient:
