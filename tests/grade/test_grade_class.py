@@ -166,3 +166,37 @@ def test_grade_equals_check_for_that_learner_alone(graded, learner, capsys):
     alone = {name: verdict for verdict, name in re.findall(r"^(PASS|FAIL)  (.+?): ", printed.out, re.M)}
     assert alone == {c: row[c] for c in CHECKS}
     assert code == (0 if row["status"] == "PASS" else 1)
+
+
+def test_gradebook_sorts_by_a_clicked_column_in_a_real_browser(graded):
+    from playwright.sync_api import sync_playwright
+
+    from mlflow_labs.lab5.browser import LAUNCH_ARGS, find_chromium
+    _, out, _, _ = graded
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=find_chromium(), args=LAUNCH_ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.goto((out / "gradebook.html").as_uri())
+
+            def column(i: int) -> list[str]:
+                return page.locator("table.grades tbody tr").evaluate_all(
+                    f"rows => rows.map(r => r.cells[{i}].textContent.trim())")
+
+            assert column(0)[:2] == ["own", "alice"]  # roster order before any click
+            page.get_by_role("columnheader", name="score").click()
+            scores = column(4)
+            assert scores == sorted(scores, key=lambda s: int(s.split("/")[0])) and scores[-1] == "7/7", scores
+            page.get_by_role("columnheader", name="score").click()
+            assert column(4)[0] == "7/7" and set(column(0)[:2]) == {"own", "alice"}
+            page.get_by_role("columnheader", name="learner").click()
+            assert column(0) == sorted(EXPECT)
+        finally:
+            browser.close()
+
+
+def test_exit_0_when_every_learner_passes(graded, tmp_path, capsys):
+    _, _, _, rows = graded
+    roster = write_roster(tmp_path / "roster.csv", [r for r in rows if r["learner"] in ("own", "alice")])
+    assert main(["grade", "lab1", "--roster", roster, "--out", str(tmp_path / "out")]) == 0
+    assert "2 of 2 learners pass every check; 0 could not be checked" in capsys.readouterr().out
