@@ -77,6 +77,11 @@ def grade_one(checks, learner: Learner, *, time_bound: float, max_bytes: int) ->
         except Exception as exc:  # noqa: BLE001 - a server's odd answer crashed a check: its row, not the class
             grade.error = f"the checks could not read this server's answers ({type(exc).__name__}: {str(exc)[:200]})"
     grade.seconds = time.monotonic() - t0
+    if grade.error is None and grade.seconds >= time_bound and not all(r.ok for r in grade.results):
+        # a check cut short by the bound says nothing about the learner's work: the row is the server's slowness
+        grade.error = (f"the server at {learner.tracking_uri} did not answer every check within the {time_bound:.0f} s "
+                       f"time bound ({grade.passed} of {len(grade.results)} passed before it ran out): it is slow or "
+                       f"overloaded; grade again with a larger --time-bound, or check by hand with `mlflow-labs check`")
     grade.error = grade.error and scrub(grade.error, learner.secrets)
     for r in grade.results:
         r.detail = scrub(r.detail, learner.secrets)
