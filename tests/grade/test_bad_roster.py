@@ -9,7 +9,6 @@ from mlflow_labs.cli import main
 
 pytestmark = pytest.mark.grade
 
-OK_ROW = "ok-learner,{uri},\n"
 CASES = {
     # name: (roster text after the valid first learner, words the error must contain)
     "missing column": ("learner,experiment\nann,ann-exp\n", "line 1: missing column(s) tracking_uri"),

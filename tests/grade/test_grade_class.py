@@ -5,6 +5,7 @@ the JUnit XML and the HTML gradebook; and each learner's grade against `mlflow-l
 from __future__ import annotations
 
 import csv
+import os
 import re
 import subprocess
 import sys
@@ -55,7 +56,6 @@ def graded(class_server, hostile, tmp_path_factory):
               "password_var": "GRADE_TEST_PASSWORD"}]
     roster = write_roster(work / "roster.csv", rows)
     env = {"GRADE_TEST_USER": "instructor", "GRADE_TEST_PASSWORD": SECRET}
-    import os
     cmd = [sys.executable, "-m", "mlflow_labs.cli", "grade", "lab1", "--roster", roster, "--out", str(work / "out"),
            "--time-bound", str(TIME_BOUND), "--max-response-mb", "8"]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env={**os.environ, **env})
@@ -132,8 +132,8 @@ def test_html_gradebook_is_self_contained_sortable_with_hints(graded):
 
 
 def test_credentials_are_used_but_never_shown(graded, hostile):
-    p, out, cmd, _ = graded
     import base64
+    p, out, cmd, _ = graded
     basic = base64.b64encode(f"instructor:{SECRET}".encode()).decode()
     # the echo server really received them (they were used) ...
     assert any(basic in r for r in hostile["echo"].requests)
