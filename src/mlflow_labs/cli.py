@@ -1,4 +1,4 @@
-"""`mlflow-labs run | check | doctor`: the learner's entry point; the same code the tests run."""
+"""`mlflow-labs run | check | doctor | grade`: the learner's entry point; the same code the tests run."""
 
 from __future__ import annotations
 
@@ -57,6 +57,8 @@ def cmd_check(args) -> int:
         options = checks.recorded_run_ids(args.tracking_uri)
     if args.repo:
         options["repo"] = args.repo
+    if args.experiment:  # a learner's own experiment on a shared class server (what `grade` passes per learner)
+        options["experiment"] = args.experiment
     results = checks.run_checks(args.tracking_uri, **options)
     for r in results:
         print(f"{'PASS' if r.ok else 'FAIL'}  {r.name}: {r.detail}")
@@ -100,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--after-restart", action="store_true",
                    help="lab3: also check that the runs an earlier check recorded (./.mlflow-labs/lab3-runs.json) "
                         "survived the server being destroyed; fails when nothing was recorded")
+    c.add_argument("--experiment", default=None,
+                   help="check this experiment instead of the lab's own (your experiment on a shared class server)")
     c.add_argument("--repo", default=None,
                    help="lab4: your training repository; the model is tested on each run's own data from its DVC cache")
     c.set_defaults(func=cmd_check)
@@ -110,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .lab4 import command as lab4_command  # lab-specific commands live in their lab's package
     lab4_command.register(sub)
+    from .grade import command as grade_command  # the instructor's command, across labs
+    grade_command.register(sub)
     return p
 
 

@@ -1,10 +1,19 @@
-"""A small MLflow REST client on `requests`: only what the checks need."""
+"""A small MLflow REST client on `requests`: only what the checks need.
+
+``bounded(deadline, max_bytes)`` caps every request made in the current thread (whichever client the
+checks build): grading a class runs each learner's checks in a thread under it, so a silent, slow or
+huge-answering server fails its own row instead of holding the class. Outside it nothing changes.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
+from contextlib import contextmanager
 from typing import Any
 
 import requests
+import urllib3
 
 from mlflow_labs.harness.errors import LabError
 
@@ -13,6 +22,57 @@ API = "/api/2.0/mlflow"
 
 class TrackingError(LabError):
     pass
+
+
+_bounds = threading.local()
+CHUNK = 16 * 1024
+
+
+@contextmanager
+def bounded(*, deadline: float | None = None, max_bytes: int | None = None):
+    """Inside the block, this thread's requests stop at ``deadline`` (time.monotonic()) and read at most
+    ``max_bytes`` of any answer (streamed, so a huge answer is never held in memory)."""
+    old = getattr(_bounds, "value", None)
+    _bounds.value = (deadline, max_bytes)
+    try:
+        yield
+    finally:
+        _bounds.value = old
+
+
+def _read_bounded(r: requests.Response, url: str, deadline: float | None, max_bytes: int | None) -> None:
+    """Read r's body under the bounds into r (so .text/.json work); raise TrackingError past either."""
+    try:
+        declared = int(r.headers.get("Content-Length", "0") or 0)
+    except ValueError:
+        declared = 0
+    body, size = [], 0
+    try:
+        if max_bytes is not None and declared > max_bytes:
+            raise TrackingError(f"{url} announced a {declared}-byte answer, over the {max_bytes}-byte bound: "
+                                f"not what an MLflow tracking API sends for this request.")
+        while True:
+            try:  # read1: at most one socket read per chunk, so a server dripping bytes meets the deadline too
+                chunk = r.raw.read1(CHUNK, decode_content=True)
+            except urllib3.exceptions.HTTPError as exc:
+                raise TrackingError(f"{url} stopped sending its answer part-way ({type(exc).__name__}): "
+                                    f"a stalled or crashed server, or a proxy in between.") from None
+            if not chunk:
+                break
+            size += len(chunk)
+            if max_bytes is not None and size > max_bytes:
+                raise TrackingError(f"{url} answered more than {max_bytes} bytes, over the bound: "
+                                    f"not what an MLflow tracking API sends for this request.")
+            if deadline is not None and time.monotonic() > deadline:
+                raise TrackingError(f"{url} was still sending its answer ({size} bytes) when the time bound ran out: "
+                                    f"the server is too slow or drips its answer.")
+            body.append(chunk)
+    except BaseException:
+        r.close()
+        raise
+    r._content = b"".join(body)  # what requests itself does once it has read a body
+    r._content_consumed = True
+    r.raw.release_conn()  # read to the end: the connection goes back to the session's pool for the next request
 
 
 class TrackingClient:
@@ -24,16 +84,28 @@ class TrackingClient:
     # -- plumbing -----------------------------------------------------------------------------
     def _request(self, method: str, path: str, **kw) -> requests.Response:
         url = self.uri + path
+        deadline, max_bytes = getattr(_bounds, "value", None) or (None, None)
+        timeout = self.timeout
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TrackingError(f"not asked: the time bound for this server ran out before {path} "
+                                    f"(an earlier answer was slow or never came)")
+            timeout = min(timeout, left)
         try:
-            return self.session.request(method, url, timeout=self.timeout, **kw)
+            if deadline is None and max_bytes is None:
+                return self.session.request(method, url, timeout=timeout, **kw)
+            r = self.session.request(method, url, timeout=timeout, stream=True, **kw)
+            _read_bounded(r, url, deadline, max_bytes)
+            return r
         except requests.ReadTimeout:
             raise TrackingError(
                 f"The MLflow server at {self.uri} accepted the connection but did not answer {path} within "
-                f"{self.timeout:.0f} s: it is overloaded or stuck; look at its log, or retry."
+                f"{timeout:.0f} s: it is overloaded or stuck; look at its log, or retry."
             ) from None
         except requests.Timeout:
             raise TrackingError(
-                f"The server at {self.uri} did not answer {path} within {self.timeout:.0f} s. "
+                f"The server at {self.uri} did not answer {path} within {timeout:.0f} s. "
                 f"Is it overloaded or hung? Check its log, or pass the right --tracking-uri."
             ) from None
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):

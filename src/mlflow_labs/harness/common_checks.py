@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import pickle
 
-from mlflow_labs.harness.suite import CheckSuite, need, require
+from mlflow_labs.harness.suite import CheckSuite, experiment_name, need, require
 from mlflow_labs.harness.client import metrics, params
 
 
@@ -24,8 +24,9 @@ def add_server_checks(suite: CheckSuite, experiment: str, hint: str,
     @suite.check(f"experiment '{experiment}' exists", hint=experiment_hint)
     def _experiment(ctx):
         need(ctx, "server_ok", "a live server")
-        exp = ctx["client"].experiment_by_name(experiment)
-        require(exp and exp.get("lifecycle_stage") == "active", f"no active experiment named '{experiment}'")
+        name = experiment_name(ctx, experiment)  # the check's name keeps the lab's default: one column when grading
+        exp = ctx["client"].experiment_by_name(name)
+        require(exp and exp.get("lifecycle_stage") == "active", f"no active experiment named '{name}'")
         ctx["experiment"] = exp
         return f"experiment_id={exp['experiment_id']}"
 

@@ -7,6 +7,10 @@ an earlier one failed to find fail too: a check that passes on nothing proves no
 A check that compares against something only the caller knows (``needs="run_ids"``: the runs logged
 before a restart) is not run when the caller did not give that option, so it never prints PASS
 for want of anything to compare; given it empty, it runs and fails saying what it lacks.
+
+What a shared class server changes is a parameter, not a constant: ``experiment=`` names the learner's
+experiment (checks read it with ``experiment_name(ctx, DEFAULT)``), ``client=`` is the REST client to
+read with (credentials, bounds). Neither given: the lab's own experiment, an anonymous client.
 """
 
 from __future__ import annotations
@@ -54,8 +58,9 @@ class CheckSuite:
             return func
         return deco
 
-    def run(self, uri: str, **options) -> list[CheckResult]:
-        ctx: dict = {"client": TrackingClient(uri), "uri": uri, **options}
+    def run(self, uri: str, *, client: TrackingClient | None = None, experiment: str | None = None,
+            **options) -> list[CheckResult]:
+        ctx: dict = {"client": client or TrackingClient(uri), "uri": uri, "experiment_name": experiment, **options}
         results = []
         for c in self.checks:
             if c.needs and options.get(c.needs) is None:
@@ -80,3 +85,8 @@ def need(ctx: dict, key: str, what: str):
     if ctx.get(key) is None:
         raise CheckFailed(f"cannot check: {what} was not found (see the earlier failure)")
     return ctx[key]
+
+
+def experiment_name(ctx: dict, default: str) -> str:
+    """The experiment the checks look at: the caller's ``experiment=`` (a learner's on a shared server), else the lab's."""
+    return ctx.get("experiment_name") or default

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from mlflow_labs.harness.errors import LabError
 from mlflow_labs.harness import common_checks as common
-from mlflow_labs.harness.suite import CheckResult, CheckSuite, need, require
+from mlflow_labs.harness.suite import CheckResult, CheckSuite, experiment_name, need, require
 
 EXPERIMENT = "wine-prediction-mlops"
 RUN_NAME = "Run_v1"
@@ -77,8 +77,9 @@ def _run_gone(ctx):
 @lost.check(f"experiment '{EXPERIMENT}' is gone too", hint="Step 7: this install keeps its experiments in the pod too")
 def _experiment_gone(ctx):
     need(ctx, "server_ok", "a live server")
-    exp = ctx["client"].experiment_by_name(EXPERIMENT)
-    require(exp is None, f"experiment {EXPERIMENT} exists (id {exp and exp.get('experiment_id')}) after the pod was replaced")
+    name = experiment_name(ctx, EXPERIMENT)
+    exp = ctx["client"].experiment_by_name(name)
+    require(exp is None, f"experiment {name} exists (id {exp and exp.get('experiment_id')}) after the pod was replaced")
     return "experiments/get-by-name: RESOURCE_DOES_NOT_EXIST"
 
 

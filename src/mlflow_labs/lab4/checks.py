@@ -18,7 +18,7 @@ import math
 from pathlib import Path
 
 from mlflow_labs.harness import common_checks as common
-from mlflow_labs.harness.suite import CheckSuite, need, require
+from mlflow_labs.harness.suite import CheckSuite, experiment_name, need, require
 from mlflow_labs.harness.client import metrics, params, tags
 from mlflow_labs.lab4 import safe_pickle
 from mlflow_labs.lab4.reproduce import REPRO_TAG, TOLERANCE
@@ -71,7 +71,7 @@ def finished_runs(ctx) -> list[dict]:
 @suite.check("a finished run carries every field (params, metrics, code, data, system)", hint=TRAIN_HINT)
 def _complete(ctx):
     runs = finished_runs(ctx)
-    require(runs, f"no finished runs in {EXPERIMENT}")
+    require(runs, f"no finished runs in {experiment_name(ctx, EXPERIMENT)}")
     gaps = [(missing_fields(r), r) for r in runs]
     complete = [r for missing, r in gaps if not missing]
     if not complete:

@@ -15,7 +15,7 @@ import requests
 
 from mlflow_labs.harness import client as rest
 from mlflow_labs.harness.errors import LabError
-from mlflow_labs.harness.suite import CheckFailed, CheckSuite, need, require
+from mlflow_labs.harness.suite import CheckFailed, CheckSuite, experiment_name, need, require
 from mlflow_labs.lab5.browser import BrowserSession, StepFailed, find_chromium
 
 EXPERIMENT = "wine-compare"
@@ -76,8 +76,8 @@ def shot(ctx, name: str) -> str:
 @suite.check("the experiment holds finished runs with the metric to compare", hint=TRAIN_HINT)
 def _runs(ctx):
     c = ctx["client"]
-    exp = c.experiment_by_name(ctx.get("experiment", EXPERIMENT))
-    require(exp, f"no experiment named {ctx.get('experiment', EXPERIMENT)!r} on this server")
+    exp = c.experiment_by_name(experiment_name(ctx, EXPERIMENT))
+    require(exp, f"no experiment named {experiment_name(ctx, EXPERIMENT)!r} on this server")
     runs = [r for r in c.search_runs([exp["experiment_id"]], filter="attributes.status = 'FINISHED'")
             if METRIC in rest.metrics(r)]
     require(len(runs) >= 2, f"{len(runs)} finished run(s) with metric {METRIC!r}; comparing needs at least 2")

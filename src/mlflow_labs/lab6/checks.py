@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 from mlflow_labs.harness.client import TrackingError, metrics, params, run_name
-from mlflow_labs.harness.suite import CheckFailed, CheckSuite, need, require
+from mlflow_labs.harness.suite import CheckFailed, CheckSuite, experiment_name, need, require
 from mlflow_labs.lab6 import auth
 
 EXPERIMENT = "lab6-production"
@@ -59,7 +59,7 @@ def _login(ctx, role: str, creds: auth.Credentials | None, password_var: str):
     require(creds is not None, auth.missing(role, password_var))
     need(ctx, "auth_on", "a server that refuses strangers")
     client = auth.client_as(ctx["uri"], creds)
-    r = auth.get(client, "/experiments/get-by-name", {"experiment_name": EXPERIMENT})
+    r = auth.get(client, "/experiments/get-by-name", {"experiment_name": experiment_name(ctx, EXPERIMENT)})
     if r.status_code == 401:
         raise CheckFailed(auth.explain_401(creds, ctx["uri"]))
     return client, r
@@ -69,11 +69,11 @@ def _login(ctx, role: str, creds: auth.Credentials | None, password_var: str):
              hint="Steps 3-4: create the reader, grant READ on the experiment, log the run as the writer")
 def _reader_reads(ctx):
     client, r = _login(ctx, "reader", auth.reader(ctx.get("env")), auth.READER_ENV[1])
-    require(r.status_code == 200, f"the reader's get-by-name {EXPERIMENT} answered HTTP {r.status_code}: "
+    require(r.status_code == 200, f"the reader's get-by-name {experiment_name(ctx, EXPERIMENT)} answered HTTP {r.status_code}: "
                                   f"{r.text[:150].strip()} (is READ granted on the experiment?)")
     exp_id = r.json()["experiment"]["experiment_id"]
     runs = [x for x in client.search_runs([exp_id]) if run_name(x) == RUN_NAME]
-    require(runs, f"no run named {RUN_NAME} in {EXPERIMENT} visible to the reader")
+    require(runs, f"no run named {RUN_NAME} in {experiment_name(ctx, EXPERIMENT)} visible to the reader")
     run = runs[0]
     require(params(run) == PARAMS, f"run {RUN_NAME} params {params(run)}, expected {PARAMS}")
     m = metrics(run)

@@ -1,0 +1,96 @@
+"""Hostile servers on loopback: not mocks of MLflow, but what a learner's broken endpoint can really be.
+
+  silent  accepts the connection and never answers
+  drip    answers 200 to /health, then sends its body one byte every 0.2 s, forever
+  html    answers every path with an HTML page (a web server, a proxy's login page)
+  huge    answers /health 'OK', then every API call with an endless JSON-looking body
+  echo    answers /health 'OK', then every API call with HTTP 403 echoing the credentials it was sent
+          (decoded too): a server fishing for the instructor's password
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from mlflow_labs.harness.net import free_port
+
+KINDS = ("silent", "drip", "html", "huge", "echo")
+
+
+class HostileServer:
+    def __init__(self, kind: str):
+        assert kind in KINDS, kind
+        self.kind = kind
+        self.stopping = threading.Event()
+        self.requests: list[str] = []  # what was asked (paths and headers), for assertions
+        self.port = free_port()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def _answer(self):
+                outer.requests.append(f"{self.command} {self.path} {dict(self.headers)}")
+                try:
+                    self._hostile()
+                except OSError:
+                    pass  # the grader hung up on us: that is the point
+
+            def _hostile(self):
+                if outer.kind == "silent":
+                    outer.stopping.wait(600)
+                elif outer.kind == "html":
+                    body = b"<!doctype html><html><body><h1>Welcome to nginx!</h1></body></html>"
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                elif outer.kind == "drip":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/plain")
+                    self.end_headers()
+                    while not outer.stopping.wait(0.2):
+                        self.wfile.write(b"O")
+                        self.wfile.flush()
+                elif outer.kind == "echo":
+                    sent = self.headers.get("Authorization", "")
+                    decoded = base64.b64decode(sent.split()[-1]).decode() if sent.startswith("Basic ") else ""
+                    body = (b"OK" if "/api/" not in self.path else
+                            f"forbidden; you sent {sent!r}, that is {decoded!r}".encode())
+                    self.send_response(200 if "/api/" not in self.path else 403)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                elif outer.kind == "huge":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json" if "/api/" in self.path else "text/plain")
+                    self.end_headers()
+                    if "/api/" not in self.path:
+                        self.wfile.write(b"OK")
+                        return
+                    self.wfile.write(b'{"experiments": [')
+                    block = b'{"name": "x", "experiment_id": "1"},' * 2000
+                    while not outer.stopping.is_set():
+                        self.wfile.write(block)
+
+            do_GET = do_POST = _answer
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.httpd.daemon_threads = True
+
+    @property
+    def uri(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
