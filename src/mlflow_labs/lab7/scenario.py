@@ -132,6 +132,15 @@ class Lab7Run(LabRun):
         from mlflow_labs.lab7 import leaks  # noqa: PLC0415
         self.cmdline_samples.append(leaks.command_lines())
 
+    def background_line(self, script: str) -> int:
+        return next(b.line for b in self.docs.blocks if b.action == "background" and script in b.text)
+
+    def idp_background_line(self) -> int:
+        return self.background_line("serve-idp.sh")
+
+    def mlflow_log(self) -> str:
+        return (self.docs.workdir / f"background-{self.background_line('serve-mlflow.sh')}.log").read_text(errors="replace")
+
     def steps(self) -> None:
         self.run_readme_servers()
         self.sign_in_everyone()
