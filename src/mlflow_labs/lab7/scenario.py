@@ -41,12 +41,12 @@ def read_env_file(path: Path) -> dict[str, str]:
 class Lab7Run(LabRun):
     lab = "lab7"
 
-    def __init__(self, **kw):
+    def __init__(self, *, shots: Path | None = None, **kw):
         super().__init__(**kw)
         self.port, self.idp_port = free_port(), free_port()
         self.uri = f"http://localhost:{self.port}"
         self.idp = f"http://localhost:{self.idp_port}"
-        self.shots = self.workdir / "shots"
+        self.shots = Path(shots) if shots else self.workdir / "shots"   # images.py keeps them for the README
         self.browser: Browser | None = None
         self.logins: dict[str, Login] = {}
         self.tokens: dict[str, str] = {}
@@ -159,6 +159,6 @@ def _in_days(days: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + days * 86400))
 
 
-def run(progress=print, keep: bool = False, workdir=None, infra: str | None = None) -> Report:
+def run(progress=print, keep: bool = False, workdir=None, infra: str | None = None, shots: Path | None = None) -> Report:
     """``infra`` is accepted for a uniform CLI; lab 7 runs local processes only."""
-    return Lab7Run(progress=progress, keep=keep, workdir=workdir, infra=infra).execute()
+    return Lab7Run(progress=progress, keep=keep, workdir=workdir, infra=infra, shots=shots).execute()
