@@ -120,24 +120,3 @@ class Browser:
                 pass
             raise LabError(f"The browser sign-in of {person} did not finish (at {where}): "
                            f"{str(exc).splitlines()[0]}. Screenshot: {self.shots / (person + '-FAILED.png')}") from None
-
-    def login_until_callback(self, mlflow_uri: str, person: str):
-        """Sign in at the IdP, but stop the browser before MLflow's /callback: returns (context, callback URL),
-        so a test can change the world (stop the IdP) before MLflow redeems the code."""
-        context = self._browser.new_context()
-        context.set_default_timeout(STEP_MS)
-        page = context.new_page()
-        seen: list[str] = []
-        page.route(f"{mlflow_uri}/callback*", lambda route: (seen.append(route.request.url), route.abort()))
-        page.goto(f"{mlflow_uri}/login", wait_until="domcontentloaded")
-        page.fill("input[name=login]", person)
-        page.fill("input[name=password]", "any-password-the-dev-form-ignores")
-        page.click("button[type=submit]")
-        try:
-            page.get_by_role("button", name="Continue").click()
-            page.wait_for_timeout(1000)
-        except Exception:  # noqa: BLE001 - the aborted navigation may surface here; what counts is `seen`
-            pass
-        if not seen:
-            raise LabError(f"the IdP never sent {person}'s browser back to {mlflow_uri}/callback (at {page.url})")
-        return context, seen[0]

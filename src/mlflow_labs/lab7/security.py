@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
+from urllib.parse import urljoin
 
 import requests
 
@@ -47,3 +49,28 @@ def forged_id_token(issuer: str, audience: str, subject: str, groups: list[str],
     signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
     signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
     return f"{signing_input}.{_b64(signature)}"
+
+
+def code_in_hand(mlflow_uri: str, person: str, timeout: float = 30) -> tuple[requests.Session, str]:
+    """Sign ``person`` in at the IdP over plain HTTP, as the browser does (MLflow's /login, the IdP's
+    login and consent forms), but stop before MLflow's /callback: returns the cookie jar and the
+    callback URL with the authorization code, so a test can stop the IdP before MLflow redeems it.
+    (A browser cannot be stopped there: Playwright does not intercept the hops of a redirect.)"""
+    s = requests.Session()
+    r = s.get(f"{mlflow_uri}/login", allow_redirects=False, timeout=timeout)
+    for _ in range(12):
+        if r.is_redirect:
+            where = urljoin(r.url, r.headers["location"])
+            if where.startswith(f"{mlflow_uri}/callback"):
+                return s, where
+            r = s.get(where, allow_redirects=False, timeout=timeout)
+            continue
+        action = re.search(r'<form[^>]*action="([^"]+)"', r.text)
+        prompt = re.search(r'name="prompt" value="(\w+)"', r.text)
+        if r.status_code != 200 or not (action and prompt):
+            break
+        data = {"prompt": prompt.group(1)}
+        if data["prompt"] == "login":
+            data.update(login=person, password="any-password-the-dev-form-ignores")
+        r = s.post(urljoin(r.url, action.group(1)), data=data, allow_redirects=False, timeout=timeout)
+    raise RuntimeError(f"{person}'s sign-in never reached {mlflow_uri}/callback (last: HTTP {r.status_code} at {r.url})")
