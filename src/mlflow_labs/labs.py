@@ -89,6 +89,11 @@ def _lab6():
     return checks, scenario
 
 
+def _lab7():
+    from mlflow_labs.lab7 import checks, scenario
+    return checks, scenario
+
+
 LABS: dict[str, Lab] = {
     lab.name: lab
     for lab in [
@@ -98,6 +103,7 @@ LABS: dict[str, Lab] = {
         Lab("lab4", "lab4-dvc-mlflow", "DVC + MLflow instrumentation and exact reproduction", _lab4),
         Lab("lab5", "lab5-compare-ui", "Comparing runs visually, proven in a real browser", _lab5),
         Lab("lab6", "lab6-production", "A production MLflow under load, faults and strangers", _lab6),
+        Lab("lab7", "lab7-sso", "Single sign-on with a real OpenID Connect provider, in a real browser", _lab7),
     ]
 }
 

@@ -157,11 +157,26 @@ def _chart_help() -> str:
     return chart_source_help()
 
 
+def _lab7_python() -> str | None:
+    from mlflow_labs.lab7.environment import python_version
+    return python_version()
+
+
+def _lab7_python_fix() -> str:
+    from mlflow_labs.lab7.environment import PYTHON_FIX
+    return PYTHON_FIX + "; then scripts/provision-lab7 builds .venv-lab7 with mlflow + mlflow-oidc-auth"
+
+
+def _lab7_node_fix() -> str:
+    from mlflow_labs.lab7.environment import NODE_FIX
+    return NODE_FIX + "; then scripts/provision-lab7 runs npm ci in labs/lab7-sso"
+
+
 PREREQS = [
-    Prereq("Python >= 3.10", ("lab1", "lab2", "lab3", "lab4", "lab5", "lab6"),
+    Prereq("Python >= 3.10", ("lab1", "lab2", "lab3", "lab4", "lab5", "lab6", "lab7"),
            lambda: sys.version.split()[0] if sys.version_info >= (3, 10) else None,
            "install Python 3.10+ (apt-get install python3 python3-venv)"),
-    Prereq("mlflow", ("lab1", "lab3", "lab4", "lab5", "lab6"), _dist("mlflow"), "pip install mlflow==3.17.2 (tox does this)"),
+    Prereq("mlflow", ("lab1", "lab3", "lab4", "lab5", "lab6", "lab7"), _dist("mlflow"), "pip install mlflow==3.17.2 (tox does this)"),
     # lab 6's `mlflow server --app-name basic-auth` needs the [auth] extra (Flask-WTF)
     Prereq("mlflow[auth] (basic-auth server)", ("lab6",), _dist("Flask-WTF"),
            "pip install 'mlflow[auth]==3.17.2' (tox does this)"),
@@ -181,7 +196,10 @@ PREREQS = [
     Prereq("kubectl", ("lab2",), lambda: _version(["kubectl", "version", "--client"]), INSTALL["kubectl"], "kubectl",
            "`kubectl` is not on PATH."),
     Prereq("mlflow chart 1.11.5 (helm template)", ("lab2",), chart_source, "see below"),
-    Prereq("chromium + playwright (headless browser)", ("lab5",), chromium_version, CHROMIUM_FIX),
+    Prereq("chromium + playwright (headless browser)", ("lab5", "lab7"), chromium_version, CHROMIUM_FIX),
+    Prereq("Python >= 3.12 for mlflow-oidc-auth (its own venv)", ("lab7",), _lab7_python, _lab7_python_fix),
+    Prereq("node + npm (the identity provider)", ("lab7",), lambda: _version(["node", "--version"]) and _version(["npm", "--version"]) and
+           f"node {_version(['node', '--version'])}, npm {_version(['npm', '--version'])}", _lab7_node_fix),
 ]
 
 

@@ -17,6 +17,8 @@ Environment variables (read by `Settings.from_env`; a command-line option, where
   MLFLOW_LABS_SKIP_NETWORK_CHECKS  lab 2 preflight: do not probe Docker Hub or the chart repository
   MLFLOW_LABS_K8S_INFRA         labs 2 and 3-on-Kubernetes: kind | podman | auto  (--infra kind|podman; lab2/scenario.py)
   MLFLOW_LABS_CHROMIUM          lab 5: the Chromium/Chrome binary (default: chromium on PATH; lab5/browser.py)
+  MLFLOW_LABS_SSO_PYTHON        lab 7: the Python 3.12+ for mlflow-oidc-auth's venv (default: found on PATH / pyenv; lab7/environment.py)
+  MLFLOW_LABS_SSO_VENV          lab 7: where that venv is (default .venv-lab7 in the checkout; scripts/provision-lab7 builds it)
   MLFLOW_LABS_MLFLOW_VERSION    another MLflow than the pin, in its own .venv-mlflow-X (scripts/_venv.sh; drift job)
 Used by the shell scripts only (not read by Python):
   MLFLOW_LABS_VENV              scripts/_venv.sh: the virtualenv the scripts use (default .venv)

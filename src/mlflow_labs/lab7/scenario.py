@@ -1,0 +1,164 @@
+"""Lab 7: the README (IdP, MLflow with mlflow-oidc-auth, tokens, grants, the check) with its browser
+steps done in headless Chromium, then what an attacker and an outage would do.
+
+The README runs in two parts: up to the block where the learner pastes tokens, then the rest. In
+between, the browser signs in alice, bob, carol, admin (each issues an access token) and mallory
+(refused), and alice once more for the session the check logs out. Everything is on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import requests
+
+from mlflow_labs.harness.docs import ReadmeRunner, port_substitution
+from mlflow_labs.harness.labrun import LabRun
+from mlflow_labs.harness.net import free_port
+from mlflow_labs.harness.report import Report, Row
+from mlflow_labs.lab7 import checks, credentials, environment, security
+from mlflow_labs.lab7.browser import Browser, Login
+from mlflow_labs.labs import get_lab, repo_root
+
+MLFLOW_PORT, IDP_PORT = 7607, 7707
+SECRETS_FILE = "lab7-secrets.env"
+PEOPLE = ("alice", "bob", "carol", "admin")   # in `mlflow`; each issues a token for scripts
+OUTSIDER = "mallory"                         # in `contractors` only
+TOKEN_BLOCK = "read -rsp \"$who's token: \""  # the README block the harness does in the browser instead
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    out = {}
+    for line in Path(path).read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() and not key.startswith("#"):
+            out[key.strip()] = value.strip()
+    return out
+
+
+class Lab7Run(LabRun):
+    lab = "lab7"
+
+    def __init__(self, *, shots: Path | None = None, **kw):
+        super().__init__(**kw)
+        self.port, self.idp_port = free_port(), free_port()
+        self.uri = f"http://localhost:{self.port}"
+        self.idp = f"http://localhost:{self.idp_port}"
+        self.shots = Path(shots) if shots else self.workdir / "shots"   # images.py keeps them for the README
+        self.browser: Browser | None = None
+        self.logins: dict[str, Login] = {}
+        self.tokens: dict[str, str] = {}
+        self.secrets: dict[str, str] = {}
+        self.cmdline_samples: list[dict[str, str]] = []
+
+    # -- README -------------------------------------------------------------------------------
+    def setup(self) -> None:
+        venv = environment.ensure(progress=self.progress)
+        lab = get_lab("lab7")
+        self.docs = ReadmeRunner(lab.readme, self.workdir / "work",
+                                 substitutions=[port_substitution(MLFLOW_PORT, self.port),
+                                                port_substitution(IDP_PORT, self.idp_port)],
+                                 env={"SSO_VENV": str(venv), "LAB_DIR": str(lab.dir)},
+                                 display_root=repo_root(), progress=self.progress)
+
+    def token_block_line(self) -> int:
+        return next(b.line for b in self.docs.blocks if TOKEN_BLOCK in b.text)
+
+    def run_readme_servers(self) -> None:
+        """Steps 1-3: secrets, the IdP, MLflow with the plugin, the stranger and /login probes."""
+        with self.phase("README: servers"):
+            self.docs.run(stop_before_line=self.token_block_line())
+            self.secrets = read_env_file(self.docs.cwd / SECRETS_FILE)
+            self.sample_command_lines()
+
+    def sign_in_everyone(self) -> None:
+        """Step 4-5's browser part: each person signs in; each member issues a token; mallory is refused."""
+        with self.phase("browser sign-ins"):
+            self.browser = Browser(self.shots).start()
+            for who in PEOPLE:
+                login = self.login(who, shots=who if who == "alice" else None)
+                self.tokens[who] = self.issue_token(login)
+                self.write_secret(f"{who}.token", self.tokens[who])
+            self.login(OUTSIDER, shots=OUTSIDER)
+            session = self.login("alice", key="alice-check").cookie()
+            self.write_secret("alice.session", session["value"] if session else "")
+            self.sample_command_lines()
+
+    def login(self, who: str, *, key: str | None = None, shots: str | None = None) -> Login:
+        login = self.browser.login(self.uri, who, shots=shots)
+        self.logins[key or who] = login
+        return login
+
+    def issue_token(self, login: Login) -> str:
+        r = login.context.request.post(f"{self.uri}/api/2.0/mlflow/users/current/tokens",
+                                       data={"name": f"lab7-{login.person}", "expiration": _in_days(30)})
+        if r.status != 201:
+            raise RuntimeError(f"{login.person}'s token request answered HTTP {r.status}: {r.text()[:200]}")
+        return r.json()["token"]
+
+    def write_secret(self, name: str, value: str) -> None:
+        path = self.docs.cwd / name
+        path.write_text(value)
+        os.chmod(path, 0o600)
+
+    def run_readme_rest(self) -> None:
+        with self.phase("README: tokens, grants, check"):
+            first = self.token_block_line()
+            self.docs.run(only_lines={b.line for b in self.docs.blocks if b.line >= first})
+
+    # -- checks -------------------------------------------------------------------------------------
+    def check_env(self, *, writer: str = "alice", reader: str = "bob", session: str | None = None) -> dict:
+        env = {"LAB7_WRITER_USERNAME": f"{writer}@example.com", "LAB7_WRITER_TOKEN": self.tokens.get(writer, ""),
+               "LAB7_READER_USERNAME": f"{reader}@example.com", "LAB7_READER_TOKEN": self.tokens.get(reader, "")}
+        if session is not None:
+            env[credentials.SESSION_ENV] = session
+        return env
+
+    def run_checks(self) -> list:
+        """The checks once more from here, with a fresh session (the README's check logged its own out)."""
+        with self.phase("checks"):
+            fresh = self.login("alice", key="alice-harness-check").cookie()
+            return self.check("lab7/checks.py", checks.run_checks(self.uri, env=self.check_env(session=fresh["value"])))
+
+    # -- what the report adds to the README -------------------------------------------------------
+    def row(self, step: str, where: str, ok: bool, detail: str) -> Row:
+        r = Row(step, where, "passed" if ok else "failed", 0.0, detail)
+        self.report.rows.append(r)
+        return r
+
+    def sample_command_lines(self) -> None:
+        from mlflow_labs.lab7 import leaks  # noqa: PLC0415
+        self.cmdline_samples.append(leaks.command_lines())
+
+    def background_line(self, script: str) -> int:
+        return next(b.line for b in self.docs.blocks if b.action == "background" and script in b.text)
+
+    def idp_background_line(self) -> int:
+        return self.background_line("serve-idp.sh")
+
+    def mlflow_log(self) -> str:
+        return (self.docs.workdir / f"background-{self.background_line('serve-mlflow.sh')}.log").read_text(errors="replace")
+
+    def steps(self) -> None:
+        self.run_readme_servers()
+        self.sign_in_everyone()
+        self.run_readme_rest()
+        self.run_checks()
+
+    def teardown(self) -> None:
+        if self.browser:
+            self.browser.close()
+
+    def kept(self) -> str:
+        return f"MLflow at {self.uri}, the IdP at {self.idp}, work dir {self.docs.cwd if self.docs else self.workdir}"
+
+
+def _in_days(days: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + days * 86400))
+
+
+def run(progress=print, keep: bool = False, workdir=None, infra: str | None = None, shots: Path | None = None) -> Report:
+    """``infra`` is accepted for a uniform CLI; lab 7 runs local processes only."""
+    return Lab7Run(progress=progress, keep=keep, workdir=workdir, infra=infra, shots=shots).execute()

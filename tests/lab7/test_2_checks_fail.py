@@ -1,0 +1,62 @@
+"""Every lab 7 check fails where its claim is false: on an empty MLflow server without the plugin, and
+on a near miss of the right setup on the README's own server."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlflow_labs.harness.client import TrackingClient
+from mlflow_labs.lab7 import checks
+
+pytestmark = pytest.mark.lab7
+
+
+def by_name(results):
+    return {r.name: r for r in results}
+
+
+def test_every_check_but_health_fails_on_a_plain_server_and_nothing_is_written(lab, empty_mlflow_server):
+    fresh = lab.login("alice", key="alice-plain").cookie()["value"]
+    results = checks.run_checks(empty_mlflow_server.uri, env=lab.check_env(session=fresh))
+    assert results[0].ok and len(results) == len(checks.suite.checks)
+    failing = results[1:]
+    assert all(not r.ok and r.hint for r in failing), [r.name for r in failing if r.ok]
+    assert "not 401" in failing[0].detail
+    assert "not an OpenID Connect authorization request" in failing[1].detail
+    exps = TrackingClient(empty_mlflow_server.uri).search_experiments(view_type="ALL")
+    assert [e["name"] for e in exps] == ["Default"]   # the write probes never ran
+
+
+def test_a_read_only_user_in_the_writers_place_fails_the_writer_check(lab):
+    r = by_name(checks.run_checks(lab.uri, env=lab.check_env(writer="bob")))
+    bad = r["the writer's token reads run Run_v1 and logs to it"]
+    assert not bad.ok and "HTTP 403" in bad.detail, bad.detail
+
+
+def test_an_edit_user_in_the_readers_place_fails_the_reader_check(lab):
+    """carol holds EDIT on the experiment since the README's grant: as 'reader' she can write."""
+    r = by_name(checks.run_checks(lab.uri, env=lab.check_env(reader="carol")))
+    bad = r["the reader's token reads, and gets 403 on log-metric and create-run"]
+    assert not bad.ok and "not 403" in bad.detail, bad.detail
+
+
+def test_a_refused_users_session_fails_the_session_check(lab):
+    mallory = lab.logins["mallory"].cookie()
+    r = by_name(checks.run_checks(lab.uri, env=lab.check_env(session=mallory["value"] if mallory else "x")))
+    bad = r["a browser session works until logout, and is refused after it"]
+    assert not bad.ok and "BEFORE logout" in bad.detail, bad.detail
+
+
+def test_a_wrong_token_fails_with_the_variable_named_never_the_value(lab):
+    env = lab.check_env()
+    env["LAB7_WRITER_TOKEN"] = env["LAB7_WRITER_TOKEN"][:-4] + "xxxx"
+    bad = by_name(checks.run_checks(lab.uri, env=env))["the writer's token reads run Run_v1 and logs to it"]
+    assert not bad.ok and "LAB7_WRITER_TOKEN" in bad.detail and env["LAB7_WRITER_TOKEN"] not in bad.detail
+
+
+def test_missing_variables_say_which_to_set(lab):
+    results = by_name(checks.run_checks(lab.uri, env={}))
+    for name, var in [("the writer's token reads run Run_v1 and logs to it", "LAB7_WRITER_TOKEN"),
+                      ("the reader's token reads, and gets 403 on log-metric and create-run", "LAB7_READER_TOKEN"),
+                      ("a browser session works until logout, and is refused after it", "LAB7_SESSION")]:
+        assert not results[name].ok and var in results[name].detail, results[name].detail
