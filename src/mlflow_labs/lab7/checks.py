@@ -69,7 +69,7 @@ def _login(ctx, role: str):
 
 
 @suite.check(f"the writer's token reads run {RUN_NAME} and logs to it",
-             hint="Steps 4-5: sign in as the writer, issue a token, log the notes' run with it")
+             hint="Steps 4-5: sign in as `alice`, issue her token, log the notes' run with `train.py`")
 def _writer(ctx):
     c, client, exp_id = _login(ctx, "writer")
     runs = [x for x in client.search_runs([exp_id]) if run_name(x) == RUN_NAME]
