@@ -26,8 +26,10 @@ def test_a_run_without_the_chart_ends_with_one_line_saying_how_to_get_it(tmp_pat
     out = p.stdout
     lines = [ln for ln in out.splitlines() if "skipped for lack of the" in ln]
     assert len(lines) == 1, out
-    assert out.splitlines()[-2] == lines[0], "the line is not last before pytest's own result line"
-    skipped = int(re.search(r"(\d+) skipped", out.splitlines()[-1]).group(1))
+    # then pytest's own result line, then the plugin's verdict line (always the last)
+    assert out.splitlines()[-3] == lines[0], "the line is not last before pytest's own result line"
+    assert out.splitlines()[-1].startswith("mlflow-labs: "), out.splitlines()[-1]
+    skipped = int(re.search(r"(\d+) skipped", out.splitlines()[-2]).group(1))
     assert skipped > 0, out
     assert lines[0] == (f"mlflow-labs: {skipped} test(s) skipped for lack of the community-charts/mlflow "
                         f"{cv.CHART_VERSION} chart; get it with `{cv.pull_command()}` (or set {cv.CHART_ENV} to a copy)")
