@@ -93,7 +93,7 @@ def exposures(text: str) -> list[str]:
 
 
 def _runnable_blocks():
-    for readme in sorted((repo_root() / "labs").rglob("README.md")):
+    for readme in sorted(p for p in (repo_root() / "labs").rglob("README.md") if "node_modules" not in p.parts):
         for b in parse_blocks(readme.read_text()):
             if b.action in ("run", "background") or (b.action == "file" and b.is_shell):
                 yield readme.relative_to(repo_root()), b
