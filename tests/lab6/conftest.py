@@ -8,7 +8,7 @@ import pytest
 
 from mlflow_labs import plugin
 from mlflow_labs.infra import docker_engine
-from mlflow_labs.lab6 import leaks
+from mlflow_labs.harness import leaks
 from mlflow_labs.lab6.scenario import Lab6Run
 
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from mlflow_labs.lab6 import leaks
+from mlflow_labs.harness import leaks
 
 pytestmark = pytest.mark.lab6
 

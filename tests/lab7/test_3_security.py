@@ -8,7 +8,8 @@ import time
 import pytest
 import requests
 
-from mlflow_labs.lab7 import leaks, security
+from mlflow_labs.harness import leaks
+from mlflow_labs.lab7 import security
 
 pytestmark = pytest.mark.lab7
 

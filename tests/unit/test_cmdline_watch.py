@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from mlflow_labs.harness.cmdline_watch import CommandLineWatch
-from mlflow_labs.lab6 import leaks
+from mlflow_labs.harness import leaks
 
 pytestmark = pytest.mark.unit
 

@@ -9,7 +9,8 @@ import pytest
 import requests
 
 from mlflow_labs.lab4 import safe_pickle
-from mlflow_labs.lab6 import auth, leaks
+from mlflow_labs.harness import leaks
+from mlflow_labs.lab6 import auth
 from mlflow_labs.lab6.load import error_kind
 
 pytestmark = pytest.mark.unit

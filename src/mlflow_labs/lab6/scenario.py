@@ -21,7 +21,8 @@ from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.report import Report, Row
 from mlflow_labs.infra.mlflow_server import MlflowServer
 from mlflow_labs.infra.postgres import LocalPostgres, connect
-from mlflow_labs.lab6 import checks, faults, hosts, leaks, schema
+from mlflow_labs.harness import leaks
+from mlflow_labs.lab6 import checks, faults, hosts, schema
 from mlflow_labs.lab6.load import LoadResult, Writers, experiment_id, verify
 from mlflow_labs.labs import get_lab, repo_root
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import requests
 
 from mlflow_labs.harness.docs import ReadmeRunner, port_substitution
+from mlflow_labs.harness import leaks
 from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.report import Report, Row
@@ -27,15 +28,6 @@ SECRETS_FILE = "lab7-secrets.env"
 PEOPLE = ("alice", "bob", "carol", "admin")   # in `mlflow`; each issues a token for scripts
 OUTSIDER = "mallory"                         # in `contractors` only
 TOKEN_BLOCK = "read -rsp \"$who's token: \""  # the README block the harness does in the browser instead
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    out = {}
-    for line in Path(path).read_text().splitlines():
-        key, sep, value = line.partition("=")
-        if sep and key.strip() and not key.startswith("#"):
-            out[key.strip()] = value.strip()
-    return out
 
 
 class Lab7Run(LabRun):
@@ -70,7 +62,7 @@ class Lab7Run(LabRun):
         """Steps 1-3: secrets, the IdP, MLflow with the plugin, the stranger and /login probes."""
         with self.phase("README: servers"):
             self.docs.run(stop_before_line=self.token_block_line())
-            self.secrets = read_env_file(self.docs.cwd / SECRETS_FILE)
+            self.secrets = leaks.read_env_file(self.docs.cwd / SECRETS_FILE)
             self.sample_command_lines()
 
     def sign_in_everyone(self) -> None:
@@ -129,8 +121,7 @@ class Lab7Run(LabRun):
         return r
 
     def sample_command_lines(self) -> None:
-        from mlflow_labs.lab7 import leaks  # noqa: PLC0415
-        self.cmdline_samples.append(leaks.command_lines())
+        self.cmdline_samples.append({f"pid {p}": c for p, c in leaks.command_lines().items()})
 
     def background_line(self, script: str) -> int:
         return next(b.line for b in self.docs.blocks if b.action == "background" and script in b.text)

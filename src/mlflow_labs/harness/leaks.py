@@ -1,4 +1,5 @@
-"""Where a secret must never appear: process command lines, logs, reports, terminal output."""
+"""Where a secret must never appear: process command lines, logs, reports, terminal output: what
+every lab that generates secrets into a KEY=value file uses to prove none of them leaks."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 
 
 def read_env_file(path: Path) -> dict[str, str]:
-    """KEY=value lines (the README's lab6-secrets.env)."""
+    """KEY=value lines (a README's generated secrets file)."""
     out = {}
     for line in Path(path).read_text().splitlines():
         key, sep, value = line.partition("=")
