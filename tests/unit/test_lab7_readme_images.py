@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlflow_labs.lab7.images import referenced_images
+from mlflow_labs.harness.readme_images import referenced_images
 from mlflow_labs.labs import get_lab
 
 pytestmark = pytest.mark.unit

@@ -7,19 +7,14 @@ Only images the README references are copied (the test in tests/unit checks ever
 
 from __future__ import annotations
 
-import re
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
+from mlflow_labs.harness.errors import LabError
+from mlflow_labs.harness.readme_images import install_screenshots
 from mlflow_labs.labs import get_lab
-
-IMAGE_REF = re.compile(r"!\[[^\]]*\]\((images/[^)\s]+)\)")
-
-
-def referenced_images(readme: Path) -> list[str]:
-    return IMAGE_REF.findall(readme.read_text())
 
 
 def save_small(src: Path, dest: Path) -> None:
@@ -42,14 +37,12 @@ def main() -> int:
     if not report.ok:
         print(f"the lab failed; README images left unchanged (screenshots in {shots})", file=sys.stderr)
         return 1
-    for ref in referenced_images(lab.readme):
-        src = shots / Path(ref).name
-        if not src.exists():
-            print(f"the lab took no screenshot {src.name}, which the README shows", file=sys.stderr)
-            return 1
-        dest = lab.dir / ref
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        save_small(src, dest)
+    try:
+        written = install_screenshots(lab.readme, shots, save=save_small)
+    except LabError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for dest in written:
         print(f"updated {dest}")
     return 0
 

@@ -7,19 +7,13 @@ Only images the README references are copied (tests/unit/test_lab7_readme_images
 
 from __future__ import annotations
 
-import re
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
+from mlflow_labs.harness.errors import LabError
+from mlflow_labs.harness.readme_images import install_screenshots
 from mlflow_labs.labs import get_lab
-
-IMAGE_REF = re.compile(r"!\[[^\]]*\]\((images/[^)\s]+)\)")
-
-
-def referenced_images(readme: Path) -> list[str]:
-    return IMAGE_REF.findall(readme.read_text())
 
 
 def main() -> int:
@@ -30,14 +24,12 @@ def main() -> int:
     if report.error:
         print(f"lab 7 failed, README images not updated: {report.error}", file=sys.stderr)
         return 1
-    for ref in referenced_images(lab.readme):
-        src = shots / Path(ref).name
-        if not src.is_file():
-            print(f"the run took no screenshot {src.name}, which the README shows", file=sys.stderr)
-            return 1
-        dest = lab.dir / ref
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, dest)
+    try:
+        written = install_screenshots(lab.readme, shots)
+    except LabError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for dest in written:
         print(f"{dest} ({dest.stat().st_size // 1024} KiB)")
     return 0
 
