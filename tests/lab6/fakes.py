@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 import time
 from contextlib import contextmanager
 from urllib.parse import urlparse
+
+from tests.loopback import serve
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -55,15 +56,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 @contextmanager
 def fake_server(behaviour: str = "ok", routes: dict | None = None):
-    handler = type("H", (_Handler,), {"behaviour": behaviour, "routes": routes or {}})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serve(type("H", (_Handler,), {"behaviour": behaviour, "routes": routes or {}})) as url:
+        yield url
 
 
 def as_json(obj) -> tuple[int, str, bytes]:

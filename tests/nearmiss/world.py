@@ -7,11 +7,12 @@ from __future__ import annotations
 import contextlib
 import http.server
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 from tests.nearmiss import fresh_name
+
+from tests.loopback import serve
 
 
 class World:
@@ -90,15 +91,8 @@ class _NotMlflow(http.server.BaseHTTPRequestHandler):
 @contextlib.contextmanager
 def not_mlflow(health_ok: bool = True):
     """The URI of something on 127.0.0.1 that is not an MLflow server (its /health says OK, or is a 404 too)."""
-    handler = type("Handler", (_NotMlflow,), {"health_ok": health_ok})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(type("Handler", (_NotMlflow,), {"health_ok": health_ok})) as url:
+        yield url
 
 
 @contextlib.contextmanager

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -19,6 +18,8 @@ import pytest
 from mlflow_labs.lab6 import faults, load
 from mlflow_labs.lab6.faults import FaultResult, hang_problems
 from mlflow_labs.lab6.load import Writers, verify
+
+from tests.loopback import serve
 
 pytestmark = pytest.mark.unit
 
@@ -67,14 +68,8 @@ class _Tracking(http.server.BaseHTTPRequestHandler):
 def tracking_server(**behaviour):
     handler = type("H", (_Tracking,), {"runs": {}, **{k: (staticmethod(v) if callable(v) else v)
                                                         for k, v in behaviour.items()}})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serve(handler) as url:
+        yield url
 
 
 def _load(uri: str, values: int = 6) -> tuple[Writers, load.LoadResult]:
