@@ -24,6 +24,9 @@ Used by the shell scripts only (not read by Python):
   MLFLOW_LABS_VENV              scripts/_venv.sh: the virtualenv the scripts use (default .venv)
   MLFLOW_LABS_CACHE             scripts/build-offline-images: where downloaded wheels/binaries are cached
   MLFLOW_LABS_INSTALLER         scripts/_venv.sh: uv (default where it can be had) or pip
+  MLFLOW_LABS_HTTP_TIMEOUT      seconds a tracking server may take to START answering one request (default 30); a
+                                whole answer must arrive within 4x that, and no answer may exceed 128 MiB
+                                (harness/client.py: a dripping or endless server ends `check` with a clear error)
   MLFLOW_LABS_JOBS              scripts/test: how many tox envs run at once (default 2)
   MLFLOW_LABS_ALLOWED_SKIPS     scripts/test: which entries of tests/allowed-skips.toml apply (default all; `none`
                                 for a job that has every prerequisite, e.g. the GitHub kind job; or names: `kind`)
@@ -83,6 +86,7 @@ class Settings:
     chart: str | None = None
     kind_load_images: tuple[str, ...] = ()
     skip_network_checks: bool = False
+    http_timeout: float = 30.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **options) -> "Settings":
@@ -99,6 +103,7 @@ class Settings:
             chart=get("CHART"),
             kind_load_images=tuple(i.strip() for i in (get("KIND_LOAD_IMAGES") or "").split(",") if i.strip()),
             skip_network_checks=bool(get("SKIP_NETWORK_CHECKS")),
+            http_timeout=_seconds("HTTP_TIMEOUT", get("HTTP_TIMEOUT"), 30.0),
         )
         given = {k: v for k, v in options.items() if v is not None}
         return replace(s, **given) if given else s
@@ -107,6 +112,19 @@ class Settings:
         if self.infra not in INFRA_CHOICES:
             from mlflow_labs.harness.errors import LabError
             raise LabError(f"Unknown infra '{self.infra}' (from --infra or MLFLOW_LABS_INFRA): use auto, docker or local.")
+
+
+def _seconds(name: str, raw: str | None, default: float) -> float:
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        from mlflow_labs.harness.errors import LabError
+        raise LabError(f"MLFLOW_LABS_{name}={raw!r} is not a number of seconds above 0: set it to e.g. 30, or unset it.")
+    return value
 
 
 def chart_cache() -> Path:

@@ -2,7 +2,9 @@
 
 ``bounded(deadline, max_bytes)`` caps every request made in the current thread (whichever client the
 checks build): grading a class runs each learner's checks in a thread under it, so a silent, slow or
-huge-answering server fails its own row instead of holding the class. Outside it nothing changes.
+huge-answering server fails its own row instead of holding the class. Outside it, each request still has
+its own bounds (``request_bounds``): a server that drips its answer or sends one without end stops
+`mlflow-labs check` with a clear error instead of holding it forever.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import requests
 import urllib3
 
+from mlflow_labs import settings
 from mlflow_labs.harness.errors import LabError
 
 API = "/api/2.0/mlflow"
@@ -26,6 +29,13 @@ class TrackingError(LabError):
 
 _bounds = threading.local()
 CHUNK = 16 * 1024
+MAX_ANSWER_BYTES = 128 * 1024 * 1024  # far above any tracking API answer or lab artifact; below what hurts memory
+WHOLE_ANSWER_FACTOR = 4  # a whole answer may take this many times the time allowed to start it
+
+
+def request_bounds(timeout: float) -> tuple[float, int]:
+    """(deadline, max_bytes) for one request made outside ``bounded()``."""
+    return time.monotonic() + WHOLE_ANSWER_FACTOR * timeout, MAX_ANSWER_BYTES
 
 
 @contextmanager
@@ -76,15 +86,16 @@ def _read_bounded(r: requests.Response, url: str, deadline: float | None, max_by
 
 
 class TrackingClient:
-    def __init__(self, uri: str, timeout: float = 30):  # generous: a server on a loaded machine is slow, not gone
+    def __init__(self, uri: str, timeout: float | None = None):
         self.uri = uri.rstrip("/")
-        self.timeout = timeout
+        # generous by default (30 s): a server on a loaded machine is slow, not gone
+        self.timeout = timeout if timeout is not None else settings.current().http_timeout
         self.session = requests.Session()
 
     # -- plumbing -----------------------------------------------------------------------------
     def _request(self, method: str, path: str, **kw) -> requests.Response:
         url = self.uri + path
-        deadline, max_bytes = getattr(_bounds, "value", None) or (None, None)
+        deadline, max_bytes = getattr(_bounds, "value", None) or request_bounds(self.timeout)
         timeout = self.timeout
         if deadline is not None:
             left = deadline - time.monotonic()
@@ -93,8 +104,6 @@ class TrackingClient:
                                     f"(an earlier answer was slow or never came)")
             timeout = min(timeout, left)
         try:
-            if deadline is None and max_bytes is None:
-                return self.session.request(method, url, timeout=timeout, **kw)
             r = self.session.request(method, url, timeout=timeout, stream=True, **kw)
             _read_bounded(r, url, deadline, max_bytes)
             return r
