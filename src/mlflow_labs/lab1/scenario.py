@@ -7,9 +7,10 @@ from mlflow_labs.harness.docs import ReadmeRunner, port_substitution
 from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.report import Row
-from mlflow_labs.infra.process import BackgroundProcess
+from mlflow_labs.harness.process import BackgroundProcess
 from mlflow_labs.lab1 import checks
-from mlflow_labs.labs import get_lab, repo_root
+from mlflow_labs.lab1 import SPEC
+from mlflow_labs.settings import repo_root
 
 DOCUMENTED_PORT = settings.DOCUMENTED_PORT
 
@@ -21,7 +22,7 @@ class Lab1Run(LabRun):
 
     def __init__(self, *, port: int | None = None, readme=None, **kw):
         super().__init__(**kw)
-        self.readme = readme or get_lab("lab1").readme  # another copy: the mutation tests
+        self.readme = readme or SPEC.readme  # another copy: the mutation tests
         self.port = port or free_port()
         self.uri = f"http://127.0.0.1:{self.port}"
 

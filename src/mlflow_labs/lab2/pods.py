@@ -24,6 +24,7 @@ from pathlib import Path
 import yaml
 
 from mlflow_labs import settings
+from mlflow_labs.harness.cmdline_watch import CommandLineWatch
 from mlflow_labs.harness.docs import ReadmeRunner, Step, Substitution, port_substitution
 from mlflow_labs.harness.errors import LabError, StartupError
 from mlflow_labs.harness.labrun import LabRun
@@ -33,7 +34,8 @@ from mlflow_labs.infra import podman as pm
 from mlflow_labs.infra import sockets
 from mlflow_labs.lab2 import chart as cv
 from mlflow_labs.lab2 import checks
-from mlflow_labs.labs import get_lab, repo_root
+from mlflow_labs.lab2 import SPEC
+from mlflow_labs.settings import repo_root
 
 DOCUMENTED_PORT = 7006
 CHART_MLFLOW_IMAGE = f"burakince/mlflow:{cv.APP_VERSION}"
@@ -183,7 +185,7 @@ class Lab2PodsRun(PodsRun):
     def __init__(self, **kw):
         kw.setdefault("report_name", "lab2")  # what `mlflow-labs run lab2` and scripts/bench read
         super().__init__(**kw)
-        self.readme = get_lab("lab2").readme
+        self.readme = SPEC.readme
 
     def steps(self) -> None:
         inv = next(i for i in cv.helm_invocations(self.readme) if not i.expect_rejected)
@@ -209,48 +211,15 @@ class Lab2PodsRun(PodsRun):
             self.run_blocks(self.block_line("RESOURCE_DOES_NOT_EXIST"))
 
 
-class PasswordWatch:
-    """Samples every process's command line (/proc/*/cmdline) while steps run: a password must never be there."""
-
-    def __init__(self, interval: float = 0.2):
-        self.secrets: list[str] = []
-        self.hits: list[str] = []
-        self.samples = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self.interval = interval
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            if self.secrets:
-                for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-                    try:
-                        text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                    except OSError:
-                        continue
-                    for s in self.secrets:
-                        if s in text:
-                            self.hits.append(text.replace(s, "<PASSWORD>")[:200])
-                self.samples += 1
-            self._stop.wait(self.interval)
-
-    def start(self) -> "PasswordWatch":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-
 class Lab3K8sPodsRun(PodsRun):
     lab = "lab3-kubernetes"
 
     def __init__(self, **kw):
         kw.setdefault("report_name", "lab3-kubernetes")
         super().__init__(**kw)
-        self.readme = get_lab("lab3").dir / "kubernetes" / "README.md"
-        self.watch = PasswordWatch()
+        self.readme = SPEC.borrowed("lab3-kubernetes") / "README.md"
+        self.watch = CommandLineWatch()  # every command line while the steps run
+        self.secrets: list[str] = []
 
     def setup(self) -> None:
         super().setup()
@@ -358,17 +327,11 @@ class Lab3K8sPodsRun(PodsRun):
         worker.join(timeout=120)
         return rows
 
-    def _ip_or_none(self, pod: pm.Pod) -> str:
-        try:
-            return self.pods.pod_ip(pod)
-        except LabError:
-            return "none"
-
     def steps(self) -> None:
         # README step 3 as written: the passwords, kept off the command line
         with self.phase("passwords and PostgreSQL pod"):
             self.run_blocks(self.block_line("token_urlsafe"))
-            self.watch.secrets = [(self.docs.cwd / f).read_text().strip()
+            self.secrets = [(self.docs.cwd / f).read_text().strip()
                                   for f in ("mlflow-db-password", "postgres-admin-password")]
             pg = self.start_postgres()
             pg_ip = self.pods.pod_ip(pg)
@@ -427,8 +390,11 @@ class Lab3K8sPodsRun(PodsRun):
         self.watch.stop()
 
         def no_password():
+            hits = [text.replace(s, "<PASSWORD>")[:200] for text in self.watch.seen().values()
+                    for s in self.secrets if s in text]
             assert self.watch.samples > 0, "no command lines were sampled"
-            assert not self.watch.hits, f"a password was on a command line: {self.watch.hits[:3]}"
+            assert self.secrets, "no password was read from the README's files"
+            assert not hits, f"a password was on a command line: {hits[:3]}"
             return f"{self.watch.samples} samples of every process's command line; no password seen"
         self.check("ps", [_row("no password on any command line during the steps", no_password)])
 

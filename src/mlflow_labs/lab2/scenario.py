@@ -25,7 +25,8 @@ from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.report import Report
 from mlflow_labs.harness.suite import CheckFailed, CheckResult, require
-from mlflow_labs.labs import get_lab, repo_root
+from mlflow_labs.lab2 import SPEC
+from mlflow_labs.settings import repo_root
 
 DOCUMENTED_PORT = settings.DOCUMENTED_PORT
 
@@ -42,11 +43,9 @@ class K8sLab:
 
 
 def labs() -> dict[str, K8sLab]:
-    lab2 = get_lab("lab2")
-    lab3 = get_lab("lab3")
     return {
-        "lab2": K8sLab("lab2", lab2.readme, "basic-mlflow-cluster", "default", "lost", True, None),
-        "lab3-kubernetes": K8sLab("lab3-kubernetes", lab3.dir / "kubernetes" / "README.md",
+        "lab2": K8sLab("lab2", SPEC.readme, "basic-mlflow-cluster", "default", "lost", True, None),
+        "lab3-kubernetes": K8sLab("lab3-kubernetes", SPEC.borrowed("lab3-kubernetes") / "README.md",
                                   "production-mlflow-cluster", "mlflow", "present", False, "dbchecker"),
     }
 
@@ -54,11 +53,11 @@ def labs() -> dict[str, K8sLab]:
 # -- preflight ----------------------------------------------------------------------------------
 def missing_prerequisites(check_chart_repo: bool = True) -> list[PrerequisiteMissing]:
     """Every piece the Kubernetes labs need that this machine lacks, each with its fix: the tools from
-    preflight.PREREQS (the list `mlflow-labs doctor` prints), then the network this lab alone needs."""
+    lab 2's prerequisites (the list `mlflow-labs doctor lab2` prints), then the network this lab alone needs."""
+    from mlflow_labs.harness.prereqs import missing as missing_of
     from mlflow_labs.infra.tools import ToolError, run_tool
-    from mlflow_labs.preflight import missing_for
 
-    missing = missing_for("lab2", only=("Docker daemon", "kind", "helm", "kubectl"))
+    missing = missing_of(SPEC.prerequisites(), only=("Docker daemon", "kind", "helm", "kubectl"))
 
     def lack(piece: str, what: str, fix: str) -> None:
         m = PrerequisiteMissing(what, fix)

@@ -78,13 +78,13 @@ def python_version() -> str | None:
 
 
 def venv_dir() -> Path:
-    from mlflow_labs.labs import repo_root  # noqa: PLC0415 - the registry imports the labs; not at import time
+    from mlflow_labs.settings import repo_root
     return Path(os.environ.get("MLFLOW_LABS_SSO_VENV") or repo_root() / ".venv-lab7")
 
 
 def lab_dir() -> Path:
-    from mlflow_labs.labs import get_lab  # noqa: PLC0415
-    return get_lab("lab7").dir
+    from mlflow_labs.lab7 import SPEC
+    return SPEC.dir
 
 
 def _uv() -> str | None:
