@@ -84,6 +84,7 @@ class Settings:
     kind_load_images: tuple[str, ...] = ()
     skip_network_checks: bool = False
     chromium: str | None = None
+    k8s_infra: str = "auto"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **options) -> "Settings":
@@ -101,6 +102,7 @@ class Settings:
             kind_load_images=tuple(i.strip() for i in (get("KIND_LOAD_IMAGES") or "").split(",") if i.strip()),
             skip_network_checks=bool(get("SKIP_NETWORK_CHECKS")),
             chromium=get("CHROMIUM"),
+            k8s_infra=get("K8S_INFRA") or "auto",
         )
         given = {k: v for k, v in options.items() if v is not None}
         return replace(s, **given) if given else s

@@ -11,7 +11,6 @@ What `mlflow-labs run lab2` (and `tox -e lab2`) does:
 
 from __future__ import annotations
 
-import os
 
 import shutil
 import time
@@ -99,7 +98,7 @@ def require_prerequisites(check_chart_repo: bool = True) -> None:
 
 def choose_infra(choice: str | None, check_chart_repo: bool = True) -> str:
     """kind | podman; auto (or unset): kind where it can run, else podman where helm and podman are present."""
-    choice = choice or os.environ.get("MLFLOW_LABS_K8S_INFRA") or "auto"
+    choice = choice or settings.current().k8s_infra
     if choice in ("kind", "podman"):
         return choice
     if choice != "auto":
