@@ -45,7 +45,8 @@ import requests
 from mlflow_labs import settings
 from mlflow_labs.harness.docs import Block, DocStepError, Step, parse_blocks, summarize
 from mlflow_labs.harness.readme_rules import intro
-from mlflow_labs.harness.errors import LabError, tail, tail_file
+from mlflow_labs.harness.errors import LabError, StartupError, tail, tail_file
+from mlflow_labs.harness.net import wait_until
 from mlflow_labs.harness.report import Report
 
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -430,9 +431,11 @@ class LearnerReplay:
         for note in stopped:
             self.report.substitutions[note] = "as the README says: stop it with Ctrl+C"
         # a server's job runners finish after its CLI process; with no server stopped, a moment is enough
-        deadline = time.monotonic() + (STOP_WAIT if stopped else 2)
-        while self.leftover_processes() and time.monotonic() < deadline:
-            time.sleep(1)
+        try:
+            wait_until(lambda: (None, "still running") if self.leftover_processes() else (True, "none left"),
+                       timeout=STOP_WAIT if stopped else 2, what="the README's processes to end")
+        except StartupError:
+            pass  # what is left is named below
         left = self.leftover_processes()
         containers = self._existing_containers(self.containers)
         problems = [f"pid {pid}: {cmd}" for pid, cmd in left] + [f"container {n}" for n in containers]

@@ -28,7 +28,7 @@ from mlflow_labs.harness.cmdline_watch import CommandLineWatch
 from mlflow_labs.harness.docs import ReadmeRunner, Step, Substitution, port_substitution
 from mlflow_labs.harness.errors import LabError, StartupError
 from mlflow_labs.harness.labrun import LabRun
-from mlflow_labs.harness.net import free_port
+from mlflow_labs.harness.net import free_port, wait_until
 from mlflow_labs.harness.suite import CheckResult
 from mlflow_labs.infra import podman as pm
 from mlflow_labs.infra import sockets
@@ -250,16 +250,18 @@ class Lab3K8sPodsRun(PodsRun):
         return self.wait_postgres(self.pods.play("postgres", pod_docs))
 
     def wait_postgres(self, pod: pm.Pod) -> pm.Pod:
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < 180:
+        failed = f"PostgreSQL in pod {pod.name} was not ready within 180 s.\n"
+
+        def ready():
             res = pm.podman("exec", pod.container("postgres"), "pg_isready", "-h", "127.0.0.1", "-U", "postgres",
                             check=False, timeout=30)
             if res.returncode == 0:
-                return pod
-            if self.pods.state(pod, "postgres").get("Status") not in ("running", None):
-                break
-            time.sleep(1)
-        raise StartupError(f"PostgreSQL in pod {pod.name} was not ready within 180 s.\n" + self.pods.describe(pod))
+                return pod, "ready"
+            if self.pods.state(pod, "postgres").get("Status") not in ("running", None):  # it stopped: no use waiting
+                raise StartupError(failed + self.pods.describe(pod))
+            return None, (res.stdout + res.stderr).strip()[:200] or f"pg_isready exited {res.returncode}"
+        return wait_until(ready, timeout=180, what=f"PostgreSQL in pod {pod.name}",
+                          on_timeout=lambda _: failed + self.pods.describe(pod))
 
     def psql(self, sql: str) -> str:
         pod = self.pods.pods["postgres"]
