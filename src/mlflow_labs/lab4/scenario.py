@@ -31,10 +31,11 @@ class Lab4Run(LabRun):
     """The server and the README runner for one pass through the lab."""
 
     lab = "lab4"
+    spec = SPEC
 
     def __init__(self, *, lab_dir: Path | None = None, **kw):
         super().__init__(**kw)
-        self.lab_dir = Path(lab_dir) if lab_dir else SPEC.dir  # another copy: the mutation tests
+        self.lab_dir = Path(lab_dir) if lab_dir else self.spec.dir  # another copy: the mutation tests
         self.server: MlflowServer | None = None
         self.results: list = []          # lab4/checks.py after the README
         self.harness_results: list = []  # the harness suite below

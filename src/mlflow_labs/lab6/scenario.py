@@ -53,6 +53,7 @@ class EnvUriServer(MlflowServer):
 
 class Lab6Run(LabRun):
     lab = "lab6"
+    spec = SPEC
 
     def __init__(self, *, port: int | None = None, **kw):
         super().__init__(**kw)
@@ -73,7 +74,7 @@ class Lab6Run(LabRun):
     # -- README -------------------------------------------------------------------------------
     def setup(self) -> None:
         self.watch.start()
-        self.docs = ReadmeRunner(SPEC.readme, self.workdir,
+        self.docs = ReadmeRunner(self.readme, self.workdir,
                                  substitutions=[port_substitution(DOCUMENTED_PORT, self.port)],
                                  display_root=repo_root(), progress=self.progress)
 
