@@ -48,6 +48,7 @@ from mlflow_labs.harness.readme_rules import intro
 from mlflow_labs.harness.errors import LabError, StartupError, tail, tail_file
 from mlflow_labs.harness.net import wait_until
 from mlflow_labs.harness.report import Report
+from mlflow_labs.harness.tools import run_tool
 
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 STOP_WAIT = 90  # seconds a learner waits after Ctrl+C (MLflow's job runners took ~26 s to stop here under load)
@@ -357,7 +358,7 @@ class LearnerReplay:
     def _existing_containers(self, names: list[str]) -> list[str]:
         if not names or not shutil.which("docker"):
             return []
-        p = subprocess.run(["docker", "ps", "-a", "--format", "{{.Names}}"], capture_output=True, text=True, timeout=60)
+        p = run_tool(["docker", "ps", "-a", "--format", "{{.Names}}"], timeout=60, check=False)
         present = set(p.stdout.split())
         return [n for n in names if n in present]
 
@@ -466,7 +467,7 @@ class LearnerReplay:
                 pass
         self._kill_leftovers()
         for n in self._existing_containers(self.containers):  # only names checked absent before we started
-            subprocess.run(["docker", "rm", "-f", n], capture_output=True, timeout=120)
+            run_tool(["docker", "rm", "-f", n], timeout=120, check=False)
         self.report.substitutions.update({reason: change for reason, change in self.applied.items()})
         self.report.add_steps(self.steps)
         if self._own_workdir:
@@ -512,7 +513,7 @@ def learner_venv(progress=print) -> Path:
     else:
         cmds = [[python, "-m", "venv", str(venv)], [str(venv / "bin" / "pip"), "install", "-q", "-e", str(root)]]
     for cmd in cmds:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, env=env)
+        p = run_tool(cmd, timeout=1800, env=env, check=False)  # a hang is one ToolError paragraph
         if p.returncode:
             shutil.rmtree(venv, ignore_errors=True)
             raise LabError(f"building the learner's venv failed: {' '.join(cmd)}\n{tail(p.stdout + p.stderr)}")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from mlflow_labs import settings
 from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
-from mlflow_labs.infra.tools import run_tool
+from mlflow_labs.harness.tools import run_tool
 
 # Debian's package installs /usr/bin/chromium; other distributions name it differently.
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")

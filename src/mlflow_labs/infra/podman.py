@@ -33,7 +33,7 @@ import yaml
 
 from mlflow_labs.harness.errors import LabError, PrerequisiteMissing, StartupError, tail
 from mlflow_labs.harness.net import wait_until
-from mlflow_labs.infra.tools import ToolError, require_tool, run_tool
+from mlflow_labs.harness.tools import ToolError, require_tool, run_tool
 
 LABEL = "org.mlflow-labs.pods"
 INSTALL_PODMAN = "sudo apt-get install podman catatonit (Debian/Ubuntu; see https://podman.io/docs/installation)"

@@ -12,7 +12,7 @@ from typing import Callable
 from mlflow_labs.harness.errors import LabError
 from mlflow_labs.harness.prereqs import Prereq
 from mlflow_labs.infra.browser import INSTALL_FIX as CHROMIUM_FIX, chromium_version
-from mlflow_labs.infra.tools import INSTALL, ToolError, find_tool, run_tool
+from mlflow_labs.harness.tools import INSTALL, ToolError, find_tool, run_tool
 
 
 def version(cmd: list[str], timeout: float = 10) -> str | None:

@@ -54,7 +54,7 @@ def missing_prerequisites(check_chart_repo: bool = True) -> list[PrerequisiteMis
     """Every piece the Kubernetes labs need that this machine lacks, each with its fix: the tools from
     lab 2's prerequisites (the list `mlflow-labs doctor lab2` prints), then the network this lab alone needs."""
     from mlflow_labs.harness.prereqs import missing as missing_of
-    from mlflow_labs.infra.tools import ToolError, run_tool
+    from mlflow_labs.harness.tools import ToolError, run_tool
 
     missing = missing_of(SPEC.prerequisites(), only=("Docker daemon", "kind", "helm", "kubectl"))
 

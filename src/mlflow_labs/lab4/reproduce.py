@@ -21,7 +21,7 @@ from tabulate import tabulate
 
 from mlflow_labs.harness.client import TrackingClient, metrics, params, tags
 from mlflow_labs.harness.errors import LabError, tail
-from mlflow_labs.infra.tools import run_tool
+from mlflow_labs.harness.tools import run_tool
 from mlflow_labs.lab4 import tools
 
 TOLERANCE = 1e-9              # metrics must agree exactly or within this (they agree exactly here)

@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from mlflow_labs.infra.tools import find_tool
+from mlflow_labs.harness.tools import find_tool
 
 _OPEN_STORE = """
 import sys, time

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from mlflow_labs import settings
 from mlflow_labs.harness.errors import PrerequisiteMissing
-from mlflow_labs.infra.tools import ToolError, find_tool, run_tool
+from mlflow_labs.harness.tools import ToolError, find_tool, run_tool
 
 PINS = ("mlflow==3.17.2", "mlflow-oidc-auth==11.0.2")
 MIN_PYTHON = (3, 12)
