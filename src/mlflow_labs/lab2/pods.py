@@ -29,7 +29,7 @@ from mlflow_labs.harness.docs import ReadmeRunner, Step, Substitution, port_subs
 from mlflow_labs.harness.errors import LabError, StartupError
 from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port, wait_until
-from mlflow_labs.harness.suite import CheckResult
+from mlflow_labs.harness.suite import CheckFailed, CheckResult, require
 from mlflow_labs.infra import podman as pm
 from mlflow_labs.infra import sockets
 from mlflow_labs.lab2 import chart as cv
@@ -61,7 +61,7 @@ def _row(name: str, func, hint: str = "") -> CheckResult:
     t0 = time.monotonic()
     try:
         detail, ok = func(), True
-    except (LabError, AssertionError) as exc:
+    except (LabError, AssertionError, CheckFailed) as exc:  # require(): a check that `python -O` cannot strip
         detail, ok = str(exc), False
     return CheckResult(name, ok, str(detail), "" if ok else hint, time.monotonic() - t0)
 
@@ -307,9 +307,10 @@ class Lab3K8sPodsRun(PodsRun):
         while_waiting = [m for _, c, m in samples if c == "running"]
 
         def gated():
-            assert while_waiting, f"dbchecker was never seen running: samples {samples[:10]}"
+            require(while_waiting, f"dbchecker was never seen running: samples {samples[:10]}")
             started = [m for m in while_waiting if m not in ("created", "configured", "absent")]
-            assert not started, f"MLflow's container was {started[0]} while dbchecker was still waiting"
+            if started:
+                raise CheckFailed(f"MLflow's container was {started[0]} while dbchecker was still waiting")
             after = (f"kube play gave up after {outcome.get('played_after', 0):.0f} s ({outcome['error']}); "
                      if "error" in outcome else f"kube play returned after {outcome.get('played_after', 0):.0f} s; "
                      if "played_after" in outcome else "kube play still waiting; ")
@@ -320,7 +321,7 @@ class Lab3K8sPodsRun(PodsRun):
                     f"'{final}'")
 
         def checker_waits():
-            assert waiting_log, "dbchecker's log never said it was waiting"
+            require(waiting_log, "dbchecker's log never said it was waiting")
             return waiting_log
         rows = [_row("database port closed: MLflow's container is not started while dbchecker waits", gated),
                 _row("dbchecker logs that it is waiting for postgres:5432", checker_waits)]
@@ -351,7 +352,7 @@ class Lab3K8sPodsRun(PodsRun):
                 try:
                     cv.render(rejected, cwd=self.docs.cwd, chart=self.chart)
                 except cv.RenderError as exc:
-                    assert "Additional property backend is not allowed" in exc.helm_message, exc.helm_message
+                    require("Additional property backend is not allowed" in exc.helm_message, exc.helm_message)
                     return exc.helm_message.splitlines()[-1]
                 raise AssertionError("helm template accepted the notes' --set backend.store.postgres.* keys")
             self.check("Helm (ERRATA 2)", [_row(f"{rejected.where}: Helm rejects the notes' keys", notes_rejected)])
@@ -363,7 +364,7 @@ class Lab3K8sPodsRun(PodsRun):
             state = self.pods.state(pod, "mlflow")
 
             def serves():
-                assert state.get("Status") == "running", state
+                require(state.get("Status") == "running", str(state))
                 return (f"mlflow started {state.get('StartedAt', '')[:19]} after dbchecker finished (podman removes a "
                         f"finished init container); /health OK at {self.uri}")
             gate.append(_row("database port open: MLflow's container starts and serves", serves))
@@ -386,7 +387,7 @@ class Lab3K8sPodsRun(PodsRun):
 
             def row_in_postgres():
                 got = self.psql(f"SELECT count(*) FROM runs WHERE run_uuid = '{rid}'")
-                assert got == "1", f"runs rows for {rid}: {got}"
+                require(got == "1", f"runs rows for {rid}: {got}")
                 return f"1 row in mlflow.runs for {rid}"
             self.check("PostgreSQL", [_row("the run's row is in PostgreSQL's runs table", row_in_postgres)])
         self.watch.stop()
@@ -394,9 +395,9 @@ class Lab3K8sPodsRun(PodsRun):
         def no_password():
             hits = [text.replace(s, "<PASSWORD>")[:200] for text in self.watch.seen().values()
                     for s in self.secrets if s in text]
-            assert self.watch.samples > 0, "no command lines were sampled"
-            assert self.secrets, "no password was read from the README's files"
-            assert not hits, f"a password was on a command line: {hits[:3]}"
+            require(self.watch.samples > 0, "no command lines were sampled")
+            require(self.secrets, "no password was read from the README's files")
+            require(not hits, f"a password was on a command line: {hits[:3]}")
             return f"{self.watch.samples} samples of every process's command line; no password seen"
         self.check("ps", [_row("no password on any command line during the steps", no_password)])
 
