@@ -12,15 +12,12 @@ EXIT_FAIL, EXIT_USAGE = 1, 2
 
 
 def cmd_run_by_hand(args) -> int:
-    """The README as a learner types it (harness/replay.py), on one route for lab 3."""
+    """The README as a learner types it (harness/replay.py), on the route the lab picks for --infra."""
     from mlflow_labs.harness.replay import replay
-    route = None
-    if args.lab == "lab3" and args.infra == "kind":
-        route = "kind"  # labs/lab3-postgres/kubernetes/README.md, on a real kind cluster
-    elif args.lab == "lab3":
-        from mlflow_labs.lab3.scenario import resolve_infra
-        route = resolve_infra(args.infra)
-    report = replay(args.lab, route, progress=lambda m: print(f"  .. {m}", file=sys.stderr, flush=True))
+    from mlflow_labs.labs import get_lab
+    spec = get_lab(args.lab)
+    report = replay(spec, spec.route_for(args.infra),
+                    progress=lambda m: print(f"  .. {m}", file=sys.stderr, flush=True))
     print(report.table())
     print(f"report: {report.write_json(args.reports)}")
     return 0 if report.ok else EXIT_FAIL
@@ -39,21 +36,34 @@ def cmd_run(args) -> int:
     return 0 if report.ok else EXIT_FAIL
 
 
+def _owners(option: str) -> str:
+    """The labs whose `check` takes ``option`` (their specs' check_options)."""
+    from mlflow_labs.labs import LABS
+    return " and ".join(name for name, spec in LABS.items() if option in spec.check_options)
+
+
+def _only_for(flag: str, option: str, lab: str) -> LabError:
+    owners = _owners(option)
+    why = {"repo": "'s checks read nothing but the server.", "after-restart": " has no restart to compare across."}[option]
+    return LabError(f"{flag} applies to {owners} only; {lab}{why}")
+
+
 def cmd_check(args) -> int:
     from mlflow_labs.harness.client import TrackingClient
     from mlflow_labs.labs import get_lab
     lab = get_lab(args.lab)
-    if args.repo and args.lab != "lab4":  # lab 4's training repository: its commits and DVC cache hold each run's code and data
-        raise LabError(f"--repo applies to lab4 only; {args.lab}'s checks read nothing but the server.")
+    if args.repo and "repo" not in lab.check_options:  # lab 4's training repository: its commits and DVC cache hold each run's code and data
+        raise _only_for("--repo", "repo", args.lab)
     # one-line error, exit 2, when the URI is not a live MLflow server: nothing to check against.
     # A lab whose server refuses anonymous calls (lab 6, basic auth) brings its own `ensure_server`.
     checks = lab.checks()
     ensure = getattr(checks, "ensure_server", None) or (lambda uri: TrackingClient(uri).ensure_mlflow())
     ensure(args.tracking_uri)
     options = {}
+    restart = "after-restart" in lab.check_options  # its checks record run ids, and compare against them later
     if args.after_restart:  # compare against what an earlier check recorded (lab 3, by hand)
-        if not hasattr(checks, "recorded_run_ids"):
-            raise LabError(f"--after-restart applies to lab3 only; {args.lab} has no restart to compare across.")
+        if not restart:
+            raise _only_for("--after-restart", "after-restart", args.lab)
         options = checks.recorded_run_ids(args.tracking_uri)
     if args.repo:
         options["repo"] = args.repo
@@ -66,13 +76,13 @@ def cmd_check(args) -> int:
             print(f"      hint: {r.hint}")
     failed = sum(not r.ok for r in results)
     print(f"{len(results) - failed} passed, {failed} failed")
-    if not args.after_restart and hasattr(checks, "record_run_ids"):
+    if not args.after_restart and restart:
         print(checks.record_run_ids(args.tracking_uri))
     return EXIT_FAIL if failed else 0
 
 
 def cmd_doctor(args) -> int:
-    from mlflow_labs.preflight import check_all
+    from mlflow_labs.doctor import check_all
     statuses = check_all(args.lab)
     for s in statuses:
         mark = "ok " if s.present else "MISSING"
@@ -82,38 +92,44 @@ def cmd_doctor(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from mlflow_labs.harness.spec import load
+    from mlflow_labs.labs import LABS
+    infra = list(dict.fromkeys(choice for spec in LABS.values() for choice in spec.infra))
+    infra_help = "; ".join(dict.fromkeys(spec.infra_help for spec in LABS.values()))
     p = argparse.ArgumentParser(prog="mlflow-labs", description="Run and check the MLflow course labs.")
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="start everything a lab needs, run its README, check the result")
     r.add_argument("lab")
-    r.add_argument("--infra", choices=["auto", "docker", "local", "kind", "podman"], default=None,
-                   help="where servers run: auto|docker|local (env MLFLOW_LABS_INFRA); for lab2: auto|kind|podman")
+    r.add_argument("--infra", choices=infra, default=None,
+                   help=f"where servers run (env MLFLOW_LABS_INFRA): {infra_help}")
     r.add_argument("--keep-infra", action="store_true", help="leave servers/containers running afterwards")
     r.add_argument("--reports", default=None, help="folder for the JSON report (default reports/)")
     r.add_argument("--by-hand", action="store_true",
                    help="replay the README as a learner types it: one shell, fresh HOME, no MLFLOW_LABS_* settings, "
-                        "only the README's own placeholders filled (labs 1, 3, 4)")
+                        "only the README's own placeholders filled ("
+                        f"{', '.join(name for name, spec in LABS.items() if spec.byhand)})")
     r.set_defaults(func=cmd_run)
 
     c = sub.add_parser("check", help="check a server you set up by following the lab (starts nothing)")
     c.add_argument("lab")
     c.add_argument("--tracking-uri", required=True, help="e.g. http://localhost:7006")
     c.add_argument("--after-restart", action="store_true",
-                   help="lab3: also check that the runs an earlier check recorded (./.mlflow-labs/lab3-runs.json) "
+                   help=f"{_owners('after-restart')}: also check that the runs an earlier check recorded (./.mlflow-labs/LAB-runs.json) "
                         "survived the server being destroyed; fails when nothing was recorded")
     c.add_argument("--experiment", default=None,
                    help="check this experiment instead of the lab's own (your experiment on a shared class server)")
     c.add_argument("--repo", default=None,
-                   help="lab4: your training repository; the model is tested on each run's own data from its DVC cache")
+                   help=f"{_owners('repo')}: your training repository; the model is tested on each run's own data from its DVC cache")
     c.set_defaults(func=cmd_check)
 
     d = sub.add_parser("doctor", help="list every lab's prerequisites and how to get the missing ones")
     d.add_argument("lab", nargs="?")
     d.set_defaults(func=cmd_doctor)
 
-    from .lab4 import command as lab4_command  # lab-specific commands live in their lab's package
-    lab4_command.register(sub)
+    for spec in LABS.values():  # a lab's own subcommands live in its package (lab 4's `reproduce`)
+        for register in spec.commands:
+            load(register)(sub)
     from .grade import command as grade_command  # the instructor's command, across labs
     grade_command.register(sub)
     return p

@@ -21,7 +21,14 @@ _STARTED = pytest.StashKey[float]()
 _VERDICT = pytest.StashKey[list]()
 
 
-def pytest_addoption(parser):
+def pytest_addoption(parser, pluginmanager):
+    # each lab's own hooks (its spec's pytest_plugins); registered here, so their options are parsed too
+    from mlflow_labs.harness.spec import load
+    from mlflow_labs.labs import LABS
+    for spec in LABS.values():
+        for name in spec.pytest_plugins:
+            if not pluginmanager.has_plugin(name):
+                pluginmanager.register(load(name), name)
     env = settings.current()
     g = parser.getgroup("mlflow-labs")
     g.addoption("--mlflow-labs-infra", choices=list(settings.INFRA_CHOICES), default=None,
@@ -37,7 +44,6 @@ def pytest_configure(config):
     config.stash[_REPORTS] = []
     config.stash[_STARTED] = time.monotonic()
     terminate_like_interrupt()  # a killed test run still tears down the servers it started
-    config.pluginmanager.register(_ChartSkipLine(), "mlflow-labs-chart-skips")
     config.pluginmanager.register(_Verdict(), "mlflow-labs-verdict")
 
 
@@ -122,27 +128,6 @@ def pytest_terminal_summary(terminalreporter, config):
     for r in reports:
         terminalreporter.write_line(r.table())
         terminalreporter.write_line(f"written: {r.write_json()}")
-
-
-class _ChartSkipLine:
-    """Last, after pytest's own short summary (a wrapper around it): ONE line saying how many tests were
-    skipped because lab 2's chart is nowhere on this machine (their reason starts CHART_MISSING), and the
-    command that gets it. A plain `tox -e lab2` on a learner's machine must not hide that."""
-
-    @pytest.hookimpl(wrapper=True, tryfirst=True)
-    def pytest_terminal_summary(self, terminalreporter):
-        result = yield
-        reasons = [r.longrepr[2] if isinstance(r.longrepr, tuple) else str(r.longrepr)
-                   for r in terminalreporter.stats.get("skipped", [])]
-        if not any("chart" in reason for reason in reasons):
-            return result  # the usual case: nothing to import, nothing to say
-        from mlflow_labs.lab2.chart import CHART_ENV, CHART_MISSING, CHART_NAME, CHART_REPO, CHART_VERSION, pull_command
-        skipped = sum(CHART_MISSING in reason for reason in reasons)
-        if skipped:
-            terminalreporter.write_line(
-                f"mlflow-labs: {skipped} test(s) skipped for lack of the {CHART_REPO}/{CHART_NAME} {CHART_VERSION} "
-                f"chart; get it with `{pull_command()}` (or set {CHART_ENV} to a copy)", yellow=True, bold=True)
-        return result
 
 
 class _Verdict:

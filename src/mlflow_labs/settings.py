@@ -16,7 +16,7 @@ Environment variables (read by `Settings.from_env`; a command-line option, where
   MLFLOW_LABS_KIND_LOAD_IMAGES  lab 2: comma-separated local images to `kind load` (air-gapped clusters)
   MLFLOW_LABS_SKIP_NETWORK_CHECKS  lab 2 preflight: do not probe Docker Hub or the chart repository
   MLFLOW_LABS_K8S_INFRA         labs 2 and 3-on-Kubernetes: kind | podman | auto  (--infra kind|podman; lab2/scenario.py)
-  MLFLOW_LABS_CHROMIUM          lab 5: the Chromium/Chrome binary (default: chromium on PATH; lab5/browser.py)
+  MLFLOW_LABS_CHROMIUM          labs 5 and 7: the Chromium/Chrome binary (default: chromium on PATH; infra/browser.py)
   MLFLOW_LABS_SSO_PYTHON        lab 7: the Python 3.12+ for mlflow-oidc-auth's venv (default: found on PATH / pyenv; lab7/environment.py)
   MLFLOW_LABS_SSO_VENV          lab 7: where that venv is (default .venv-lab7 in the checkout; scripts/provision-lab7 builds it)
   MLFLOW_LABS_MLFLOW_VERSION    another MLflow than the pin, in its own .venv-mlflow-X (scripts/_venv.sh; drift job)
@@ -87,6 +87,8 @@ class Settings:
     kind_load_images: tuple[str, ...] = ()
     skip_network_checks: bool = False
     http_timeout: float = 30.0
+    chromium: str | None = None
+    k8s_infra: str = "auto"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **options) -> "Settings":
@@ -104,6 +106,8 @@ class Settings:
             kind_load_images=tuple(i.strip() for i in (get("KIND_LOAD_IMAGES") or "").split(",") if i.strip()),
             skip_network_checks=bool(get("SKIP_NETWORK_CHECKS")),
             http_timeout=_seconds("HTTP_TIMEOUT", get("HTTP_TIMEOUT"), 30.0),
+            chromium=get("CHROMIUM"),
+            k8s_infra=get("K8S_INFRA") or "auto",
         )
         given = {k: v for k, v in options.items() if v is not None}
         return replace(s, **given) if given else s
@@ -125,6 +129,19 @@ def _seconds(name: str, raw: str | None, default: float) -> float:
         from mlflow_labs.harness.errors import LabError
         raise LabError(f"MLFLOW_LABS_{name}={raw!r} is not a number of seconds above 0: set it to e.g. 30, or unset it.")
     return value
+
+
+def repo_root() -> Path:
+    """The checkout holding labs/ (MLFLOW_LABS_ROOT overrides, for an installed package)."""
+    root = current().root
+    if root:
+        return root
+    here = Path(__file__).resolve()
+    for parent in [Path.cwd(), *here.parents]:
+        if (parent / "labs").is_dir() and (parent / "pyproject.toml").exists():
+            return parent
+    from mlflow_labs.harness.errors import LabError  # the one user-facing error (pyproject: ignore_imports)
+    raise LabError("Cannot find the labs/ folder. Run from the mlflow-labs checkout or set MLFLOW_LABS_ROOT to it.")
 
 
 def chart_cache() -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlflow_labs.harness.replay import replay
+from mlflow_labs.byhand import replay
 
 from .conftest import assert_replayed
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlflow_labs.harness.replay import replay
+from mlflow_labs.byhand import replay
 from mlflow_labs.infra.pg_binaries import find_pg_bindir
 
 from .conftest import assert_replayed, docker_ready_or_skip

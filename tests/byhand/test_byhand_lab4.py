@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlflow_labs.harness.replay import replay
+from mlflow_labs.byhand import replay
 from mlflow_labs.lab4 import tools
 
 from .conftest import assert_replayed

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlflow_labs.harness.replay import replay
+from mlflow_labs.byhand import replay
 from mlflow_labs.labs import get_lab
 from tests.readme_mutation import check_block_line
 

@@ -6,7 +6,7 @@ import pytest
 
 from mlflow_labs.lab1 import checks
 from mlflow_labs.harness.client import TrackingClient
-from mlflow_labs.infra.process import BackgroundProcess
+from mlflow_labs.harness.process import BackgroundProcess
 from mlflow_labs.lab1 import scenario
 
 pytestmark = pytest.mark.lab1

@@ -11,10 +11,9 @@ import sys
 import pytest
 
 from mlflow_labs.harness.errors import LabError, PrerequisiteMissing, StartupError
-from mlflow_labs.infra.helm import Helm
 from mlflow_labs.infra.kind import KindCluster, unique_name
 from mlflow_labs.infra.kube import release_selector, wait_until
-from mlflow_labs.infra.tools import ToolError, ToolResult, require_tool, run_tool
+from mlflow_labs.harness.tools import ToolError, ToolResult, require_tool, run_tool
 
 pytestmark = pytest.mark.unit
 
@@ -116,45 +115,6 @@ def test_api_client_without_kubeconfig_is_a_clear_error():
     with pytest.raises(LabError, match="has no kubeconfig"):
         c.api_client()
     c.delete()
-
-
-# -- helm -------------------------------------------------------------------------------------------------------
-def test_helm_install_command(tmp_path):
-    values = tmp_path / "values-postgres.yaml"
-    values.write_text("backendStore: {}\n")
-    secret = tmp_path / "db-password-values.yaml"
-    secret.write_text("backendStore: {}\n")
-    h = Helm("/tmp/kc", runner=Recorder())
-    cmd = h.install_command("mlflow", "community-charts/mlflow", version="1.11.5", namespace="mlflow",
-                            create_namespace=True, values_files=[values, secret],
-                            set_values={"backendStore.databaseConnectionCheck": True})
-    assert cmd == ["helm", "upgrade", "--install", "mlflow", "community-charts/mlflow", "--version", "1.11.5",
-                   "--namespace", "mlflow", "--create-namespace", "-f", str(values), "-f", str(secret),
-                   "--set", "backendStore.databaseConnectionCheck=true", "--wait", "--timeout", "10m",
-                   "--kubeconfig", "/tmp/kc"]
-
-
-def test_helm_missing_values_file_fails_before_running(tmp_path):
-    rec = Recorder()
-    with pytest.raises(LabError, match="values file .*nope.yaml does not exist"):
-        Helm(runner=rec).install("mlflow", "community-charts/mlflow", values_files=[tmp_path / "nope.yaml"])
-    assert rec.calls == []
-
-
-def test_helm_repo_uninstall_pull_commands(tmp_path):
-    rec = Recorder()
-    h = Helm(runner=rec)
-    h.repo_add()
-    h.repo_update("community-charts")
-    h.uninstall("mlflow", namespace="mlflow")
-    with pytest.raises(LabError, match="left no .tgz"):
-        h.pull("community-charts/mlflow", "1.11.5", tmp_path)
-    assert rec.calls == [
-        ["helm", "repo", "add", "community-charts", "https://community-charts.github.io/helm-charts", "--force-update"],
-        ["helm", "repo", "update", "community-charts"],
-        ["helm", "uninstall", "mlflow", "--namespace", "mlflow"],
-        ["helm", "pull", "community-charts/mlflow", "--version", "1.11.5", "--destination", str(tmp_path)],
-    ]
 
 
 def test_release_selector_matches_the_chart_labels():

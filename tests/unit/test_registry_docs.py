@@ -8,7 +8,7 @@ import re
 import pytest
 
 from mlflow_labs.labs import LABS, repo_root
-from mlflow_labs.preflight import PREREQS
+from mlflow_labs.doctor import PREREQS
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from mlflow_labs.harness.docs import parse_blocks
-from mlflow_labs.harness.replay import LearnerReplay, placeholders
+from mlflow_labs.byhand import placeholders
+from mlflow_labs.harness.replay import LearnerReplay
 from mlflow_labs.labs import get_lab
 
 pytestmark = pytest.mark.unit
@@ -63,7 +64,7 @@ def test_every_shell_block_has_a_fate_and_only_root_or_the_whole_readme_is_skipp
 
 
 def test_air_gapped_image_fills_the_readmes_default_image(monkeypatch):
-    from mlflow_labs.harness import replay as replay_mod
+    from mlflow_labs.lab3 import byhand as replay_mod
     from mlflow_labs.infra import docker_engine
     monkeypatch.setattr(docker_engine, "image_present", lambda name, c=None: name.startswith("mlflow-labs/"))
     p = replay_mod._image("postgres:15", "mlflow-labs/postgres:15")

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.unit
 # are started), prints its pid, and stops it in the fixture's teardown
 _SUITE = textwrap.dedent('''
     import pathlib, tempfile, time, pytest
-    from mlflow_labs.infra.process import BackgroundProcess
+    from mlflow_labs.harness.process import BackgroundProcess
 
     @pytest.fixture
     def server():

@@ -12,7 +12,7 @@ import requests
 
 from mlflow_labs.harness.errors import StartupError
 from mlflow_labs.harness.net import free_port, wait_http, wait_until
-from mlflow_labs.infra.process import BackgroundProcess
+from mlflow_labs.harness.process import BackgroundProcess
 
 pytestmark = pytest.mark.unit
 

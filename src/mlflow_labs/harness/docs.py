@@ -46,7 +46,7 @@ from typing import Callable
 
 from mlflow_labs import settings
 from mlflow_labs.harness.errors import LabError, tail
-from mlflow_labs.infra.process import BackgroundProcess
+from mlflow_labs.harness.process import BackgroundProcess
 from mlflow_labs.harness.net import wait_http
 
 SHELL_LANGS = {"bash", "sh", "shell", "console", "zsh"}

@@ -25,6 +25,7 @@ from typing import Callable
 from mlflow_labs.harness.docs import ReadmeRunner
 from mlflow_labs.harness.errors import LabError
 from mlflow_labs.harness.report import Report
+from mlflow_labs.harness.spec import LabSpec
 
 # The phase in which a lab starts, itself and in the README block's place, a server the README asks the
 # learner to start (lab 4's Step 1): scripts/bench counts it as the documented steps' time, not overhead.
@@ -36,12 +37,19 @@ def _quiet(_msg: str) -> None:
 
 
 class LabRun:
-    """One pass through one lab. Subclasses set ``lab`` and override `setup`, `steps`, `teardown`."""
+    """One pass through one lab. Subclasses set ``spec`` (their lab's SPEC) and override `setup`, `steps`,
+    `teardown`. The run is handed its README: ``readme`` (another copy: the README-mutation tests), else the spec's."""
 
-    lab = ""  # the registry name (and report name unless ``report_name`` is set)
+    lab = ""  # the report name (unless ``report_name`` is set); default: the spec's name
+    spec: LabSpec | None = None  # the lab's LabSpec: its folder and README
 
-    def __init__(self, *, progress: Callable[[str], None] | None = print, keep: bool = False,
+    def __init__(self, *, spec: LabSpec | None = None, readme: Path | None = None,
+                 progress: Callable[[str], None] | None = print, keep: bool = False,
                  workdir: Path | None = None, infra: str | None = None, report_name: str | None = None):
+        self.spec = spec or self.spec
+        if not self.lab and self.spec:
+            self.lab = self.spec.name
+        self.readme = Path(readme) if readme else (self.spec.readme if self.spec else None)
         self.progress = progress or _quiet
         self.keep = keep
         self.infra_choice = infra

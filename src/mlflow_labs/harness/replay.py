@@ -16,7 +16,7 @@ terminal, a second one for a server, and nothing else. So the replay:
   says the learner starts in (HOME, the root of the course repository, or a copy of the lab's folder
   for "run from this folder": labs 2 and 3 on kind);
 - substitutes only the placeholders the README shows the learner (ports, `<RDS-ENDPOINT>`,
-  `<USERNAME>`, an air-gapped image name), from one table per lab (`placeholders()`), each reported;
+  `<USERNAME>`, an air-gapped image name), from the lab's own table (`labN/byhand.py`, named by its spec), each reported;
 - fails at README:LINE, the line of the first command that failed (bash's ERR trap);
 - at the end stops what the README says to stop by hand (Ctrl+C = SIGINT to a server's terminal) and
   fails when anything it started is still running afterwards (a process carrying the replay's HOME,
@@ -42,11 +42,13 @@ from typing import Callable
 
 import requests
 
+from mlflow_labs import settings
 from mlflow_labs.harness.docs import Block, DocStepError, Step, parse_blocks, summarize
 from mlflow_labs.harness.readme_rules import intro
-from mlflow_labs.harness.errors import LabError, tail, tail_file
-from mlflow_labs.harness.net import free_port
+from mlflow_labs.harness.errors import LabError, StartupError, tail, tail_file
+from mlflow_labs.harness.net import wait_until
 from mlflow_labs.harness.report import Report
+from mlflow_labs.harness.tools import run_tool
 
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 STOP_WAIT = 90  # seconds a learner waits after Ctrl+C (MLflow's job runners took ~26 s to stop here under load)
@@ -99,12 +101,6 @@ def host_port(documented: int, actual: int) -> Placeholder:
 
 def literal(text: str, value: str, reason: str) -> Placeholder:
     return Placeholder(re.escape(text), value.replace("\\", r"\\"), reason)
-
-
-@dataclass
-class Pending:
-    block: Block
-    step: Step
 
 
 class LearnerReplay:
@@ -362,7 +358,7 @@ class LearnerReplay:
     def _existing_containers(self, names: list[str]) -> list[str]:
         if not names or not shutil.which("docker"):
             return []
-        p = subprocess.run(["docker", "ps", "-a", "--format", "{{.Names}}"], capture_output=True, text=True, timeout=60)
+        p = run_tool(["docker", "ps", "-a", "--format", "{{.Names}}"], timeout=60, check=False)
         present = set(p.stdout.split())
         return [n for n in names if n in present]
 
@@ -436,9 +432,11 @@ class LearnerReplay:
         for note in stopped:
             self.report.substitutions[note] = "as the README says: stop it with Ctrl+C"
         # a server's job runners finish after its CLI process; with no server stopped, a moment is enough
-        deadline = time.monotonic() + (STOP_WAIT if stopped else 2)
-        while self.leftover_processes() and time.monotonic() < deadline:
-            time.sleep(1)
+        try:
+            wait_until(lambda: (None, "still running") if self.leftover_processes() else (True, "none left"),
+                       timeout=STOP_WAIT if stopped else 2, what="the README's processes to end")
+        except StartupError:
+            pass  # what is left is named below
         left = self.leftover_processes()
         containers = self._existing_containers(self.containers)
         problems = [f"pid {pid}: {cmd}" for pid, cmd in left] + [f"container {n}" for n in containers]
@@ -469,48 +467,26 @@ class LearnerReplay:
                 pass
         self._kill_leftovers()
         for n in self._existing_containers(self.containers):  # only names checked absent before we started
-            subprocess.run(["docker", "rm", "-f", n], capture_output=True, timeout=120)
+            run_tool(["docker", "rm", "-f", n], timeout=120, check=False)
         self.report.substitutions.update({reason: change for reason, change in self.applied.items()})
         self.report.add_steps(self.steps)
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-# -- one table per lab: the placeholders the README shows, and where the learner starts --------------
-def _image(official: str, offline: str) -> Placeholder | None:
-    """An air-gapped machine has the offline build, not the official image (the README's export line)."""
-    from mlflow_labs.infra import docker_engine  # noqa: PLC0415
-    if docker_engine.image_present(official) or not docker_engine.image_present(offline):
+# -- the per-lab tables (where the learner starts, the placeholders) are each lab's own: labN/byhand.py --------
+def unprivileged() -> str | None:
+    """The user to replay as when this is root and the README's server refuses root (PostgreSQL)."""
+    if os.geteuid() != 0:
         return None
-    return Placeholder(rf"(?<![\w/.]){re.escape(official)}(?![\w.])", offline,
-                       f"image {official} -> {offline} (air-gapped: the README's `export MLFLOW_LABS_*_IMAGE=` line)")
-
-
-def placeholders(lab: str, route: str | None = None) -> tuple[str, list[Placeholder], str | None]:
-    """(where the learner starts, the placeholders, the unprivileged user to replay as when root)."""
-    if lab == "lab1":
-        return "home", [host_port(7006, free_port())], None
-    if lab == "lab4":
-        return "repo", [host_port(7006, free_port())], None
-    if lab == "lab2" or (lab == "lab3" and route == "kind"):  # "run from this folder"; a real kind cluster
-        return "lab", [host_port(7006, free_port())], None
-    if lab == "lab5":
-        return "home", [host_port(7006, free_port())], None
-    if lab == "lab6":  # its secrets come from Step 1's own commands; nothing else is filled in
-        return "home", [host_port(7606, free_port())], None
-    if lab == "lab3":
-        table = [host_port(5432, free_port()), host_port(7006, free_port()), host_port(7007, free_port())]
-        if route == "docker":
-            table.append(Placeholder(r"(psycopg2://[^@\s]+@)<RDS-ENDPOINT>", r"\1host.docker.internal",
-                                     "<RDS-ENDPOINT> in the MLflow container's URI -> host.docker.internal "
-                                     "(the README's table: the Docker bridge gateway)"))
-            table += [p for p in (_image("burakince/mlflow:3.15.1", "mlflow-labs/mlflow:3.15.1"),
-                                  _image("postgres:15", "mlflow-labs/postgres:15")) if p]
-        table += [literal("<RDS-ENDPOINT>", "127.0.0.1", "<RDS-ENDPOINT> -> 127.0.0.1 (the README's table: Step 0's PostgreSQL)"),
-                  literal("<USERNAME>", "postgres", "<USERNAME> -> postgres (the README's table: Step 0's admin user)")]
-        # PostgreSQL refuses to run as root: a learner on the local route is a normal user
-        return "repo", table, (_unprivileged() if route == "local" else None)
-    raise LabError(f"no learner replay is defined for {lab} (labs 1 to 6 have one; lab 3 on the routes local, docker and kind)")
+    for name in ("postgres", "nobody"):
+        try:
+            pwd.getpwnam(name)
+            return name
+        except KeyError:
+            continue
+    raise LabError("running as root, and no unprivileged 'postgres' or 'nobody' user exists to replay the local "
+                   "route as (PostgreSQL refuses root). Fix: useradd --system postgres")
 
 
 def learner_venv(progress=print) -> Path:
@@ -518,8 +494,7 @@ def learner_venv(progress=print) -> Path:
 
     The harness's own venv may sit on an interpreter under /root (pyenv), which another user cannot run;
     this one is made once from the system's Python with the project installed editable (uv when present)."""
-    from mlflow_labs.labs import repo_root  # noqa: PLC0415
-    root = repo_root()
+    root = settings.repo_root()
     python = next((p for p in ("/usr/bin/python3", "/usr/local/bin/python3") if Path(p).exists()), None)
     if not python:
         raise LabError("replaying as an unprivileged learner needs a system Python (/usr/bin/python3) to build the "
@@ -538,7 +513,7 @@ def learner_venv(progress=print) -> Path:
     else:
         cmds = [[python, "-m", "venv", str(venv)], [str(venv / "bin" / "pip"), "install", "-q", "-e", str(root)]]
     for cmd in cmds:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, env=env)
+        p = run_tool(cmd, timeout=1800, env=env, check=False)  # a hang is one ToolError paragraph
         if p.returncode:
             shutil.rmtree(venv, ignore_errors=True)
             raise LabError(f"building the learner's venv failed: {' '.join(cmd)}\n{tail(p.stdout + p.stderr)}")
@@ -547,29 +522,14 @@ def learner_venv(progress=print) -> Path:
     return venv / "bin"
 
 
-def _unprivileged() -> str | None:
-    if os.geteuid() != 0:
-        return None
-    for name in ("postgres", "nobody"):
-        try:
-            pwd.getpwnam(name)
-            return name
-        except KeyError:
-            continue
-    raise LabError("running as root, and no unprivileged 'postgres' or 'nobody' user exists to replay the local "
-                   "route as (PostgreSQL refuses root). Fix: useradd --system postgres")
-
-
-def replay(lab: str, route: str | None = None, *, readme: Path | None = None, progress=print,
+def replay(spec, route: str | None = None, *, readme: Path | None = None, progress=print,
            workdir: Path | None = None) -> Report:
-    """`mlflow-labs run LAB --by-hand`: the README as a learner types it, on one route."""
-    from mlflow_labs.labs import get_lab, repo_root  # noqa: PLC0415
-    default = get_lab(lab).dir / "kubernetes" / "README.md" if (lab, route) == ("lab3", "kind") else get_lab(lab).readme
-    readme = Path(readme or default)
-    start, table, user = placeholders(lab, route)
-    venv_bin = learner_venv(progress) if user else None
-    root = repo_root()
+    """`mlflow-labs run LAB --by-hand`: the README of ``spec`` (a LabSpec) as a learner types it, on one route."""
+    table = spec.byhand_table(route)
+    readme = Path(readme or spec.dir / table.readme)
+    venv_bin = learner_venv(progress) if table.user else None
+    root = settings.repo_root()
     display_root = root if readme.resolve().is_relative_to(root) else None
-    return LearnerReplay(readme, route=route, start=start, placeholders=table, user=user, progress=progress,
-                         display_root=display_root, workdir=workdir, venv_bin=venv_bin,
-                         report_name=f"{lab}-by-hand{'-' + route if route else ''}").run()
+    return LearnerReplay(readme, route=route, start=table.start, placeholders=table.placeholders, user=table.user,
+                         progress=progress, display_root=display_root, workdir=workdir, venv_bin=venv_bin,
+                         report_name=f"{spec.name}-by-hand{'-' + route if route else ''}").run()

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlflow_labs.harness.errors import LabError
-from mlflow_labs.infra.tools import ToolError, run_tool
+from mlflow_labs.harness.tools import ToolError, run_tool
 
 CONTAINERS_CONF = Path("/etc/containers/containers.conf")
 RUNC_CONF_LINES = '[engine]\nruntime = "runc"'

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from mlflow_labs.harness.errors import LabError
-from mlflow_labs.infra.tools import ToolError, ToolResult, run_tool
+from mlflow_labs.harness.tools import ToolError, ToolResult, run_tool
 
 Runner = Callable[..., ToolResult]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from mlflow_labs import settings
 from mlflow_labs.harness.errors import PrerequisiteMissing
 from mlflow_labs.harness.net import ensure_port_free, free_port, wait_http
-from mlflow_labs.infra.process import BackgroundProcess
-from mlflow_labs.infra.tools import find_tool
+from mlflow_labs.harness.process import BackgroundProcess
+from mlflow_labs.harness.tools import find_tool
 
 # A cold start on a new SQLite file took ~28 s here with 4 workers; allow generous headroom for CI.
 START_TIMEOUT = 180

@@ -7,7 +7,6 @@ from __future__ import annotations
 import glob
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 NEEDED = ("initdb", "pg_ctl", "postgres")
@@ -45,9 +44,3 @@ def find_pg_bindir() -> Path | None:
             return bindir
     return embedded_bindir()
 
-
-def server_version(bindir: Path) -> str:
-    """e.g. '15.18', from `postgres --version`."""
-    out = subprocess.run([str(bindir / "postgres"), "--version"], capture_output=True, text=True, timeout=30).stdout
-    m = re.search(r"(\d+(?:\.\d+)?)", out)
-    return m.group(1) if m else "unknown"

@@ -32,7 +32,8 @@ import requests
 import yaml
 
 from mlflow_labs.harness.errors import LabError, PrerequisiteMissing, StartupError, tail
-from mlflow_labs.infra.tools import ToolError, require_tool, run_tool
+from mlflow_labs.harness.net import wait_until
+from mlflow_labs.harness.tools import ToolError, require_tool, run_tool
 
 LABEL = "org.mlflow-labs.pods"
 INSTALL_PODMAN = "sudo apt-get install podman catatonit (Debian/Ubuntu; see https://podman.io/docs/installation)"
@@ -367,18 +368,16 @@ class PodmanPods:
     def wait_http(self, pod: Pod, url: str, container: str, timeout: float = 180) -> float:
         """Until ``url`` answers 200 (through the hostPort); else StartupError naming the container + its log."""
         t0 = time.monotonic()
-        while time.monotonic() - t0 < timeout:
+        failed = (f"pod {pod.name}: container {container} did not answer {url} within {timeout:.0f} s.\n")
+
+        def answers():
             st = self.state(pod, container)
-            if st.get("Status") in ("exited", "stopped") or not st:
-                break
-            try:
-                if requests.get(url, timeout=3).status_code == 200:
-                    return time.monotonic() - t0
-            except requests.RequestException:
-                pass
-            time.sleep(1)
-        raise StartupError(f"pod {pod.name}: container {container} did not answer {url} within {timeout:.0f} s.\n"
-                           + self.describe(pod))
+            if st.get("Status") in ("exited", "stopped") or not st:  # it will not answer: say so now
+                raise StartupError(failed + self.describe(pod))
+            code = requests.get(url, timeout=3).status_code  # an exception is a state: not up yet
+            return (time.monotonic() - t0 if code == 200 else None), f"HTTP {code}"
+        return wait_until(answers, timeout=timeout, what=f"{url} in pod {pod.name}",
+                          on_timeout=lambda _: failed + self.describe(pod))
 
     def pod_ip(self, pod: Pod) -> str:
         res = podman("container", "inspect", "--format", "{{json .NetworkSettings}}", pod.container(pod.containers[0]),

@@ -7,9 +7,10 @@ from mlflow_labs.harness.docs import ReadmeRunner, port_substitution
 from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.report import Row
-from mlflow_labs.infra.process import BackgroundProcess
+from mlflow_labs.harness.process import BackgroundProcess
 from mlflow_labs.lab1 import checks
-from mlflow_labs.labs import get_lab, repo_root
+from mlflow_labs.lab1 import SPEC
+from mlflow_labs.settings import repo_root
 
 DOCUMENTED_PORT = settings.DOCUMENTED_PORT
 
@@ -18,10 +19,10 @@ class Lab1Run(LabRun):
     """`mlflow-labs run lab1` and tests/lab1: the README's own `mlflow ui` on a free port."""
 
     lab = "lab1"
+    spec = SPEC
 
-    def __init__(self, *, port: int | None = None, readme=None, **kw):
+    def __init__(self, *, port: int | None = None, **kw):
         super().__init__(**kw)
-        self.readme = readme or get_lab("lab1").readme  # another copy: the mutation tests
         self.port = port or free_port()
         self.uri = f"http://127.0.0.1:{self.port}"
 

@@ -28,7 +28,7 @@ import yaml
 from mlflow_labs import settings
 from mlflow_labs.harness.docs import parse_blocks
 from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
-from mlflow_labs.infra.tools import INSTALL, ToolError, require_tool, run_tool
+from mlflow_labs.harness.tools import INSTALL, ToolError, require_tool, run_tool
 
 CHART_ENV = "MLFLOW_LABS_CHART"
 CHART_REPO, CHART_REPO_URL = "community-charts", "https://community-charts.github.io/helm-charts"

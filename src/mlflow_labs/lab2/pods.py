@@ -24,16 +24,18 @@ from pathlib import Path
 import yaml
 
 from mlflow_labs import settings
+from mlflow_labs.harness.cmdline_watch import CommandLineWatch
 from mlflow_labs.harness.docs import ReadmeRunner, Step, Substitution, port_substitution
 from mlflow_labs.harness.errors import LabError, StartupError
 from mlflow_labs.harness.labrun import LabRun
-from mlflow_labs.harness.net import free_port
-from mlflow_labs.harness.suite import CheckResult
+from mlflow_labs.harness.net import free_port, wait_until
+from mlflow_labs.harness.suite import CheckFailed, CheckResult, require
 from mlflow_labs.infra import podman as pm
 from mlflow_labs.infra import sockets
 from mlflow_labs.lab2 import chart as cv
 from mlflow_labs.lab2 import checks
-from mlflow_labs.labs import get_lab, repo_root
+from mlflow_labs.lab2 import SPEC
+from mlflow_labs.settings import repo_root
 
 DOCUMENTED_PORT = 7006
 CHART_MLFLOW_IMAGE = f"burakince/mlflow:{cv.APP_VERSION}"
@@ -59,7 +61,7 @@ def _row(name: str, func, hint: str = "") -> CheckResult:
     t0 = time.monotonic()
     try:
         detail, ok = func(), True
-    except (LabError, AssertionError) as exc:
+    except (LabError, AssertionError, CheckFailed) as exc:  # require(): a check that `python -O` cannot strip
         detail, ok = str(exc), False
     return CheckResult(name, ok, str(detail), "" if ok else hint, time.monotonic() - t0)
 
@@ -183,7 +185,7 @@ class Lab2PodsRun(PodsRun):
     def __init__(self, **kw):
         kw.setdefault("report_name", "lab2")  # what `mlflow-labs run lab2` and scripts/bench read
         super().__init__(**kw)
-        self.readme = get_lab("lab2").readme
+        self.readme = SPEC.readme
 
     def steps(self) -> None:
         inv = next(i for i in cv.helm_invocations(self.readme) if not i.expect_rejected)
@@ -209,48 +211,15 @@ class Lab2PodsRun(PodsRun):
             self.run_blocks(self.block_line("RESOURCE_DOES_NOT_EXIST"))
 
 
-class PasswordWatch:
-    """Samples every process's command line (/proc/*/cmdline) while steps run: a password must never be there."""
-
-    def __init__(self, interval: float = 0.2):
-        self.secrets: list[str] = []
-        self.hits: list[str] = []
-        self.samples = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self.interval = interval
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            if self.secrets:
-                for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-                    try:
-                        text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                    except OSError:
-                        continue
-                    for s in self.secrets:
-                        if s in text:
-                            self.hits.append(text.replace(s, "<PASSWORD>")[:200])
-                self.samples += 1
-            self._stop.wait(self.interval)
-
-    def start(self) -> "PasswordWatch":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-
 class Lab3K8sPodsRun(PodsRun):
     lab = "lab3-kubernetes"
 
     def __init__(self, **kw):
         kw.setdefault("report_name", "lab3-kubernetes")
         super().__init__(**kw)
-        self.readme = get_lab("lab3").dir / "kubernetes" / "README.md"
-        self.watch = PasswordWatch()
+        self.readme = SPEC.borrowed("lab3-kubernetes") / "README.md"
+        self.watch = CommandLineWatch()  # every command line while the steps run
+        self.secrets: list[str] = []
 
     def setup(self) -> None:
         super().setup()
@@ -281,16 +250,18 @@ class Lab3K8sPodsRun(PodsRun):
         return self.wait_postgres(self.pods.play("postgres", pod_docs))
 
     def wait_postgres(self, pod: pm.Pod) -> pm.Pod:
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < 180:
+        failed = f"PostgreSQL in pod {pod.name} was not ready within 180 s.\n"
+
+        def ready():
             res = pm.podman("exec", pod.container("postgres"), "pg_isready", "-h", "127.0.0.1", "-U", "postgres",
                             check=False, timeout=30)
             if res.returncode == 0:
-                return pod
-            if self.pods.state(pod, "postgres").get("Status") not in ("running", None):
-                break
-            time.sleep(1)
-        raise StartupError(f"PostgreSQL in pod {pod.name} was not ready within 180 s.\n" + self.pods.describe(pod))
+                return pod, "ready"
+            if self.pods.state(pod, "postgres").get("Status") not in ("running", None):  # it stopped: no use waiting
+                raise StartupError(failed + self.pods.describe(pod))
+            return None, (res.stdout + res.stderr).strip()[:200] or f"pg_isready exited {res.returncode}"
+        return wait_until(ready, timeout=180, what=f"PostgreSQL in pod {pod.name}",
+                          on_timeout=lambda _: failed + self.pods.describe(pod))
 
     def psql(self, sql: str) -> str:
         pod = self.pods.pods["postgres"]
@@ -336,9 +307,10 @@ class Lab3K8sPodsRun(PodsRun):
         while_waiting = [m for _, c, m in samples if c == "running"]
 
         def gated():
-            assert while_waiting, f"dbchecker was never seen running: samples {samples[:10]}"
+            require(while_waiting, f"dbchecker was never seen running: samples {samples[:10]}")
             started = [m for m in while_waiting if m not in ("created", "configured", "absent")]
-            assert not started, f"MLflow's container was {started[0]} while dbchecker was still waiting"
+            if started:
+                raise CheckFailed(f"MLflow's container was {started[0]} while dbchecker was still waiting")
             after = (f"kube play gave up after {outcome.get('played_after', 0):.0f} s ({outcome['error']}); "
                      if "error" in outcome else f"kube play returned after {outcome.get('played_after', 0):.0f} s; "
                      if "played_after" in outcome else "kube play still waiting; ")
@@ -349,7 +321,7 @@ class Lab3K8sPodsRun(PodsRun):
                     f"'{final}'")
 
         def checker_waits():
-            assert waiting_log, "dbchecker's log never said it was waiting"
+            require(waiting_log, "dbchecker's log never said it was waiting")
             return waiting_log
         rows = [_row("database port closed: MLflow's container is not started while dbchecker waits", gated),
                 _row("dbchecker logs that it is waiting for postgres:5432", checker_waits)]
@@ -358,17 +330,11 @@ class Lab3K8sPodsRun(PodsRun):
         worker.join(timeout=120)
         return rows
 
-    def _ip_or_none(self, pod: pm.Pod) -> str:
-        try:
-            return self.pods.pod_ip(pod)
-        except LabError:
-            return "none"
-
     def steps(self) -> None:
         # README step 3 as written: the passwords, kept off the command line
         with self.phase("passwords and PostgreSQL pod"):
             self.run_blocks(self.block_line("token_urlsafe"))
-            self.watch.secrets = [(self.docs.cwd / f).read_text().strip()
+            self.secrets = [(self.docs.cwd / f).read_text().strip()
                                   for f in ("mlflow-db-password", "postgres-admin-password")]
             pg = self.start_postgres()
             pg_ip = self.pods.pod_ip(pg)
@@ -386,7 +352,7 @@ class Lab3K8sPodsRun(PodsRun):
                 try:
                     cv.render(rejected, cwd=self.docs.cwd, chart=self.chart)
                 except cv.RenderError as exc:
-                    assert "Additional property backend is not allowed" in exc.helm_message, exc.helm_message
+                    require("Additional property backend is not allowed" in exc.helm_message, exc.helm_message)
                     return exc.helm_message.splitlines()[-1]
                 raise AssertionError("helm template accepted the notes' --set backend.store.postgres.* keys")
             self.check("Helm (ERRATA 2)", [_row(f"{rejected.where}: Helm rejects the notes' keys", notes_rejected)])
@@ -398,7 +364,7 @@ class Lab3K8sPodsRun(PodsRun):
             state = self.pods.state(pod, "mlflow")
 
             def serves():
-                assert state.get("Status") == "running", state
+                require(state.get("Status") == "running", str(state))
                 return (f"mlflow started {state.get('StartedAt', '')[:19]} after dbchecker finished (podman removes a "
                         f"finished init container); /health OK at {self.uri}")
             gate.append(_row("database port open: MLflow's container starts and serves", serves))
@@ -421,14 +387,17 @@ class Lab3K8sPodsRun(PodsRun):
 
             def row_in_postgres():
                 got = self.psql(f"SELECT count(*) FROM runs WHERE run_uuid = '{rid}'")
-                assert got == "1", f"runs rows for {rid}: {got}"
+                require(got == "1", f"runs rows for {rid}: {got}")
                 return f"1 row in mlflow.runs for {rid}"
             self.check("PostgreSQL", [_row("the run's row is in PostgreSQL's runs table", row_in_postgres)])
         self.watch.stop()
 
         def no_password():
-            assert self.watch.samples > 0, "no command lines were sampled"
-            assert not self.watch.hits, f"a password was on a command line: {self.watch.hits[:3]}"
+            hits = [text.replace(s, "<PASSWORD>")[:200] for text in self.watch.seen().values()
+                    for s in self.secrets if s in text]
+            require(self.watch.samples > 0, "no command lines were sampled")
+            require(self.secrets, "no password was read from the README's files")
+            require(not hits, f"a password was on a command line: {hits[:3]}")
             return f"{self.watch.samples} samples of every process's command line; no password seen"
         self.check("ps", [_row("no password on any command line during the steps", no_password)])
 

@@ -11,7 +11,6 @@ What `mlflow-labs run lab2` (and `tox -e lab2`) does:
 
 from __future__ import annotations
 
-import os
 
 import shutil
 import time
@@ -25,7 +24,8 @@ from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.report import Report
 from mlflow_labs.harness.suite import CheckFailed, CheckResult, require
-from mlflow_labs.labs import get_lab, repo_root
+from mlflow_labs.lab2 import SPEC
+from mlflow_labs.settings import repo_root
 
 DOCUMENTED_PORT = settings.DOCUMENTED_PORT
 
@@ -42,11 +42,9 @@ class K8sLab:
 
 
 def labs() -> dict[str, K8sLab]:
-    lab2 = get_lab("lab2")
-    lab3 = get_lab("lab3")
     return {
-        "lab2": K8sLab("lab2", lab2.readme, "basic-mlflow-cluster", "default", "lost", True, None),
-        "lab3-kubernetes": K8sLab("lab3-kubernetes", lab3.dir / "kubernetes" / "README.md",
+        "lab2": K8sLab("lab2", SPEC.readme, "basic-mlflow-cluster", "default", "lost", True, None),
+        "lab3-kubernetes": K8sLab("lab3-kubernetes", SPEC.borrowed("lab3-kubernetes") / "README.md",
                                   "production-mlflow-cluster", "mlflow", "present", False, "dbchecker"),
     }
 
@@ -54,11 +52,11 @@ def labs() -> dict[str, K8sLab]:
 # -- preflight ----------------------------------------------------------------------------------
 def missing_prerequisites(check_chart_repo: bool = True) -> list[PrerequisiteMissing]:
     """Every piece the Kubernetes labs need that this machine lacks, each with its fix: the tools from
-    preflight.PREREQS (the list `mlflow-labs doctor` prints), then the network this lab alone needs."""
-    from mlflow_labs.infra.tools import ToolError, run_tool
-    from mlflow_labs.preflight import missing_for
+    lab 2's prerequisites (the list `mlflow-labs doctor lab2` prints), then the network this lab alone needs."""
+    from mlflow_labs.harness.prereqs import missing as missing_of
+    from mlflow_labs.harness.tools import ToolError, run_tool
 
-    missing = missing_for("lab2", only=("Docker daemon", "kind", "helm", "kubectl"))
+    missing = missing_of(SPEC.prerequisites(), only=("Docker daemon", "kind", "helm", "kubectl"))
 
     def lack(piece: str, what: str, fix: str) -> None:
         m = PrerequisiteMissing(what, fix)
@@ -100,7 +98,7 @@ def require_prerequisites(check_chart_repo: bool = True) -> None:
 
 def choose_infra(choice: str | None, check_chart_repo: bool = True) -> str:
     """kind | podman; auto (or unset): kind where it can run, else podman where helm and podman are present."""
-    choice = choice or os.environ.get("MLFLOW_LABS_K8S_INFRA") or "auto"
+    choice = choice or settings.current().k8s_infra
     if choice in ("kind", "podman"):
         return choice
     if choice != "auto":
@@ -158,7 +156,7 @@ class Lab2Run(LabRun):
         if spec is None:
             raise LabError(f"Unknown Kubernetes lab part {part!r}; choose one of {', '.join(labs())}.")
         super().__init__(report_name=spec.key, **kw)
-        self.spec, self.check_chart_repo = spec, check_chart_repo
+        self.k8s, self.check_chart_repo = spec, check_chart_repo
         self.port = free_port()
         self.uri = f"http://127.0.0.1:{self.port}"
         self.cluster = None
@@ -166,7 +164,7 @@ class Lab2Run(LabRun):
     def setup(self) -> None:
         from mlflow_labs.infra.kind import KindCluster
         require_prerequisites(self.check_chart_repo)  # everything missing, in one message, before anything starts
-        spec = self.spec
+        spec = self.k8s
         self.cluster = KindCluster(prefix=spec.key.replace("-kubernetes", "k8s"), keep=self.keep, progress=self.progress)
         self.docs = ReadmeRunner(spec.readme, self.workdir / "readme",
                                  substitutions=[
@@ -181,7 +179,7 @@ class Lab2Run(LabRun):
         from mlflow_labs.infra.kube import core_api, init_container_names, list_pods, release_selector, wait_pods_ready
         from mlflow_labs.lab2 import checks
 
-        spec, docs, uri = self.spec, self.docs, self.uri
+        spec, docs, uri = self.k8s, self.docs, self.uri
         selector = release_selector("mlflow")
         create = _line_of(docs, "kind create cluster")
         delete_pod = _line_of(docs, "delete pod")

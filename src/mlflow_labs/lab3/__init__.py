@@ -1,1 +1,10 @@
-"""lab3"""
+"""Lab 3: MLflow with a PostgreSQL backend (containers or local processes; on Kubernetes through lab 2)."""
+
+from mlflow_labs.harness.spec import LabSpec
+
+SPEC = LabSpec(
+    name="lab3", folder="lab3-postgres", title="MLflow with a PostgreSQL backend",
+    checks_module=f"{__name__}.checks", scenario_module=f"{__name__}.scenario",
+    prereqs=f"{__name__}.prereqs:PREREQS", byhand=f"{__name__}.byhand:table",
+    byhand_route=f"{__name__}.byhand:route", check_options=("after-restart",),
+)

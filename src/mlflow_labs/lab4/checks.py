@@ -22,7 +22,7 @@ from mlflow_labs.harness.suite import CheckSuite, experiment_name, need, require
 from mlflow_labs.harness.client import metrics, params, tags
 from mlflow_labs.lab4 import safe_pickle
 from mlflow_labs.lab4.reproduce import REPRO_TAG, TOLERANCE
-from mlflow_labs.infra.tools import run_tool
+from mlflow_labs.harness.tools import run_tool
 from mlflow_labs.lab4.tools import cache_object, file_md5, is_commit_hash, is_md5
 
 EXPERIMENT = "wine-prediction-mlops"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ from tabulate import tabulate
 
 from mlflow_labs.harness.client import TrackingClient, metrics, params, tags
 from mlflow_labs.harness.errors import LabError, tail
+from mlflow_labs.harness.tools import run_tool
 from mlflow_labs.lab4 import tools
 
 TOLERANCE = 1e-9              # metrics must agree exactly or within this (they agree exactly here)
@@ -173,8 +173,8 @@ def reproduce(run_id: str, tracking_uri: str, repo: str | Path, *, workdir: Path
     cmd = [python or sys.executable, "train.py", *orig.train_args, "--tracking-uri", tracking_uri,
            "--run-name", f"reproduce-{orig.run_name or run_id}"[:250], "--tag", f"{REPRO_TAG}={run_id}"]
     progress(f"rerun: python train.py {' '.join(orig.train_args)}")
-    p = subprocess.run(cmd, cwd=dest, env=tools.tool_env(), capture_output=True, text=True, timeout=900,
-                       stdin=subprocess.DEVNULL)
+    # run_tool: a rerun that hangs past the bound ends as one ToolError paragraph, not a traceback
+    p = run_tool(cmd, cwd=dest, env=tools.tool_env(), timeout=900, check=False, what="rerunning train.py")
     if p.returncode != 0:
         raise LabError(f"Rerunning train.py at commit {orig.commit[:12]} failed (exit {p.returncode}):\n"
                        f"{tail(p.stdout + p.stderr, 15)}")

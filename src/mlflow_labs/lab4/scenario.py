@@ -19,7 +19,8 @@ from mlflow_labs.harness.suite import CheckSuite, require
 from mlflow_labs.infra.mlflow_server import MlflowServer
 from mlflow_labs.lab4 import checks, tools
 from mlflow_labs.lab4.reproduce import REPRO_TAG
-from mlflow_labs.labs import get_lab, repo_root
+from mlflow_labs.lab4 import SPEC
+from mlflow_labs.settings import repo_root
 
 DOCUMENTED_PORT = settings.DOCUMENTED_PORT
 PROJECT = "wine-prediction-mlops"     # the folder the README copies project/ into (named like the experiment)
@@ -30,10 +31,11 @@ class Lab4Run(LabRun):
     """The server and the README runner for one pass through the lab."""
 
     lab = "lab4"
+    spec = SPEC
 
     def __init__(self, *, lab_dir: Path | None = None, **kw):
         super().__init__(**kw)
-        self.lab_dir = Path(lab_dir) if lab_dir else get_lab("lab4").dir  # another copy: the mutation tests
+        self.lab_dir = Path(lab_dir) if lab_dir else self.spec.dir  # another copy: the mutation tests
         self.server: MlflowServer | None = None
         self.results: list = []          # lab4/checks.py after the README
         self.harness_results: list = []  # the harness suite below

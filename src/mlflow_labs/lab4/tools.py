@@ -1,4 +1,4 @@
-"""git and dvc, run for real: finding them, and running them through the one runner (infra.tools.run_tool),
+"""git and dvc, run for real: finding them, and running them through the one runner (harness.tools.run_tool),
 whose ToolError carries the command, where it ran, the exit code and the output tail."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
-from mlflow_labs.infra.tools import ToolError, ToolResult, find_tool, run_tool
+from mlflow_labs.harness.tools import ToolError, ToolResult, find_tool, run_tool
 
 HEX40 = frozenset("0123456789abcdef")
 __all__ = ["ToolError", "run", "git", "dvc"]  # ToolError is the one runner's error, re-exported for lab 4

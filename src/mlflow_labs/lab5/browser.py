@@ -16,15 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
+from mlflow_labs.infra.browser import CANDIDATES, INSTALL_FIX, LAUNCH_ARGS, chromium_version  # noqa: F401 - lab 5's names
+from mlflow_labs.infra.browser import find_chromium as _find_chromium
 
-# Debian's package installs /usr/bin/chromium; other distributions name it differently.
-CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-# root needs --no-sandbox; the rest keep a CI browser quiet (no GPU, no update or sync traffic)
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
-INSTALL_FIX = ("install chromium and Playwright's Python package: `sudo apt-get install chromium` (Debian/Ubuntu; "
-               "`sudo scripts/provision-system` does it) and `pip install playwright` (tox does it); "
-               "or point MLFLOW_LABS_CHROMIUM at a Chromium/Chrome binary")
 VIEWPORT = {"width": 1440, "height": 900}
 STEP_TIMEOUT_MS = 30_000      # one element wait (the UI answers in seconds; the machine may be loaded)
 LAUNCH_TIMEOUT_MS = 60_000
@@ -32,33 +26,7 @@ LAUNCH_TIMEOUT_MS = 60_000
 
 def find_chromium() -> str:
     """The browser binary: MLFLOW_LABS_CHROMIUM when set (must exist), else the first one on PATH."""
-    env = os.environ.get("MLFLOW_LABS_CHROMIUM")
-    if env:
-        if Path(env).is_file() and os.access(env, os.X_OK):
-            return env
-        raise PrerequisiteMissing(f"MLFLOW_LABS_CHROMIUM={env} is not an executable file, so lab 5 has no browser.",
-                                  INSTALL_FIX)
-    for name in CANDIDATES:
-        found = shutil.which(name)
-        if found:
-            return found
-    raise PrerequisiteMissing("Lab 5 checks the MLflow UI in a real browser, and no Chromium was found "
-                              f"(looked for {', '.join(CANDIDATES)} on PATH).", INSTALL_FIX)
-
-
-def chromium_version() -> str | None:
-    """For doctor: the browser and Playwright, or None when either is missing."""
-    import subprocess
-    try:
-        exe = find_chromium()
-        import playwright  # noqa: F401
-    except (LabError, ImportError):
-        return None
-    try:
-        out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=20).stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.splitlines()[0] if out else exe
+    return _find_chromium("Lab 5 checks the MLflow UI in a real browser", who="lab 5")
 
 
 class StepFailed(LabError):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from mlflow_labs.harness.errors import LabError
 from mlflow_labs.harness.readme_images import install_screenshots
-from mlflow_labs.labs import get_lab
+from mlflow_labs.lab5 import SPEC
 
 
 def save_small(src: Path, dest: Path) -> None:
@@ -30,7 +30,7 @@ def save_small(src: Path, dest: Path) -> None:
 
 def main() -> int:
     from mlflow_labs.lab5 import scenario
-    lab = get_lab("lab5")
+    lab = SPEC
     shots = Path(tempfile.mkdtemp(prefix="lab5-shots-"))
     report = scenario.run(progress=lambda m: print(f"  .. {m}", file=sys.stderr), shots=shots)
     print(report.table())

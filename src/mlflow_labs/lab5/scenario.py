@@ -10,7 +10,8 @@ from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.report import Row
 from mlflow_labs.lab5 import checks, readme_ui
 from mlflow_labs.lab5.html_report import write_html
-from mlflow_labs.labs import get_lab, repo_root
+from mlflow_labs.lab5 import SPEC
+from mlflow_labs.settings import repo_root
 
 DOCUMENTED_PORT = 7006
 
@@ -19,10 +20,10 @@ class Lab5Run(LabRun):
     """`mlflow-labs run lab5` and tests/lab5: the README's own server on a free port, then the browser checks."""
 
     lab = "lab5"
+    spec = SPEC
 
-    def __init__(self, *, port: int | None = None, shots: Path | None = None, readme: Path | None = None, **kw):
+    def __init__(self, *, port: int | None = None, shots: Path | None = None, **kw):
         super().__init__(**kw)
-        self.readme = readme or get_lab("lab5").readme  # another copy: the README-mutation tests
         self.port = port or free_port()
         self.uri = f"http://127.0.0.1:{self.port}"
         self.shots = Path(shots) if shots else checks.default_shots_dir()
@@ -48,7 +49,7 @@ class Lab5Run(LabRun):
     def replay_readme_ui(self) -> list:
         """The README's own words ("click **Compare**", "open the **Scatter Plot** tab") clicked in the
         browser (harness/ui_steps.py): a button the UI renamed fails at its README line."""
-        readme = get_lab("lab5").readme
+        readme = self.spec.readme  # the lab's own (a mutated copy is not what the screenshots document)
         source = str(readme.relative_to(repo_root()))
         with self.phase("README's UI words"):
             done = readme_ui.replay(self.uri, readme, self.shots, source=source, progress=self.progress)

@@ -24,7 +24,8 @@ from mlflow_labs.infra.postgres import LocalPostgres, connect
 from mlflow_labs.harness import leaks
 from mlflow_labs.lab6 import checks, faults, hosts, schema
 from mlflow_labs.lab6.load import LoadResult, Writers, experiment_id, verify
-from mlflow_labs.labs import get_lab, repo_root
+from mlflow_labs.lab6 import SPEC
+from mlflow_labs.settings import repo_root
 
 DOCUMENTED_PORT = 7606
 SECRETS_FILE = "lab6-secrets.env"
@@ -52,6 +53,7 @@ class EnvUriServer(MlflowServer):
 
 class Lab6Run(LabRun):
     lab = "lab6"
+    spec = SPEC
 
     def __init__(self, *, port: int | None = None, **kw):
         super().__init__(**kw)
@@ -72,7 +74,7 @@ class Lab6Run(LabRun):
     # -- README -------------------------------------------------------------------------------
     def setup(self) -> None:
         self.watch.start()
-        self.docs = ReadmeRunner(get_lab("lab6").readme, self.workdir,
+        self.docs = ReadmeRunner(self.readme, self.workdir,
                                  substitutions=[port_substitution(DOCUMENTED_PORT, self.port)],
                                  display_root=repo_root(), progress=self.progress)
 

@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from mlflow_labs.infra.tools import find_tool
+from mlflow_labs.harness.tools import ToolResult, find_tool, run_tool
 
 _OPEN_STORE = """
 import sys, time
@@ -82,8 +82,7 @@ def open_concurrently(uri: str, artifact_root: str, processes: int = 4, *, settl
     return result
 
 
-def db_upgrade(uri: str, timeout: float = 240.0) -> subprocess.CompletedProcess:
+def db_upgrade(uri: str, timeout: float = 240.0) -> ToolResult:
     """The fix: `mlflow db upgrade <uri>` once, before anything else opens the store."""
     mlflow = find_tool("mlflow") or "mlflow"
-    return subprocess.run([mlflow, "db", "upgrade", uri], capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
+    return run_tool([mlflow, "db", "upgrade", uri], timeout=timeout, check=False)

@@ -1,1 +1,9 @@
 """Lab 7: single sign-on with a real OpenID Connect provider, the chart's `mlflow-oidc-auth` plugin, and a real browser."""
+
+from mlflow_labs.harness.spec import LabSpec
+
+SPEC = LabSpec(
+    name="lab7", folder="lab7-sso", title="Single sign-on with a real OpenID Connect provider, in a real browser",
+    checks_module=f"{__name__}.checks", scenario_module=f"{__name__}.scenario",
+    prereqs=f"{__name__}.prereqs:PREREQS",
+)

@@ -14,10 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
+from mlflow_labs.infra.browser import LAUNCH_ARGS, find_chromium as _find_chromium
 
-CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
 CHROMIUM_FIX = ("install chromium (`sudo apt-get install chromium`; `sudo scripts/provision-system` does it) "
                 "or point MLFLOW_LABS_CHROMIUM at a Chromium/Chrome binary")
 STEP_MS = 60_000        # one page or element wait on a loaded machine; never unbounded
@@ -25,14 +23,7 @@ REFUSED = "User is not allowed to login"
 
 
 def find_chromium() -> str:
-    env = os.environ.get("MLFLOW_LABS_CHROMIUM")
-    if env:
-        return env
-    for name in CANDIDATES:
-        if shutil.which(name):
-            return shutil.which(name)
-    raise PrerequisiteMissing("Lab 7 signs in through a real browser, and no Chromium was found "
-                              f"(looked for {', '.join(CANDIDATES)} on PATH).", CHROMIUM_FIX)
+    return _find_chromium("Lab 7 signs in through a real browser", who="lab 7", fix=CHROMIUM_FIX)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from mlflow_labs import settings
 from mlflow_labs.harness.errors import PrerequisiteMissing
-from mlflow_labs.infra.tools import ToolError, find_tool, run_tool
+from mlflow_labs.harness.tools import ToolError, find_tool, run_tool
 
 PINS = ("mlflow==3.17.2", "mlflow-oidc-auth==11.0.2")
 MIN_PYTHON = (3, 12)
@@ -78,13 +78,13 @@ def python_version() -> str | None:
 
 
 def venv_dir() -> Path:
-    from mlflow_labs.labs import repo_root  # noqa: PLC0415 - the registry imports the labs; not at import time
+    from mlflow_labs.settings import repo_root
     return Path(os.environ.get("MLFLOW_LABS_SSO_VENV") or repo_root() / ".venv-lab7")
 
 
 def lab_dir() -> Path:
-    from mlflow_labs.labs import get_lab  # noqa: PLC0415
-    return get_lab("lab7").dir
+    from mlflow_labs.lab7 import SPEC
+    return SPEC.dir
 
 
 def _uv() -> str | None:

@@ -13,12 +13,12 @@ from pathlib import Path
 
 from mlflow_labs.harness.errors import LabError
 from mlflow_labs.harness.readme_images import install_screenshots
-from mlflow_labs.labs import get_lab
+from mlflow_labs.lab7 import SPEC
 
 
 def main() -> int:
     from mlflow_labs.lab7 import scenario
-    lab = get_lab("lab7")
+    lab = SPEC
     shots = Path(tempfile.mkdtemp(prefix="lab7-shots-"))
     report = scenario.run(progress=lambda m: print(f"  .. {m}", file=sys.stderr), shots=shots)
     if report.error:

@@ -21,7 +21,8 @@ from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.report import Report, Row
 from mlflow_labs.lab7 import checks, credentials, environment, security
 from mlflow_labs.lab7.browser import Browser, Login
-from mlflow_labs.labs import get_lab, repo_root
+from mlflow_labs.lab7 import SPEC
+from mlflow_labs.settings import repo_root
 
 MLFLOW_PORT, IDP_PORT = 7607, 7707
 SECRETS_FILE = "lab7-secrets.env"
@@ -48,7 +49,7 @@ class Lab7Run(LabRun):
     # -- README -------------------------------------------------------------------------------
     def setup(self) -> None:
         venv = environment.ensure(progress=self.progress)
-        lab = get_lab("lab7")
+        lab = SPEC
         self.docs = ReadmeRunner(lab.readme, self.workdir / "work",
                                  substitutions=[port_substitution(MLFLOW_PORT, self.port),
                                                 port_substitution(IDP_PORT, self.idp_port)],

@@ -1,0 +1,48 @@
+"""Lab 3's learner replay, on one route: local processes, Docker containers, or its Kubernetes README on kind.
+
+The values are the ones the README's own table gives the learner (`<RDS-ENDPOINT>`, `<USERNAME>`, ports)."""
+
+from __future__ import annotations
+
+import re
+
+from mlflow_labs import settings
+from mlflow_labs.harness.net import free_port
+from mlflow_labs.harness.replay import Placeholder, host_port, literal, unprivileged
+from mlflow_labs.harness.spec import ByHand
+
+POSTGRES_PORT = 5432
+
+
+def _image(official: str, offline: str) -> Placeholder | None:
+    """An air-gapped machine has the offline build, not the official image (the README's export line)."""
+    from mlflow_labs.infra import docker_engine
+    if docker_engine.image_present(official) or not docker_engine.image_present(offline):
+        return None
+    return Placeholder(rf"(?<![\w/.]){re.escape(official)}(?![\w.])", offline,
+                       f"image {official} -> {offline} (air-gapped: the README's `export MLFLOW_LABS_*_IMAGE=` line)")
+
+
+def route(infra: str | None) -> str:
+    """`run lab3 --by-hand --infra X`: kind is the Kubernetes README; otherwise what --infra resolves to."""
+    if infra == "kind":
+        return "kind"  # labs/lab3-postgres/kubernetes/README.md, on a real kind cluster
+    from mlflow_labs.lab3.scenario import resolve_infra
+    return resolve_infra(infra)
+
+
+def table(route: str | None = None) -> ByHand:
+    if route == "kind":  # "run from this folder"; a real kind cluster
+        return ByHand("lab", [host_port(settings.DOCUMENTED_PORT, free_port())], readme="kubernetes/README.md")
+    rows = [host_port(POSTGRES_PORT, free_port()), host_port(settings.DOCUMENTED_PORT, free_port()),
+            host_port(settings.EPHEMERAL_PORT, free_port())]
+    if route == "docker":
+        rows.append(Placeholder(r"(psycopg2://[^@\s]+@)<RDS-ENDPOINT>", r"\1host.docker.internal",
+                                "<RDS-ENDPOINT> in the MLflow container's URI -> host.docker.internal "
+                                "(the README's table: the Docker bridge gateway)"))
+        rows += [p for p in (_image(settings.DOCUMENTED_MLFLOW_IMAGE, "mlflow-labs/mlflow:3.15.1"),
+                             _image(settings.DEFAULT_POSTGRES_IMAGE, f"mlflow-labs/postgres:{settings.PG_MAJOR}")) if p]
+    rows += [literal("<RDS-ENDPOINT>", "127.0.0.1", "<RDS-ENDPOINT> -> 127.0.0.1 (the README's table: Step 0's PostgreSQL)"),
+             literal("<USERNAME>", "postgres", "<USERNAME> -> postgres (the README's table: Step 0's admin user)")]
+    # PostgreSQL refuses to run as root: a learner on the local route is a normal user
+    return ByHand("repo", rows, unprivileged() if route == "local" else None)

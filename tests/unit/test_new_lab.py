@@ -1,0 +1,129 @@
+"""Adding a lab touches nothing shared: a throwaway lab 99 in a copy of the package (its package, its
+labs/lab99-x/README.md, one line in labs.py) is listed by doctor, runs with `mlflow-labs run lab99`,
+checks with `mlflow-labs check lab99`, and its pytest option is there (README: "A new lab")."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import mlflow_labs
+from mlflow_labs.settings import repo_root
+
+pytestmark = pytest.mark.unit
+
+LAB99 = {
+    "__init__.py": '''
+        """Lab 99: a throwaway lab, made by tests/unit/test_new_lab.py."""
+        from mlflow_labs.harness.spec import LabSpec
+
+        SPEC = LabSpec(name="lab99", folder="lab99-x", title="A throwaway lab",
+                       checks_module=f"{__name__}.checks", scenario_module=f"{__name__}.scenario",
+                       prereqs=f"{__name__}.prereqs:PREREQS", pytest_plugins=(f"{__name__}.pytest_hooks",))
+        ''',
+    "prereqs.py": '''
+        from mlflow_labs.harness.prereqs import Prereq
+
+        PREREQS = (Prereq("lab 99's own tool", lambda: "lab99-tool 1.0", "nothing to do"),)
+        ''',
+    "checks.py": '''
+        from mlflow_labs.harness.suite import CheckResult
+
+
+        def ensure_server(uri):  # lab 99 has no server to ask
+            pass
+
+
+        def run_checks(uri, **options):
+            ok = uri.endswith("/good")
+            return [CheckResult("the uri ends in /good", ok, uri, hint="Step 1: use the good one")]
+        ''',
+    "scenario.py": '''
+        from mlflow_labs.harness.docs import ReadmeRunner
+        from mlflow_labs.harness.labrun import LabRun
+        from mlflow_labs.lab99 import SPEC, checks
+
+
+        class Lab99Run(LabRun):
+            spec = SPEC  # handed its README by the skeleton (self.readme)
+
+            def setup(self):
+                self.docs = ReadmeRunner(self.readme, self.workdir, progress=self.progress)
+
+            def steps(self):
+                self.docs.run()
+                self.check("lab99/checks.py", checks.run_checks("http://x/good"))
+
+
+        def run(progress=print, keep=False, workdir=None, infra=None):
+            return Lab99Run(progress=progress, keep=keep, workdir=workdir, infra=infra).execute()
+        ''',
+    "pytest_hooks.py": '''
+        def pytest_addoption(parser):
+            parser.getgroup("mlflow-labs").addoption("--mlflow-labs-lab99-greeting", default="hello",
+                                                     help="lab 99's own option")
+        ''',
+}
+README = """# Lab 99
+
+```bash
+echo "lab 99 ran" > ran.txt && cat ran.txt
+```
+"""
+
+
+@pytest.fixture(scope="module")
+def copy(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("lab99")
+    pkg = root / "src" / "mlflow_labs"
+    shutil.copytree(Path(mlflow_labs.__file__).parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(repo_root() / "pyproject.toml", root / "pyproject.toml")
+    (pkg / "lab99").mkdir()
+    for name, text in LAB99.items():
+        (pkg / "lab99" / name).write_text(textwrap.dedent(text).lstrip())
+    (root / "labs" / "lab99-x").mkdir(parents=True)
+    (root / "labs" / "lab99-x" / "README.md").write_text(README)
+    # the one line in labs.py (and the lab in its import)
+    registry = pkg / "labs.py"
+    text = registry.read_text().replace("lab7\n", "lab7, lab99\n", 1).replace("    lab7.SPEC,\n", "    lab7.SPEC,\n    lab99.SPEC,\n", 1)
+    assert "lab99.SPEC" in text and "lab7, lab99" in text, "labs.py's shape changed: update this test's one-line edit"
+    registry.write_text(text)
+    return root
+
+
+def run(copy: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(copy / "src"), "MLFLOW_LABS_ROOT": str(copy),
+           "MLFLOW_LABS_REPORTS": str(copy / "reports")}
+    return subprocess.run([sys.executable, *args], cwd=copy, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_doctor_lists_it(copy):
+    p = run(copy, "-m", "mlflow_labs.cli", "doctor", "lab99")
+    assert p.returncode == 0, p.stderr
+    assert "lab 99's own tool" in p.stdout and "lab99-tool 1.0" in p.stdout, p.stdout
+    assert run(copy, "-c", "import mlflow_labs; print(mlflow_labs.__file__)").stdout.startswith(str(copy))
+
+
+def test_run_executes_its_readme(copy):
+    p = run(copy, "-m", "mlflow_labs.cli", "run", "lab99")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "== lab99: PASSED ==" in p.stdout and "README.md:3" in p.stdout, p.stdout
+    assert (copy / "reports" / "lab99.json").is_file()
+
+
+def test_check_runs_its_checks(copy):
+    good = run(copy, "-m", "mlflow_labs.cli", "check", "lab99", "--tracking-uri", "http://x/good")
+    assert good.returncode == 0 and "PASS  the uri ends in /good" in good.stdout, good.stdout + good.stderr
+    bad = run(copy, "-m", "mlflow_labs.cli", "check", "lab99", "--tracking-uri", "http://x/bad")
+    assert bad.returncode == 1 and "hint: Step 1: use the good one" in bad.stdout, bad.stdout + bad.stderr
+
+
+def test_its_pytest_option_is_there(copy):
+    p = run(copy, "-m", "pytest", "-p", "no:cacheprovider", "--help")
+    assert "--mlflow-labs-lab99-greeting" in p.stdout, p.stdout[-2000:] + p.stderr
