@@ -17,6 +17,9 @@ terminal, a second one for a server, and nothing else. So the replay:
   for "run from this folder": labs 2 and 3 on kind);
 - substitutes only the placeholders the README shows the learner (ports, `<RDS-ENDPOINT>`,
   `<USERNAME>`, an air-gapped image name), from one table per lab (`placeholders()`), each reported;
+- types into a block's stdin only what the learner pastes where the README reads it (`read -rs`): a
+  lab's ``paste`` hook does the README's browser steps the learner's way and returns what they copied
+  (lab 7's tokens); every other block reads /dev/null;
 - fails at README:LINE, the line of the first command that failed (bash's ERR trap);
 - at the end stops what the README says to stop by hand (Ctrl+C = SIGINT to a server's terminal) and
   fails when anything it started is still running afterwards (a process carrying the replay's HOME,
@@ -61,7 +64,7 @@ __lab_file=
 trap '__lab_st=$?; if [ "${BASH_SOURCE[0]}" = "$__lab_file" ] && [ -z "$__lab_fail" ]; then __lab_fail="$LINENO $__lab_st"; fi' ERR
 __lab_run() {
   __lab_fail=; __lab_file="$1"
-  source "$1" < /dev/null
+  source "$1" < "${3:-/dev/null}"
   __lab_last=$?
   __lab_file=
   { echo "${__lab_fail:-ok 0} $__lab_last"; pwd; } > "$2.tmp"
@@ -113,10 +116,12 @@ class LearnerReplay:
     def __init__(self, readme: Path, *, route: str | None = None, start: str = "home",
                  placeholders: list[Placeholder] = (), workdir: Path | None = None, user: str | None = None,
                  progress: Callable[[str], None] | None = None, display_root: Path | None = None,
-                 venv_bin: Path | None = None, default_timeout: float = 900, report_name: str | None = None):
+                 venv_bin: Path | None = None, default_timeout: float = 900, report_name: str | None = None,
+                 paste: Callable[["LearnerReplay", Block], str | None] | None = None):
         self.readme = Path(readme).resolve()
         self.route = route
         self.placeholders = list(placeholders)
+        self.paste = paste   # (replay, block) -> what the learner pastes into that block, or None
         self.progress = progress or (lambda m: None)
         self.default_timeout = default_timeout
         self.display = str(self.readme.relative_to(display_root)) if display_root else str(self.readme)
@@ -222,8 +227,18 @@ class LearnerReplay:
         script.chmod(0o644)
         offset = self.session_log.stat().st_size
         timeout = float(b.directive.get("timeout", self.default_timeout))
+        pasted = self.paste(self, b) if self.paste else None
+        stdin = ""
+        if pasted is not None:  # a file only the learner reads, gone once the block ran
+            clip = self.meta / f"block-{self._seq:03d}.paste"
+            clip.touch(mode=0o600)
+            clip.write_text(pasted)
+            self._own(clip)
+            stdin = f" {shlex.quote(str(clip))}"
+            self.report.substitutions[f"{step.where}: pasted {len(pasted.splitlines())} line(s) copied in the "
+                                      f"browser, as the README says"] = "paste"
         self.progress(f"{step.where}: {step.summary}")
-        self._send(f"__lab_run {shlex.quote(str(script))} {shlex.quote(str(status))}\n")
+        self._send(f"__lab_run {shlex.quote(str(script))} {shlex.quote(str(status))}{stdin}\n")
         deadline = time.monotonic() + timeout
         while not status.exists():
             if self.session.poll() is not None:
@@ -234,6 +249,8 @@ class LearnerReplay:
                 raise DocStepError(step, f"block did not finish within {timeout:.0f} s\n--- output tail ---\n"
                                          f"{self._output(offset)}")
             time.sleep(0.2)
+        if pasted is not None:
+            clip.unlink(missing_ok=True)
         first, where = status.read_text().splitlines()[:2]
         fail_line, fail_status, last = first.split()
         out = self._output(offset)
@@ -498,6 +515,11 @@ def placeholders(lab: str, route: str | None = None) -> tuple[str, list[Placehol
         return "home", [host_port(7006, free_port())], None
     if lab == "lab6":  # its secrets come from Step 1's own commands; nothing else is filled in
         return "home", [host_port(7606, free_port())], None
+    if lab == "lab7":  # Step 0's venv is the one scripts/provision-lab7 built with the same pins
+        from mlflow_labs.lab7.environment import venv_dir  # noqa: PLC0415
+        return "repo", [host_port(7607, free_port()), host_port(7707, free_port()),
+                        literal("$HOME/.venv-sso", str(venv_dir()),
+                                f"$HOME/.venv-sso -> {venv_dir()} (Step 0's venv: scripts/provision-lab7 builds it)")], None
     if lab == "lab3":
         table = [host_port(5432, free_port()), host_port(7006, free_port()), host_port(7007, free_port())]
         if route == "docker":
@@ -510,7 +532,7 @@ def placeholders(lab: str, route: str | None = None) -> tuple[str, list[Placehol
                   literal("<USERNAME>", "postgres", "<USERNAME> -> postgres (the README's table: Step 0's admin user)")]
         # PostgreSQL refuses to run as root: a learner on the local route is a normal user
         return "repo", table, (_unprivileged() if route == "local" else None)
-    raise LabError(f"no learner replay is defined for {lab} (labs 1 to 6 have one; lab 3 on the routes local, docker and kind)")
+    raise LabError(f"no learner replay is defined for {lab} (labs 1 to 7 have one; lab 3 on the routes local, docker and kind)")
 
 
 def learner_venv(progress=print) -> Path:
@@ -570,6 +592,15 @@ def replay(lab: str, route: str | None = None, *, readme: Path | None = None, pr
     venv_bin = learner_venv(progress) if user else None
     root = repo_root()
     display_root = root if readme.resolve().is_relative_to(root) else None
-    return LearnerReplay(readme, route=route, start=start, placeholders=table, user=user, progress=progress,
-                         display_root=display_root, workdir=workdir, venv_bin=venv_bin,
-                         report_name=f"{lab}-by-hand{'-' + route if route else ''}").run()
+    paste = None
+    if lab == "lab7":  # its sign-ins and tokens are done in a browser, and pasted
+        from mlflow_labs.lab7 import byhand, environment  # noqa: PLC0415
+        environment.ensure(progress=progress)   # Step 0's venv and npm ci, as scripts/provision-lab7 builds them
+        paste = byhand.BrowserSteps(readme, progress=progress)
+    try:
+        return LearnerReplay(readme, route=route, start=start, placeholders=table, user=user, progress=progress,
+                             display_root=display_root, workdir=workdir, venv_bin=venv_bin, paste=paste,
+                             report_name=f"{lab}-by-hand{'-' + route if route else ''}").run()
+    finally:
+        if paste:
+            paste.close()
