@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--reports", default=None, help="folder for the JSON report (default reports/)")
     r.add_argument("--by-hand", action="store_true",
                    help="replay the README as a learner types it: one shell, fresh HOME, no MLFLOW_LABS_* settings, "
-                        "only the README's own placeholders filled (labs 1, 3, 4)")
+                        "only the README's own placeholders filled (labs 1 to 7; lab 7 signs in with Chromium)")
     r.set_defaults(func=cmd_run)
 
     c = sub.add_parser("check", help="check a server you set up by following the lab (starts nothing)")
