@@ -30,3 +30,23 @@ def lab(request, progress, keep_infra):
         yield run
     finally:
         run.close()
+
+
+@pytest.fixture(scope="session")
+def basic_auth_server(tmp_path_factory, progress):
+    """A server without the plugin, but not open: lab 6's basic-auth app (its auth.ini, an admin password
+    of its own), empty. Started only by the tests that ask for it."""
+    import secrets
+
+    from mlflow_labs.infra.mlflow_server import MlflowServer
+
+    work = tmp_path_factory.mktemp("lab7-basic-auth")
+    (work / "auth.ini").write_text(f"[mlflow]\ndefault_permission = READ\ndatabase_uri = sqlite:///{work / 'auth.db'}\n"
+                                   f"admin_username = admin\n"
+                                   f"authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n")
+    env = {"MLFLOW_AUTH_CONFIG_PATH": str(work / "auth.ini"), "MLFLOW_AUTH_ADMIN_PASSWORD": secrets.token_urlsafe(18),
+           "MLFLOW_FLASK_SERVER_SECRET_KEY": secrets.token_hex(16)}
+    with MlflowServer(f"sqlite:///{work / 'mlflow.db'}", workdir=work, extra_args=["--app-name", "basic-auth"],
+                      env=env, progress=progress) as server:
+        server.admin = ("admin", env["MLFLOW_AUTH_ADMIN_PASSWORD"])
+        yield server

@@ -27,6 +27,25 @@ def test_every_check_but_health_fails_on_a_plain_server_and_nothing_is_written(l
     assert [e["name"] for e in exps] == ["Default"]   # the write probes never ran
 
 
+def test_every_sso_check_fails_on_a_basic_auth_server_and_nothing_is_written(lab, basic_auth_server):
+    """lab 6's server: it refuses strangers too (those two checks rightly pass: /health and the 401 are
+    true of it), but nobody signs in through the IdP, and no token or session of the plugin works."""
+    fresh = lab.login("alice", key="alice-basic-auth").cookie()["value"]
+    results = by_name(checks.run_checks(basic_auth_server.uri, env=lab.check_env(session=fresh)))
+    assert len(results) == len(checks.suite.checks)
+    assert [n for n, r in results.items() if r.ok] == ["server answers /health", "a stranger (no credentials) gets 401"]
+    failing = [r for r in results.values() if not r.ok]
+    assert all(r.hint for r in failing)
+    login, writer, reader, session = failing
+    assert "not an OpenID Connect authorization request" in login.detail, login.detail
+    assert "HTTP 401 for writer alice@example.com" in writer.detail, writer.detail
+    assert "HTTP 401 for reader bob@example.com" in reader.detail, reader.detail
+    assert "refused BEFORE logout (HTTP 401)" in session.detail, session.detail
+    admin = TrackingClient(basic_auth_server.uri)
+    admin.session.auth = basic_auth_server.admin
+    assert [e["name"] for e in admin.search_experiments(view_type="ALL")] == ["Default"]   # nothing was written
+
+
 def test_a_read_only_user_in_the_writers_place_fails_the_writer_check(lab):
     r = by_name(checks.run_checks(lab.uri, env=lab.check_env(writer="bob")))
     bad = r["the writer's token reads run Run_v1 and logs to it"]

@@ -91,3 +91,4 @@ def test_idp_down_login_answers_at_once_and_open_sessions_keep_working(lab):
         assert code == 200
     finally:
         lab.docs.restart_background(line)
+        security.sign_in_after_key_change(lab.uri)   # so the next test's sign-in is not the one it costs

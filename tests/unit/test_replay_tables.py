@@ -45,7 +45,8 @@ def test_docker_route_container_uri_gets_the_gateway_name_and_psql_gets_loopback
 
 
 @pytest.mark.parametrize("lab,route", [("lab1", None), ("lab2", None), ("lab3", "local"), ("lab3", "docker"),
-                                       ("lab3", "kind"), ("lab4", None), ("lab5", None), ("lab6", None)])
+                                       ("lab3", "kind"), ("lab4", None), ("lab5", None), ("lab6", None),
+                                       ("lab7", None)])
 def test_every_shell_block_has_a_fate_and_only_root_or_the_whole_readme_is_skipped(lab, route):
     readme = get_lab(lab).dir / "kubernetes" / "README.md" if route == "kind" else get_lab(lab).readme
     start, _, _ = placeholders(lab, route)
@@ -57,7 +58,7 @@ def test_every_shell_block_has_a_fate_and_only_root_or_the_whole_readme_is_skipp
     skips = {line: f for line, f in fates.items() if f.startswith("skip")}
     for line, fate in skips.items():
         assert re.search(r"sudo|root|runs this README|build-offline-images|CI builds|the course's venv|runs this section|"
-                         r"--infra podman|whole lab again", fate), f"README.md:{line} {fate}"
+                         r"--infra podman|whole lab again|scripts/provision-lab7 builds", fate), f"README.md:{line} {fate}"
     assert not [line for line, f in fates.items() if f == "run" and re.search(r"^\s*(tox |mlflow-labs run|podman )",
                 parse_blocks(readme.read_text())[[b.line for b in parse_blocks(readme.read_text())].index(line)].text, re.M)]
     assert all(f in ("run", "background", "file", "other-route") or f.startswith("skip") for f in fates.values()), fates

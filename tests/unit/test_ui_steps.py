@@ -32,3 +32,16 @@ def test_instructions_in_order_with_their_lines():
 
 def test_a_line_range_limits_the_instructions():
     assert [s.target for s in parse(TEXT, start_line=11, end_line=11)] == ["Compare"]
+
+
+FORM = """Sign in: type `alice` into **Enter any login**
+and `pw` into **and password**, click **Sign-in**. Then type `scripts` into **Name** and press Enter,
+then copy it from the **Token** field. (You may type `memory` in *Search*: italics, no instruction.)
+"""
+
+
+def test_typing_pressing_and_copying_are_instructions_with_their_values():
+    got = [(s.line, s.verb, s.target, s.value) for s in parse(FORM)]
+    assert got == [(1, "fill", "Enter any login", "alice"), (2, "fill", "and password", "pw"),
+                   (2, "click", "Sign-in", ""), (2, "fill", "Name", "scripts"), (2, "press", "Enter", ""),
+                   (3, "copy", "Token", "")]

@@ -17,6 +17,9 @@ terminal, a second one for a server, and nothing else. So the replay:
   for "run from this folder": labs 2 and 3 on kind);
 - substitutes only the placeholders the README shows the learner (ports, `<RDS-ENDPOINT>`,
   `<USERNAME>`, an air-gapped image name), from the lab's own table (`labN/byhand.py`, named by its spec), each reported;
+- types into a block's stdin only what the learner pastes where the README reads it (`read -rs`): a
+  lab's ``paste`` hook does the README's browser steps the learner's way and returns what they copied
+  (lab 7's tokens); every other block reads /dev/null;
 - fails at README:LINE, the line of the first command that failed (bash's ERR trap);
 - at the end stops what the README says to stop by hand (Ctrl+C = SIGINT to a server's terminal) and
   fails when anything it started is still running afterwards (a process carrying the replay's HOME,
@@ -63,7 +66,7 @@ __lab_file=
 trap '__lab_st=$?; if [ "${BASH_SOURCE[0]}" = "$__lab_file" ] && [ -z "$__lab_fail" ]; then __lab_fail="$LINENO $__lab_st"; fi' ERR
 __lab_run() {
   __lab_fail=; __lab_file="$1"
-  source "$1" < /dev/null
+  source "$1" < "${3:-/dev/null}"
   __lab_last=$?
   __lab_file=
   { echo "${__lab_fail:-ok 0} $__lab_last"; pwd; } > "$2.tmp"
@@ -109,10 +112,12 @@ class LearnerReplay:
     def __init__(self, readme: Path, *, route: str | None = None, start: str = "home",
                  placeholders: list[Placeholder] = (), workdir: Path | None = None, user: str | None = None,
                  progress: Callable[[str], None] | None = None, display_root: Path | None = None,
-                 venv_bin: Path | None = None, default_timeout: float = 900, report_name: str | None = None):
+                 venv_bin: Path | None = None, default_timeout: float = 900, report_name: str | None = None,
+                 paste: Callable[["LearnerReplay", Block], str | None] | None = None):
         self.readme = Path(readme).resolve()
         self.route = route
         self.placeholders = list(placeholders)
+        self.paste = paste   # (replay, block) -> what the learner pastes into that block, or None
         self.progress = progress or (lambda m: None)
         self.default_timeout = default_timeout
         self.display = str(self.readme.relative_to(display_root)) if display_root else str(self.readme)
@@ -218,8 +223,18 @@ class LearnerReplay:
         script.chmod(0o644)
         offset = self.session_log.stat().st_size
         timeout = float(b.directive.get("timeout", self.default_timeout))
+        pasted = self.paste(self, b) if self.paste else None
+        stdin = ""
+        if pasted is not None:  # a file only the learner reads, gone once the block ran
+            clip = self.meta / f"block-{self._seq:03d}.paste"
+            clip.touch(mode=0o600)
+            clip.write_text(pasted)
+            self._own(clip)
+            stdin = f" {shlex.quote(str(clip))}"
+            self.report.substitutions[f"{step.where}: pasted {len(pasted.splitlines())} line(s) copied in the "
+                                      f"browser, as the README says"] = "paste"
         self.progress(f"{step.where}: {step.summary}")
-        self._send(f"__lab_run {shlex.quote(str(script))} {shlex.quote(str(status))}\n")
+        self._send(f"__lab_run {shlex.quote(str(script))} {shlex.quote(str(status))}{stdin}\n")
         deadline = time.monotonic() + timeout
         while not status.exists():
             if self.session.poll() is not None:
@@ -230,6 +245,8 @@ class LearnerReplay:
                 raise DocStepError(step, f"block did not finish within {timeout:.0f} s\n--- output tail ---\n"
                                          f"{self._output(offset)}")
             time.sleep(0.2)
+        if pasted is not None:
+            clip.unlink(missing_ok=True)
         first, where = status.read_text().splitlines()[:2]
         fail_line, fail_status, last = first.split()
         out = self._output(offset)
@@ -530,6 +547,11 @@ def replay(spec, route: str | None = None, *, readme: Path | None = None, progre
     venv_bin = learner_venv(progress) if table.user else None
     root = settings.repo_root()
     display_root = root if readme.resolve().is_relative_to(root) else None
-    return LearnerReplay(readme, route=route, start=table.start, placeholders=table.placeholders, user=table.user,
-                         progress=progress, display_root=display_root, workdir=workdir, venv_bin=venv_bin,
-                         report_name=f"{spec.name}-by-hand{'-' + route if route else ''}").run()
+    paste = table.paste(readme, progress) if table.paste else None  # lab 7: its browser sign-ins and tokens
+    try:
+        return LearnerReplay(readme, route=route, start=table.start, placeholders=table.placeholders, user=table.user,
+                             progress=progress, display_root=display_root, workdir=workdir, venv_bin=venv_bin,
+                             paste=paste, report_name=f"{spec.name}-by-hand{'-' + route if route else ''}").run()
+    finally:
+        if paste:
+            paste.close()

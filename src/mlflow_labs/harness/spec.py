@@ -11,7 +11,7 @@ import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from mlflow_labs import settings
 
@@ -31,6 +31,9 @@ class ByHand:
     placeholders: list
     user: str | None = None
     readme: str = "README.md"
+    # (readme, progress) -> the replay's paste hook (what the learner pastes where the README reads it, with
+    # a .close()), for a lab whose README has the learner copy something from a browser (lab 7's tokens)
+    paste: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,12 @@ The grammar (outside code blocks; bold is `**text**`):
     choose `V`                           pick the option V in the menu just opened
     dismiss with *A*                     a pop-up that may show at any moment from here on: whenever
                                          a button A appears, click it (Playwright's locator handler)
+    type `V` into **F**[, `W` into **G**] fill the field labelled (or with the placeholder) F with V
+    press Enter                          press that key in the field just filled
+    copy it from the **F** field         read field F's value: what the learner copies (``clipboard``)
 
-Anything else in prose is description, not an instruction. Lab 5 uses it; lab 7's login steps will.
+Anything else in prose is description, not an instruction. Lab 5 uses it, and lab 7's sign-in and
+token steps (a learner replay pastes what was copied where the README reads it with `read -rs`).
 """
 
 from __future__ import annotations
@@ -39,7 +43,11 @@ PATTERNS = [  # (verb, regex) in the order they are looked for in one line; each
     ("tick", re.compile(r"\btick the boxes\b", re.I)),
     ("choose", re.compile(r"\bchoose `([^`]+)`", re.I)),
     ("dismiss", re.compile(r"\bdismiss(?: it)? with \*([^*]+)\*", re.I)),
+    ("fill", re.compile(rf"\btype `([^`]+)` into {BOLD}((?:,? (?:and )?`[^`]+` into {BOLD})*)", re.I)),
+    ("press", re.compile(r"\bpress (Enter|Tab|Escape)\b")),
+    ("copy", re.compile(rf"\bcopy it from the {BOLD} field", re.I)),
 ]
+FILL_MORE = re.compile(rf"`([^`]+)` into {BOLD}")
 
 
 CHOICES = ("option", "menuitem", "menuitemradio", "menuitemcheckbox")
@@ -49,9 +57,10 @@ CLICKABLE = ("button", "link", "tab", *CHOICES)
 @dataclass
 class UiStep:
     line: int
-    verb: str          # open | click | tab | tick | choose
+    verb: str          # open | click | tab | tick | choose | dismiss | fill | press | copy
     target: str        # the visible text (or URL) the README names
     sentence: str      # the README line, for messages
+    value: str = ""    # what `fill` types
 
     def where(self, source: str) -> str:
         return f"{source}:{self.line}"
@@ -93,18 +102,22 @@ def parse(markdown: str, *, start_line: int = 1, end_line: int | None = None) ->
             for m in rx.finditer(text):
                 if verb == "goto" or (verb == "click" and m.lastindex and m.lastindex > 1 and m.group(2)):
                     targets = [m.group(1)] + re.findall(BOLD, m.group(2))
-                    found += [(text.index(f"**{t}**", m.start()) + k / 10, "click", t) for k, t in enumerate(targets)]
+                    found += [(text.index(f"**{t}**", m.start()) + k / 10, "click", t, "") for k, t in enumerate(targets)]
+                elif verb == "fill":
+                    pairs = [(m.group(1), m.group(2))] + FILL_MORE.findall(m.group(3) or "")
+                    found += [(text.index(f"`{value}` into", m.start()) + k / 10, "fill", field, value)
+                              for k, (value, field) in enumerate(pairs)]
                 else:
-                    found.append((m.start(), verb, m.group(1) if m.lastindex else ""))
+                    found.append((m.start(), verb, m.group(1) if m.lastindex else "", ""))
         seen = set()
-        for pos, verb, target in sorted(found):
-            if (verb, target) in seen:
+        for pos, verb, target, value in sorted(found):
+            if (verb, target, value) in seen:
                 continue
-            seen.add((verb, target))
+            seen.add((verb, target, value))
             line = max(n for off, n in offsets if off <= pos)
             first = max(off for off, n in offsets if n == line)  # quoted from its line's start
             stop = text.find(" ", int(pos) + len(target) + 12)
-            steps.append(UiStep(line, verb, target, text[first:stop if stop > 0 else None].strip()))
+            steps.append(UiStep(line, verb, target, text[first:stop if stop > 0 else None].strip(), value))
     return steps
 
 
@@ -116,6 +129,7 @@ class UiReplay:
         self.page, self.source, self.substitute = page, source, substitute
         self.timeout_ms, self.progress = timeout_ms, progress
         self.done: list[UiStep] = []
+        self.clipboard = ""   # what the last `copy` read
 
     def run(self, steps: list[UiStep], *, between: Callable | None = None) -> list[UiStep]:
         """``between(page)`` runs before each step: what a person does without being told (close a pop-up)."""
@@ -136,7 +150,8 @@ class UiReplay:
 
     @staticmethod
     def _what(s: UiStep) -> str:
-        return {"tab": f"tab named {s.target!r}", "choose": f"option {s.target!r}", "dismiss": f"button {s.target!r}",
+        return {"tab": f"tab named {s.target!r}", "fill": f"field labelled {s.target!r}",
+                "copy": f"field labelled {s.target!r}", "press": "field to press the key in", "choose": f"option {s.target!r}", "dismiss": f"button {s.target!r}",
                 "tick": "row checkboxes"}.get(s.verb, f"element with the visible text {s.target!r}")
 
     def _visible(self, locator):
@@ -149,10 +164,20 @@ class UiReplay:
         """What a person sees labelled ``text``: an element of one of ``roles`` by its accessible name, else
         the text itself."""
         p = self.page
-        candidates = p.get_by_text(text, exact=True)
-        for r in roles:
-            candidates = candidates.or_(p.get_by_role(r, name=text, exact=True))
-        return self._visible(candidates)
+        controls = p.get_by_role(roles[0], name=text, exact=True)
+        for r in roles[1:]:
+            controls = controls.or_(p.get_by_role(r, name=text, exact=True))
+        found = self._visible(p.get_by_text(text, exact=True).or_(controls))
+        # a heading and a button may say the same ("Sign-in"): a person clicks the button
+        visible_controls = controls.locator("visible=true")
+        return visible_controls.first if visible_controls.count() else found
+
+    def _field(self, name: str):
+        """A text field as a person finds it: by its label (a trailing `*` only marks it required), else by
+        the hint text it shows."""
+        p = self.page
+        label = re.compile(rf"^\s*{re.escape(name)}\s*\*?\s*$")
+        return self._visible(p.get_by_label(label).or_(p.get_by_placeholder(name, exact=True)))
 
     def _do(self, s: UiStep) -> None:
         p = self.page
@@ -167,6 +192,15 @@ class UiReplay:
             p.keyboard.press("Escape")  # the menu stays open after a choice; a person closes it
         elif s.verb == "dismiss":
             p.add_locator_handler(p.get_by_role("button", name=s.target, exact=True), lambda loc: loc.click())
+        elif s.verb == "fill":
+            self._field(s.target).fill(s.value)
+        elif s.verb == "press":
+            p.keyboard.press(s.target)
+        elif s.verb == "copy":
+            self.clipboard = self._field(s.target).input_value()
+            if not self.clipboard:
+                raise UiStepFailed(f"{s.where(self.source)}: the README says `{s.sentence}`, but the field "
+                                   f"{s.target!r} at {p.url} is empty. Fix the README's words or the step.")
         elif s.verb == "tick":
             boxes = p.get_by_role("checkbox")
             self._visible(boxes)

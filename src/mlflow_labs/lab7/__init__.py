@@ -6,4 +6,5 @@ SPEC = LabSpec(
     name="lab7", folder="lab7-sso", title="Single sign-on with a real OpenID Connect provider, in a real browser",
     checks_module=f"{__name__}.checks", scenario_module=f"{__name__}.scenario",
     prereqs=f"{__name__}.prereqs:PREREQS",
+    byhand=f"{__name__}.byhand:table",
 )

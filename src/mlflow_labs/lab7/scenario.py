@@ -9,6 +9,7 @@ between, the browser signs in alice, bob, carol, admin (each issues an access to
 from __future__ import annotations
 
 import os
+import shlex
 import time
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from mlflow_labs.settings import repo_root
 
 MLFLOW_PORT, IDP_PORT = 7607, 7707
 SECRETS_FILE = "lab7-secrets.env"
+PATHS_FILE = "lab7-paths.env"
 PEOPLE = ("alice", "bob", "carol", "admin")   # in `mlflow`; each issues a token for scripts
 OUTSIDER = "mallory"                         # in `contractors` only
 TOKEN_BLOCK = "read -rsp \"$who's token: \""  # the README block the harness does in the browser instead
@@ -55,6 +57,9 @@ class Lab7Run(LabRun):
                                                 port_substitution(IDP_PORT, self.idp_port)],
                                  env={"SSO_VENV": str(venv), "LAB_DIR": str(lab.dir)},
                                  display_root=repo_root(), progress=self.progress)
+        # what Step 0's second block writes by hand: where the servers' scripts find the IdP and the venv
+        (self.docs.cwd / PATHS_FILE).write_text(f"LAB_DIR={shlex.quote(str(lab.dir))}\n"
+                                                f"SSO_VENV={shlex.quote(str(venv))}\n")
 
     def token_block_line(self) -> int:
         return next(b.line for b in self.docs.blocks if TOKEN_BLOCK in b.text)

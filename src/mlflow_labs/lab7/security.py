@@ -74,3 +74,12 @@ def code_in_hand(mlflow_uri: str, person: str, timeout: float = 30) -> tuple[req
             data.update(login=person, password="any-password-the-dev-form-ignores")
         r = s.post(urljoin(r.url, action.group(1)), data=data, allow_redirects=False, timeout=timeout)
     raise RuntimeError(f"{person}'s sign-in never reached {mlflow_uri}/callback (last: HTTP {r.status_code} at {r.url})")
+
+
+def sign_in_after_key_change(mlflow_uri: str, person: str = "alice", timeout: float = 30) -> None:
+    """One whole sign-in over plain HTTP, its outcome ignored: the IdP makes a new signing key at each
+    start, and mlflow-oidc-auth 11.0.2 fails the first sign-in after a key change (bad signature with
+    its cached keys) and refreshes them for the next one (measured here; its routers/auth.py says so).
+    A test that restarts the IdP spends that one sign-in here, not in the sign-in it asserts on."""
+    jar, callback = code_in_hand(mlflow_uri, person, timeout)
+    jar.get(callback, allow_redirects=False, timeout=timeout)

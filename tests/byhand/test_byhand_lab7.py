@@ -1,0 +1,53 @@
+"""Lab 7's README as a learner types it: a fresh HOME, the course venv, Step 0's venv (the one
+scripts/provision-lab7 builds with the same pins), the IdP and MLflow each in a terminal of its own,
+the sign-ins and tokens done in Chromium with the README's own words (harness/ui_steps.py) and pasted
+where the README reads them (`read -rs`), then `mlflow-labs check lab7` as Step 7 runs it; only the
+two ports and the venv's path are filled in, and nothing may be left running."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from mlflow_labs.harness.replay import replay
+from mlflow_labs.labs import get_lab
+from tests.readme_mutation import check_block_line
+
+from .conftest import assert_replayed
+
+pytestmark = pytest.mark.lab7
+
+
+@pytest.fixture(autouse=True)
+def _browser():
+    from mlflow_labs.harness.errors import PrerequisiteMissing
+    from mlflow_labs.lab7.browser import CHROMIUM_FIX, find_chromium
+    try:
+        find_chromium()
+    except PrerequisiteMissing as exc:
+        pytest.skip(f"no Chromium for lab 7's sign-ins: {exc} (fix: {CHROMIUM_FIX})")
+
+
+def test_lab7_replays_by_hand(progress, monkeypatch):
+    for key in [k for k in os.environ if k.startswith(("LAB7_", "OIDC_", "SECRET_KEY"))]:
+        monkeypatch.delenv(key)  # (the replay's env is built from nothing anyway; this makes it plain)
+    report = replay("lab7", progress=progress)
+    assert_replayed(report)
+    skipped = [r for r in report.rows if r.status == "skipped"]
+    assert len(skipped) == 1 and "python3.12 -m venv" in skipped[0].step, report.table()  # Step 0: provision-lab7 built it
+    pasted = sorted(k for k in report.substitutions if "pasted" in k)
+    assert len(pasted) == 2 and "4 line(s)" in pasted[0] + pasted[1], report.substitutions  # 4 tokens, 1 cookie
+    assert any("mallory" in k for k in report.substitutions), report.substitutions
+    # Step 7's `mlflow-labs check lab7` (it exits 1 on any FAIL) ran and passed, with the pasted credentials
+    where = f"labs/lab7-sso/README.md:{check_block_line(get_lab('lab7').readme, 'lab7')}"
+    assert [r.status for r in report.rows if r.where == where] == ["passed"], report.table()
+
+
+@pytest.mark.harness
+def test_a_renamed_button_fails_the_replay_at_its_readme_line(readme_copy, progress):
+    readme, corrupt = readme_copy("lab7")
+    line = corrupt("click **Tokens**, then", "click **Access tokens**, then")
+    report = replay("lab7", readme=readme, progress=progress)
+    assert not report.ok
+    assert f"{readme}:{line}: the README says" in report.error and "'Access tokens'" in report.error, report.error
