@@ -13,7 +13,7 @@ import os
 import pytest
 
 from mlflow_labs.harness.net import wait_http
-from mlflow_labs.infra.process import BackgroundProcess
+from mlflow_labs.harness.process import BackgroundProcess
 from mlflow_labs.lab7 import environment, security
 from mlflow_labs.lab7.browser import REFUSED
 
