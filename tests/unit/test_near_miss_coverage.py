@@ -13,9 +13,6 @@ pytestmark = pytest.mark.unit
 # Labs whose near-miss states are not built yet, each with why and what to do. strict: the day they exist,
 # the XPASS fails this test until the entry is removed.
 NOT_YET = {
-    "lab5": "lab 5's checks drive chromium: each near-miss state is a browser run of ~1-2 min here; build "
-            "tests/nearmiss/lab5_states.py (another run best, no git commit tag, a param shown for the wrong run, "
-            "...) and run it in tests/lab5/, then remove this entry",
     "lab7": "lab 7's near misses live in its own tests (tests/lab7/test_2_checks_fail.py: bob in the writer's place, carol "
             "in the reader's, mallory's session, a wrong token), not yet as a NEAR_MISSES table; build "
             "tests/nearmiss/lab7_states.py from them (one per check) and remove this entry",
