@@ -17,6 +17,8 @@ Environment variables (read by `Settings.from_env`; a command-line option, where
   MLFLOW_LABS_SKIP_NETWORK_CHECKS  lab 2 preflight: do not probe Docker Hub or the chart repository
   MLFLOW_LABS_K8S_INFRA         labs 2 and 3-on-Kubernetes: kind | podman | auto  (--infra kind|podman; lab2/scenario.py)
   MLFLOW_LABS_CHROMIUM          labs 5 and 7: the Chromium/Chrome binary (default: chromium on PATH; infra/browser.py)
+  MLFLOW_LABS_BROWSER_STEP_TIMEOUT  lab 5: seconds one browser wait may take before its check fails (default 30;
+                                raise it on a slow or loaded machine; lab5/checks.py)
   MLFLOW_LABS_SSO_PYTHON        lab 7: the Python 3.12+ for mlflow-oidc-auth's venv (default: found on PATH / pyenv; lab7/environment.py)
   MLFLOW_LABS_SSO_VENV          lab 7: where that venv is (default .venv-lab7 in the checkout; scripts/provision-lab7 builds it)
   MLFLOW_LABS_MLFLOW_VERSION    another MLflow than the pin, in its own .venv-mlflow-X (scripts/_venv.sh; drift job)
@@ -148,6 +150,26 @@ def chart_cache() -> Path:
     """Where lab 2 keeps the community chart's .tgz once `helm pull` fetched it (or you copied it there)."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "mlflow-labs" / "charts"
+
+
+BROWSER_STEP_TIMEOUT_S = 30   # one element wait in lab 5's browser: the UI answers in seconds, a loaded machine slower
+
+
+def browser_step_timeout_ms() -> int:
+    """MLFLOW_LABS_BROWSER_STEP_TIMEOUT (seconds, default 30) in milliseconds; a clear error when it is not a number."""
+    raw = os.environ.get("MLFLOW_LABS_BROWSER_STEP_TIMEOUT") or ""
+    if not raw:
+        return BROWSER_STEP_TIMEOUT_S * 1000
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 3600:
+        from mlflow_labs.harness.errors import LabError
+        raise LabError(f"MLFLOW_LABS_BROWSER_STEP_TIMEOUT={raw!r} is not a number of seconds between 0 and 3600: it is "
+                       f"how long one browser wait of lab 5 may take. Set it to e.g. 60 (or unset it for the default "
+                       f"{BROWSER_STEP_TIMEOUT_S}).")
+    return int(seconds * 1000)
 
 
 def current(**options) -> Settings:

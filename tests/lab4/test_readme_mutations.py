@@ -20,18 +20,21 @@ from tests.readme_mutation import assert_fails_at_check_line
 pytestmark = [pytest.mark.lab4, pytest.mark.harness]
 
 MUTATIONS = {
-    # what the README claims     (file in the lab folder, its text, the broken form, the check that must FAIL)
+    # what the README claims     (file in the lab folder, its text, the broken form, the check that must FAIL,
+    #                             its finding)
     "n_estimators logged is not the forest's": (
         "project/train.py", "RandomForestRegressor(n_estimators=args.n_estimators,",
         "RandomForestRegressor(n_estimators=args.n_estimators // 2,",
-        "every run's params are the hyperparameters its model.pkl was built with"),
+        "every run's params are the hyperparameters its model.pkl was built with", "but the model's n_estimators="),
     "one regularisation strength, not two": (
         "README.md", "--model elasticnet random_forest --alpha 0.01 0.1", "--model elasticnet random_forest --alpha 0.1",
-        "the runs compare linear and tree models, each with two regularisation strengths on one data version"),
+        "the runs compare linear and tree models, each with two regularisation strengths on one data version",
+        "the linear and a tree model each need two alphas"),
     "raw data is not the 178 wines": (
         "project/prepare_data.py", '.rename(columns={"target": "cultivar"})',
         '.rename(columns={"target": "cultivar"}).sample(frac=0.9, random_state=0)',
-        "the raw data is 178 wines x 13 measurements, and a cleaned version has fewer rows"),
+        "the raw data is 178 wines x 13 measurements, and a cleaned version has fewer rows",
+        "the lab's raw export is 178 wines"),
 }
 
 
@@ -43,7 +46,7 @@ def test_a_broken_claim_fails_at_the_readme_check_line(case, tmp_path, progress,
         tools.git_executable(), tools.dvc_executable()
     except PrerequisiteMissing as exc:
         pytest.skip(str(exc))
-    where_broken, original, broken, failing_check = MUTATIONS[case]
+    where_broken, original, broken, failing_check, finding = MUTATIONS[case]
     lab = tmp_path / "lab4"
     shutil.copytree(get_lab("lab4").dir, lab, ignore=shutil.ignore_patterns("__pycache__", "artifacts", "data"))
     target = lab / where_broken
@@ -53,4 +56,4 @@ def test_a_broken_claim_fails_at_the_readme_check_line(case, tmp_path, progress,
 
     report = Lab4Run(lab_dir=lab, workdir=tmp_path / "work", progress=progress).execute()
 
-    assert_fails_at_check_line(report, lab / "README.md", "lab4", failing_check)
+    assert_fails_at_check_line(report, lab / "README.md", "lab4", failing_check, finding)

@@ -17,14 +17,16 @@ from tests.readme_mutation import assert_fails_at_check_line
 pytestmark = pytest.mark.lab5
 
 MUTATIONS = {
-    # what the README claims    (text in the README, its broken form, the check that must FAIL)
+    # what the README claims    (text in the README, its broken form, the check that must FAIL, its finding)
     "the metric the runs are compared by": (
         f'mlflow.log_metric("{METRIC}", accuracy)', 'mlflow.log_metric("acc", accuracy)',
-        "the experiment holds finished runs with the metric to compare"),
+        "the experiment holds finished runs with the metric to compare",
+        f"0 finished run(s) with metric '{METRIC}'"),
     "the stored model": (f'        mlflow.log_artifact("{ARTIFACT}")\n', "",
-                         f"(d) the run's Artifacts view lists {ARTIFACT}"),
+                         f"(d) the run's Artifacts view lists {ARTIFACT}", f"], not {ARTIFACT}"),
     "CPU and memory charts": ("run_name=run_name, log_system_metrics=True", "run_name=run_name, log_system_metrics=False",
-                              "(e) the run page shows its duration and system info, and CPU and memory charts"),
+                              "(e) the run page shows its duration and system info, and CPU and memory charts",
+                              "lacks system metrics"),
 }
 
 
@@ -32,7 +34,7 @@ MUTATIONS = {
 def test_a_broken_claim_fails_at_the_readme_check_line(case, need_browser, tmp_path, progress, tracking_uri_option):
     if tracking_uri_option:
         pytest.skip("--tracking-uri given: this test starts its own server")
-    original, broken, failing_check = MUTATIONS[case]
+    original, broken, failing_check, finding = MUTATIONS[case]
     text = get_lab("lab5").readme.read_text()
     assert text.count(original) == 1, f"the README no longer contains {original!r}; update this test"
     copy = tmp_path / "README.md"
@@ -40,4 +42,4 @@ def test_a_broken_claim_fails_at_the_readme_check_line(case, need_browser, tmp_p
 
     report = Lab5Run(readme=copy, workdir=tmp_path / "work", shots=tmp_path / "shots", progress=progress).execute()
 
-    assert_fails_at_check_line(report, copy, "lab5", failing_check)
+    assert_fails_at_check_line(report, copy, "lab5", failing_check, finding)

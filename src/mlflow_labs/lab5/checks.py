@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
 
+from mlflow_labs import settings
 from mlflow_labs.harness import client as rest
 from mlflow_labs.harness.errors import LabError
 from mlflow_labs.harness.suite import CheckFailed, CheckSuite, experiment_name, need, require
@@ -52,8 +54,22 @@ def browser(ctx) -> BrowserSession:
     return ctx["browser"]
 
 
+TIMED_OUT = re.compile(r"Timeout (\d+)ms exceeded")
+
+
+@contextmanager
 def step(ctx, name: str):
-    return browser(ctx).step(name)
+    """A browser step (browser.py's: errors become StepFailed); a wait that timed out also says which setting
+    gives the browser more time, so a loaded machine's failure reads as that, not as a UI bug."""
+    try:
+        with browser(ctx).step(name) as page:
+            yield page
+    except StepFailed as exc:
+        m = TIMED_OUT.search(str(exc))
+        if not m:
+            raise
+        raise StepFailed(f"{exc} (each browser wait gives up after {int(m.group(1)) / 1000:g} s; on a slow machine "
+                         f"raise it with MLFLOW_LABS_BROWSER_STEP_TIMEOUT=<seconds>)") from None
 
 
 def ui(ctx, fragment: str) -> str:
@@ -68,7 +84,14 @@ def close_assistant(page) -> None:
         close.first.wait_for(state="hidden")
 
 
+# Every screenshot the checks take, one per view (the README shows some of them; tests/unit checks its images
+# are among these and the viewport's size). shot() refuses other names, so this list cannot drift.
+SCREENSHOTS = ("01-overview", "02-model-training", "03-sorted-by-metric", "04-compare", "05-scatter", "06-box",
+               "07-run-commit", "08-artifacts", "09-run-overview", "10-system-metrics-cpu", "11-system-metrics-memory")
+
+
 def shot(ctx, name: str) -> str:
+    assert name in SCREENSHOTS, f"screenshot {name!r} is not in SCREENSHOTS"
     return str(browser(ctx).screenshot(name))
 
 
@@ -133,7 +156,8 @@ def _best_first(ctx):
         require("orderByAsc=false" in page.url, f"the sort is not descending ({page.url})")
         # the grid re-renders (and animates) after the sort: wait until row 0 shows the best run and no
         # other run, or time out and report what row 0 shows
-        names = [rest.run_name(r) for r in ctx["runs"]]
+        # every run of the experiment (a crashed or running one too): the first row may be any of them
+        names = list(dict.fromkeys(rest.run_name(r) for r in ctx["client"].search_runs([exp_id])))
         try:
             page.wait_for_function(f"names => {{ const seen = ({FIRST_ROW_NAMES})().filter(t => names.includes(t));"
                                    f" return seen.length > 0 && seen.every(t => t === names[0]); }}",
@@ -392,29 +416,55 @@ def _system(ctx):
 
 
 # -- the entry point -----------------------------------------------------------------------------
+def open_session(shots: Path | str, step_timeout_ms: int | None = None) -> BrowserSession:
+    """A started browser session for run_checks (which opens one itself when it is not given one)."""
+    session = BrowserSession(Path(shots), step_timeout_ms=step_timeout_ms or settings.browser_step_timeout_ms())
+    session.start()
+    # MLflow 3.17's "Detect Issues" pop-up greys out the page a moment after the Overview loads
+    # (first visit); whenever it shows, Playwright dismisses it before the next action, as a person would
+    session.page.add_locator_handler(session.page.get_by_role("button", name="Got it"), lambda b: b.click())
+    return session
+
+
+def first_visit(session: BrowserSession, uri: str, remembered: dict[str, str] | None = None) -> None:
+    """Make a shared browser's next check run a first visit, as a fresh browser's is: MLflow's UI keeps choices
+    in the browser's storage (the GenAI / Model training toggle, `mlflow.workflowType_v1`, decides where an
+    experiment opens), so one run's clicks would otherwise decide the next run's pages. ``remembered``: what
+    the browser holds instead (localStorage key -> stored text), as a returning person's would."""
+    with session.step("first-visit") as page:
+        page.context.clear_cookies()
+        page.goto(uri.rstrip("/") + "/", wait_until="domcontentloaded")
+        page.evaluate("kv => { localStorage.clear(); sessionStorage.clear();"
+                      " for (const [k, v] of Object.entries(kv)) localStorage.setItem(k, v); }", remembered or {})
+        page.goto("about:blank")  # the next goto loads the app afresh, reading the storage as set here
+
+
 def run_checks(uri: str, *, shots: Path | str | None = None, report=None, step_timeout_ms: int | None = None,
-               **options):
+               session: BrowserSession | None = None, remembered: dict[str, str] | None = None, **options):
     """Every lab 5 check against ``uri`` in one headless browser.
 
     ``report`` (a harness Report) receives the browser timings as phases and the screenshots as files.
+    ``session`` (from open_session): check through that browser and leave it open, so many states can
+    share one browser (the near-miss tests); without it a browser is opened and closed here. Each run starts
+    as a first visit, or with ``remembered`` in the browser's storage (see first_visit).
     Raises PrerequisiteMissing when there is no browser, LabError when the server has no UI.
     """
     find_chromium()
     ensure_ui(uri)
-    kw = {"step_timeout_ms": step_timeout_ms} if step_timeout_ms else {}
-    shots = Path(shots) if shots else default_shots_dir()
+    shots = Path(shots) if shots else (session.shots if session else default_shots_dir())
     for old in shots.glob("[0-9][0-9]-*.png"):  # a previous run's screenshots (its FAILED ones too) would mislead
         old.unlink()
-    session = BrowserSession(shots, **kw)
+    own = session is None
     try:
-        session.start()
-        # MLflow 3.17's "Detect Issues" pop-up greys out the page a moment after the Overview loads
-        # (first visit); whenever it shows, Playwright dismisses it before the next action, as a person would
-        session.page.add_locator_handler(session.page.get_by_role("button", name="Got it"), lambda b: b.click())
+        if own:
+            session = open_session(shots, step_timeout_ms)
+        else:
+            first_visit(session, uri, remembered)
         results = suite.run(uri, browser=session, **options)
     finally:
-        session.close()
-        if report is not None:
+        if own and session is not None:
+            session.close()
+        if report is not None and session is not None:
             for phase, seconds in session.timings.items():
                 report.phases[phase] = round(report.phases.get(phase, 0) + seconds, 2)
             files = getattr(report, "files", None)
@@ -423,4 +473,4 @@ def run_checks(uri: str, *, shots: Path | str | None = None, report=None, step_t
     return results
 
 
-__all__ = ["run_checks", "suite", "ensure_ui", "StepFailed", "CheckFailed"]
+__all__ = ["run_checks", "open_session", "suite", "ensure_ui", "StepFailed", "CheckFailed"]

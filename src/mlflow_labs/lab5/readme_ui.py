@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Callable
 
+from mlflow_labs import settings
 from mlflow_labs.harness import ui_steps
 from mlflow_labs.harness.docs import port_substitution
 from mlflow_labs.lab5 import checks
@@ -30,7 +31,7 @@ def steps_of(readme: Path) -> list[ui_steps.UiStep]:
 
 
 def replay(uri: str, readme: Path, shots: Path, *, source: str | None = None,
-           progress: Callable[[str], None] = lambda m: None, timeout_ms: int = 30_000) -> list[ui_steps.UiStep]:
+           progress: Callable[[str], None] = lambda m: None, timeout_ms: int | None = None) -> list[ui_steps.UiStep]:
     """Replays the README's UI steps at ``uri`` (its port in place of 7006); raises UiStepFailed at README:LINE."""
     port = uri.rstrip("/").rsplit(":", 1)[-1]
     sub = port_substitution(DOCUMENTED_PORT, int(port))
@@ -39,6 +40,7 @@ def replay(uri: str, readme: Path, shots: Path, *, source: str | None = None,
         return re.sub(sub.pattern, sub.replacement, text)
 
     steps = steps_of(readme)
+    timeout_ms = timeout_ms or settings.browser_step_timeout_ms()  # MLFLOW_LABS_BROWSER_STEP_TIMEOUT
     with BrowserSession(shots, step_timeout_ms=timeout_ms) as browser:
         r = ui_steps.UiReplay(browser.page, source or str(readme), substitute=substitute,
                               timeout_ms=timeout_ms, progress=progress)
