@@ -32,7 +32,7 @@ def memory_server(tmp_path_factory, progress):
 
 def _fresh(method, url, **kw):
     # a new TCP connection per request, as separate clients (and kubectl port-forward streams) make
-    return requests.request(method, url, headers={"Connection": "close"}, timeout=30, **kw)
+    return requests.request(method, url, headers={"Connection": "close"}, timeout=120, **kw)  # a loaded machine is slow
 
 
 def _together(calls):
@@ -43,20 +43,36 @@ def _together(calls):
         return list(pool.map(lambda call: call(), calls))
 
 
-def test_in_memory_backend_is_not_one_database(memory_server):
-    created, failures = [], []
-    creates = _together([lambda i=i: (i, _fresh("POST", memory_server.uri + API + "/experiments/create",
-                                                  json={"name": f"exp-{i}"})) for i in range(N)])
-    for i, r in creates:
-        (created if r.status_code == 200 else failures).append(f"exp-{i}: HTTP {r.status_code} {r.text[:120]}")
+ROUNDS = 5  # a loaded machine may serve one burst on one thread; any round that shows two databases decides
+
+
+def _round(server, r: int, made: list[str]) -> list[str]:
+    """One burst of creates, then one of searches: what betrays more than one database (empty: looked like one)."""
+    signs = []
+    creates = _together([lambda i=i: (i, _fresh("POST", server.uri + API + "/experiments/create",
+                                                  json={"name": f"exp-{r}-{i}"})) for i in range(N)])
+    for i, resp in creates:
+        if resp.status_code == 200:
+            made.append(f"exp-{r}-{i}")
+        else:
+            signs.append(f"exp-{r}-{i}: HTTP {resp.status_code} {resp.text[:120]}")
     views = set()
-    searches = _together([lambda: _fresh("POST", memory_server.uri + API + "/experiments/search",
-                                         json={"max_results": 1000}) for _ in range(N)])
-    for r in searches:
-        names = tuple(sorted(e["name"] for e in r.json().get("experiments", []))) if r.status_code == 200 \
-            else (f"HTTP {r.status_code}",)
-        views.add(names)
-    one_database = not failures and len(views) == 1 and len(next(iter(views))) == N + 1  # + Default
-    assert not one_database, "sqlite:///:memory: behaved as one database; values-lab2.yaml's reason is gone"
-    # what a learner would see: failures like "no such table: experiments", or differing listings
-    assert failures or len(views) > 1
+    for resp in _together([lambda: _fresh("POST", server.uri + API + "/experiments/search",
+                                          json={"max_results": 1000}) for _ in range(N)]):
+        views.add(tuple(sorted(e["name"] for e in resp.json().get("experiments", []))) if resp.status_code == 200
+                  else (f"HTTP {resp.status_code}",))
+    if len(views) > 1:
+        signs.append(f"{len(views)} different listings of the same server")
+    elif set(next(iter(views))) != {"Default", *made}:
+        signs.append(f"the listing lacks experiments created: {sorted({'Default', *made} - set(next(iter(views))))[:5]}")
+    return signs
+
+
+def test_in_memory_backend_is_not_one_database(memory_server):
+    made: list[str] = []
+    for r in range(ROUNDS):
+        # what a learner would see: failures like "no such table: experiments", or differing listings
+        if _round(memory_server, r, made):
+            return
+    pytest.fail(f"sqlite:///:memory: behaved as one database in {ROUNDS} bursts of {N} creates and {N} searches; "
+                "values-lab2.yaml's reason is gone")
