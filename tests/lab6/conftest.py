@@ -96,6 +96,31 @@ def own_processes(marker: str) -> list[str]:
     return found
 
 
+def run_streaming(args: list[str], env: dict, progress, timeout: float = COMMAND_TIMEOUT_S) -> tuple[int | None, str]:
+    """(exit status, or None when killed at ``timeout``; the whole output), each line shown as it comes. The
+    output is read in a thread: a process the command left running may hold the pipe open, and must not
+    keep this waiting once the command itself has exited."""
+    proc = subprocess.Popen(args, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    lines: list[str] = []
+
+    def pump() -> None:
+        for line in proc.stdout:
+            lines.append(line)
+            progress(f"run lab6: {line.rstrip()[:160]}")
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    try:
+        returncode = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:  # bounded: its whole process group goes
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        returncode, lines = None, [*lines, f"\n(killed after {timeout:.0f} s)"]
+    reader.join(10)
+    return returncode, "".join(lines)
+
+
 @pytest.fixture(scope="session")
 def lab_command(request, tmp_path_factory, progress) -> CommandRun:
     """`mlflow-labs run lab6`, once per session, its output streamed as progress lines. Its report lands
@@ -105,24 +130,9 @@ def lab_command(request, tmp_path_factory, progress) -> CommandRun:
     env = {**os.environ, "MLFLOW_LABS_REPORTS": str(reports)}
     progress("mlflow-labs run lab6 as one command (README, load, schema race, faults, Host header: several minutes)")
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "mlflow_labs.cli", "run", "lab6"], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
-    # bounded: past the timeout its whole process group goes (and the test reports no exit status)
-    watchdog = threading.Timer(COMMAND_TIMEOUT_S, lambda: os.killpg(proc.pid, signal.SIGKILL))
-    watchdog.start()
-    lines = []
-    try:
-        for line in proc.stdout:
-            lines.append(line)
-            progress(f"run lab6: {line.rstrip()[:160]}")
-        proc.wait()
-    finally:
-        timed_out = not watchdog.is_alive() and proc.returncode == -signal.SIGKILL
-        watchdog.cancel()
-    output = "".join(lines) + (f"\n(killed after {COMMAND_TIMEOUT_S} s)" if timed_out else "")
+    returncode, output = run_streaming([sys.executable, "-m", "mlflow_labs.cli", "run", "lab6"], env, progress)
     # what is still running is looked at the moment it exited, before anything else could clean up
-    result = CommandRun(None if timed_out else proc.returncode, output, left_running=own_processes(str(reports)))
+    result = CommandRun(returncode, output, left_running=own_processes(str(reports)))
     path = reports / "lab6.json"
     if path.exists():
         result.report = data = json.loads(path.read_text())
