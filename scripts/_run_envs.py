@@ -30,6 +30,25 @@ REPORTS = Path(os.environ.get("MLFLOW_LABS_REPORTS") or ROOT / "reports").resolv
 # how the summary names that folder: relative inside the clone, else in full (MLFLOW_LABS_REPORTS)
 SHOWN = f"{REPORTS.relative_to(ROOT)}/" if REPORTS.is_relative_to(ROOT) else f"{REPORTS}/"
 ALLOWED_LIST = "tests/allowed-skips.toml"
+# Longest env first (longest-processing-time first): with N envs at a time, a long env started last runs
+# alone at the end while the other cores idle. Each run writes every env's seconds to this file; an env
+# never measured here takes the table below (the last full .ci/run, 2 at a time), and one in neither
+# starts first (it may be long; a short one started early costs nothing).
+MEASURED = "env-seconds.json"
+STATIC_SECONDS = {"lab6": 1050, "byhand": 848, "lab1": 677, "lab5": 563, "lab2": 491, "lab3": 461, "lab4": 408,
+                  "grade": 142, "lab7": 132, "unit": 115}
+
+
+def measured_seconds(reports: Path) -> dict[str, float]:
+    try:
+        return {k: float(v) for k, v in json.loads((reports / MEASURED).read_text()).items()}
+    except (OSError, ValueError, AttributeError):  # none yet, or unreadable: the static table decides
+        return {}
+
+
+def longest_first(envs: list[str], measured: dict[str, float]) -> list[str]:
+    known = {**STATIC_SECONDS, **measured}
+    return sorted(envs, key=lambda e: -known.get(e, float("inf")))  # stable: ties keep tox.ini's order
 
 
 def env_list() -> list[str]:
@@ -91,7 +110,7 @@ def main() -> int:
                     help="envs at once (default 2 = this machine's cores; env MLFLOW_LABS_JOBS)")
     ap.add_argument("pytest_args", nargs="*", help="after --: passed to pytest in every env")
     args = ap.parse_args()
-    envs = [e for arg in args.env for e in arg.split(",") if e] or env_list()
+    envs = longest_first([e for arg in args.env for e in arg.split(",") if e] or env_list(), measured_seconds(REPORTS))
     jobs = max(1, min(args.jobs, len(envs)))
 
     from mlflow_labs.harness.errors import LabError
@@ -121,7 +140,7 @@ def main() -> int:
         return 1
 
     from importlib.metadata import version  # this Python is the shared env's, so this is what the labs run
-    say(f"{len(envs)} env(s), {jobs} at a time: {', '.join(envs)}  (MLflow {version('mlflow')} in {sys.prefix}; "
+    say(f"{len(envs)} env(s), {jobs} at a time, longest first: {', '.join(envs)}  (MLflow {version('mlflow')} in {sys.prefix}; "
         f"logs: {REPORTS}/<env>.log)")
     memory = PeakMemory()
     memory.start()
@@ -165,6 +184,10 @@ def main() -> int:
             say(f"{env} {verdict} in {seconds:.0f}s: {c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped")
     memory.stop()
     wall = time.monotonic() - t0
+    # the next run's order: the seconds of each env run whole now (no pytest options narrowing it, some
+    # test run), the others' as last measured
+    whole = {env: r["seconds"] for env, r in results.items() if not args.pytest_args and r["passed"] + r["failed"]}
+    (REPORTS / MEASURED).write_text(json.dumps({**measured_seconds(REPORTS), **whole}, indent=2, sort_keys=True))
 
     for env in envs:
         r = results[env]

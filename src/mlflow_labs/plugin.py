@@ -181,7 +181,16 @@ def _failure_lines(reports, stats, most: int = 3) -> list[str]:
         lines += [f"{row.where}: {row.step}: {row.detail.strip().splitlines()[-1] if row.detail.strip() else 'failed'}"
                   for row in r.rows if row.status == "failed"]
     if not lines:
+        # one entry per distinct error: a lab fixture whose README failed errors every test that shares it
+        tests_by_message: dict[str, list[str]] = {}
         for rep in stats.get("failed", []) + stats.get("error", []):
             crash = getattr(rep.longrepr, "reprcrash", None)
-            lines.append(f"{rep.nodeid}: {crash.message.splitlines()[0] if crash else rep.outcome}")
+            tests_by_message.setdefault(crash.message if crash else rep.outcome, []).append(rep.nodeid)
+        for message, tests in tests_by_message.items():
+            first, *rest = message.splitlines() or [""]
+            # a README step's error (README:LINE first) carries the failing check and its hint in the
+            # block's output: the fix, as `mlflow-labs run` shows it
+            fix = [ln.strip() for ln in rest if ln.strip().startswith(("FAIL ", "hint:"))]
+            who = tests[0] + (f" (and {len(tests) - 1} more test(s), same error)" if len(tests) > 1 else "")
+            lines.append(f"{who}: {first}" + "".join(f"\n    {f}" for f in fix))
     return lines[:most] + ([f"... and {len(lines) - most} more: see the summary above"] if len(lines) > most else [])

@@ -1,45 +1,57 @@
 """Concurrent writers on SQLite (the notes' `mlflow ui`, 4 workers) and PostgreSQL: nothing acknowledged
-is lost (read back over REST and, for PostgreSQL, in the metrics table); the schema race and its fix."""
+is lost (read back over REST and, for PostgreSQL, in the metrics table); the schema race and its fix.
+All read from the figures of the one `mlflow-labs run lab6` (the `lab_command` fixture)."""
 
 from __future__ import annotations
 
 import pytest
 
+from mlflow_labs.lab6.scenario import LOADS
+
 pytestmark = pytest.mark.lab6
 
 
-def test_sqlite_writers_lose_nothing_acknowledged(lab):
-    results = lab.load_sqlite()
-    assert results and all(r.acknowledged > 0 for r in results)
-    for r in results:
-        assert r.lost == 0, r.summary()
-        assert r.stored >= r.acknowledged, r.summary()
+def loads(figures: dict, backend: str) -> list[dict]:
+    """The plain load scenarios of one backend (the fault runs, which carry outage_s, are the fault tests')."""
+    return [f for f in figures["load"] if f["backend"] == backend and "outage_s" not in f]
 
 
-def test_postgres_writers_lose_nothing_acknowledged_rest_and_rows(lab):
-    before = len(lab.figures["load"])  # the fault tests record PostgreSQL loads too, before or after this one
-    results = lab.load_postgres(lab.start_pg_server())
-    assert results and all(r.acknowledged > 0 for r in results)
+def assert_runs_ended(fig: dict) -> None:
+    """Every writer's run was ended (FINISHED, or FAILED had its writer given up at its deadline): an
+    experiment keeps no run RUNNING. test_6 reads the README's own runs' status over REST."""
+    assert set(fig["runs_ended"]) <= {"FINISHED", "FAILED"}, fig
+    assert sum(fig["runs_ended"].values()) == fig["writers"], fig
+
+
+def test_sqlite_writers_lose_nothing_acknowledged(lab_command):
+    results = loads(lab_command.figures, "sqlite")
+    assert [r["label"] for r in results] == [label for label, *_ in LOADS], lab_command.why()
+    assert all(r["acknowledged"] > 0 for r in results), results
     for r in results:
-        assert r.lost == 0, r.summary()
-    mine = lab.figures["load"][before:]
-    assert len(mine) == len(results), mine
+        assert r["lost"] == 0, r
+        assert r["stored"] >= r["acknowledged"], r
+        assert_runs_ended(r)
+
+
+def test_postgres_writers_lose_nothing_acknowledged_rest_and_rows(lab_command):
+    mine = loads(lab_command.figures, "postgresql")
+    assert [r["label"] for r in mine] == [label for label, *_ in LOADS], lab_command.why()
+    assert all(r["acknowledged"] > 0 for r in mine), mine
     for fig in mine:
-        assert fig["backend"] == "postgresql", fig
+        assert fig["lost"] == 0, fig
         assert fig["pg_missing_acknowledged"] == 0, fig
         assert fig["pg_rows"] >= fig["acknowledged"], fig
+        assert_runs_ended(fig)
 
 
-def test_new_store_opened_by_several_processes_and_the_db_upgrade_fix(lab):
+def test_new_store_opened_by_several_processes_and_the_db_upgrade_fix(lab_command):
     """Without `mlflow db upgrade`, processes opening one new store at once fail with migration errors (at
     least once in a bounded number of new stores); after it (exit 0), all of them open it."""
     from mlflow_labs.lab6 import schema
-    before = len(lab.figures["schema"])
-    lab.schema_race()
-    mine = lab.figures["schema"][before:]
+    mine = lab_command.figures["schema"]
     fixed = [f for f in mine if f["upgrade_exit"] is not None]
     raced = [f for f in mine if f["upgrade_exit"] is None]
-    assert sorted(f["backend"] for f in fixed) == ["postgresql", "sqlite"], mine
+    assert sorted(f["backend"] for f in fixed) == ["postgresql", "sqlite"], (mine, lab_command.why())
     for f in fixed:
         assert f["upgrade_exit"] == 0 and f["upgraded_first"], f
         assert f["ok"] == f["processes"] and not f["failures"], f

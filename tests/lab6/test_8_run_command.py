@@ -1,13 +1,10 @@
 """`mlflow-labs run lab6` as ONE command, as a learner or CI types it: exit 0, a complete report holding a
-figure for every row of the README's "measured here" table, and nothing left running afterwards."""
+figure for every row of the README's "measured here" table, and nothing left running afterwards. The
+command runs once per session (conftest.lab_command); the load, fault and Host-header tests read it too."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
@@ -37,33 +34,13 @@ def figure_for(row: str, figures: dict) -> dict | None:
                  and (f["batch"] > 1) == (batch > 1)), None)
 
 
-def _own_processes(reports) -> list[str]:
-    """Processes whose command line or environment names this run's reports dir (what it started)."""
-    marker = str(reports).encode()
-    found = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit() or int(d) == os.getpid():
-            continue
-        try:
-            env = open(f"/proc/{d}/environ", "rb").read()
-            cmd = open(f"/proc/{d}/cmdline", "rb").read()
-        except OSError:
-            continue
-        if marker in env or marker in cmd:
-            found.append(f"pid {d}: " + cmd.replace(b"\0", b" ").decode(errors="replace")[:120])
-    return found
-
-
-def test_run_lab6_is_one_command_that_quotes_every_readme_figure(tmp_path, progress):
+def test_run_lab6_is_one_command_that_quotes_every_readme_figure(lab_command):
+    """The session's one `mlflow-labs run lab6` (conftest.lab_command, whose figures the load, fault and
+    Host-header tests read): exit 0, every step passed, a figure per README table row, nothing left running."""
     rows = readme_table_rows()
     assert len(rows) >= 10, rows  # the table this test holds the report to is still there
-    reports = tmp_path / "reports"
-    env = {**os.environ, "MLFLOW_LABS_REPORTS": str(reports)}
-    progress("mlflow-labs run lab6 (load, faults, Host header: several minutes)")
-    p = subprocess.run([sys.executable, "-m", "mlflow_labs.cli", "run", "lab6"], capture_output=True, text=True,
-                       env=env, timeout=3600, stdin=subprocess.DEVNULL)
-    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
-    report = json.loads((reports / "lab6.json").read_text())
+    assert lab_command.returncode == 0, lab_command.why()
+    report = lab_command.report
     assert report["ok"] and not report["error"], report["error"]
     assert report["steps"] and all(s["status"] in ("passed", "skipped") for s in report["steps"]), \
         [s for s in report["steps"] if s["status"] not in ("passed", "skipped")]
@@ -73,4 +50,4 @@ def test_run_lab6_is_one_command_that_quotes_every_readme_figure(tmp_path, progr
         f = figure_for(r, report["figures"])
         assert f["acknowledged"] > 0 and f["lost"] == 0 and "writes_per_s" in f, (r, f)
     assert {s["backend"] for s in report["figures"]["schema"]} == {"sqlite", "postgresql"}
-    assert not _own_processes(reports), _own_processes(reports)
+    assert not lab_command.left_running, lab_command.left_running

@@ -36,4 +36,4 @@ def test_no_secret_anywhere(lab, tmp_path):
     # the scan can fail: the same scan finds a secret planted in a text
     planted = {"x": f"oops {lab.secrets['LAB6_WRITER_PASSWORD']}"}
     assert leaks.found_in(lab.secrets, planted) == ["LAB6_WRITER_PASSWORD in x"]
-    assert json.loads(texts["report json"])["lab"] == "lab6"
+    assert json.loads(texts["report json"])["lab"] == "lab6-readme"  # the README run's (reports/lab6.json is the command's)

@@ -57,6 +57,9 @@ class _Tracking(http.server.BaseHTTPRequestHandler):
             if kept is not None:
                 self.runs[body["run_id"]].append({"key": body["key"], "step": body["step"], "value": kept})
             return self._reply(200, {})
+        if path.endswith("/runs/update") and hasattr(self, "ended"):
+            self.ended[body["run_id"]] = body["status"]
+            return self._reply(200, {})
         return self._reply(404, {"error_code": "ENDPOINT_NOT_FOUND"})
 
     def do_GET(self):
@@ -141,3 +144,17 @@ def test_a_fault_without_a_single_failure_is_a_problem():
         w, r = _load(uri, values=1)
     assert hang_problems(_fault(w, r, (0.0, 60.0))) == ["no call failed: the fault did not happen while the "
                                                          "writers logged"]
+
+
+def test_each_writer_ends_its_run_finished_or_failed_when_it_gave_up():
+    """No run is left RUNNING: a writer that logged all its values ends its run FINISHED; one that gave up
+    at its deadline (a server too slow to take its values) ends it FAILED."""
+    ended: dict = {}
+    with tracking_server(ended=ended) as url:
+        _, r = _load(url)
+    assert r.runs_ended == {"FINISHED": 2} and ended == {run: "FINISHED" for run in r.run_ids}, (r.runs_ended, ended)
+    ended.clear()
+    with tracking_server(ended=ended, delay=0.4) as url:
+        r = Writers(url, "0", writers=2, values=50, deadline_s=1.0, label="late").run()
+    assert r.acknowledged < 100 and r.runs_ended == {"FAILED": 2}, r
+    assert ended == {run: "FAILED" for run in r.run_ids}, ended

@@ -53,3 +53,33 @@ def test_a_failure_names_the_test_and_its_reason_last(tmp_path):
 def test_everything_selected_says_nothing_was_left_out(tmp_path):
     lines = session(tmp_path, False)
     assert "(3 passed, 0 failed, 0 skipped)" in lines[-1] and "not selected" not in lines[-1], lines[-1]
+
+
+README_FAILS = '''
+import pytest
+
+@pytest.fixture(scope="module")
+def lab():
+    raise RuntimeError("labs/lab9/README.md:12: block exited 1\\n$ mlflow-labs check lab9\\n--- output tail ---\\n"
+                       "PASS  server answers\\nFAIL  run 'Run_v1' exists: no run\\n      hint: Step 4: run train.py\\n"
+                       "1 passed, 1 failed")
+
+def test_one(lab):
+    pass
+
+def test_two(lab):
+    pass
+'''
+
+
+def test_a_readme_step_failing_in_a_shared_fixture_is_named_once_with_its_check_and_hint(tmp_path):
+    (tmp_path / "test_lab9.py").write_text(README_FAILS)
+    p = subprocess.run([sys.executable, "-m", "pytest", str(tmp_path), "-p", "no:cacheprovider", "-W", "ignore"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "TOX_ENV_NAME": "lab9", "MLFLOW_LABS_REPORTS": str(tmp_path / "reports")})
+    lines = p.stdout.rstrip().splitlines()
+    verdict = next(i for i, ln in enumerate(lines) if ln.startswith("mlflow-labs: "))
+    assert lines[verdict + 1:] == [
+        "  test_lab9.py::test_one (and 1 more test(s), same error): RuntimeError: labs/lab9/README.md:12: block exited 1",
+        "    FAIL  run 'Run_v1' exists: no run",
+        "    hint: Step 4: run train.py"], lines[verdict:]

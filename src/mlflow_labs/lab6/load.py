@@ -46,6 +46,7 @@ class LoadResult:
     seconds: float = 0.0
     writes_per_s: float = 0.0       # acknowledged values per second
     slowest_error_s: float = 0.0    # the longest a failing call kept a client waiting
+    runs_ended: dict = field(default_factory=dict)  # status -> runs ended with it (FINISHED / FAILED)
     run_ids: list = field(default_factory=list, repr=False)
     acked: dict = field(default_factory=dict, repr=False)  # run_id -> set of acknowledged steps
 
@@ -109,6 +110,7 @@ class Writers:
         self.timeline: list[tuple[float, bool]] = []
         # (started, ended, kind) of every failed call: the fault scenarios check each lies in the fault's window
         self.failed_calls: list[tuple[float, float, str]] = []
+        self._gave_up: set[str] = set()  # runs whose writer hit its deadline before logging all it meant to
 
     def _session(self) -> requests.Session:
         s = requests.Session()
@@ -158,7 +160,11 @@ class Writers:
             self.result.acked[run_id] = acked
         b = self.result.batch
         for start in range(0, self.result.values_per_writer, b):
-            if self._stop.is_set() or self._late():
+            if self._stop.is_set():
+                break
+            if self._late():
+                with self._lock:
+                    self._gave_up.add(run_id)
                 break
             steps = list(range(start, min(start + b, self.result.values_per_writer)))
             now = int(time.time() * 1000)
@@ -196,7 +202,25 @@ class Writers:
         r.seconds = round(time.monotonic() - self._t0, 2)
         r.writes_per_s = round(r.acknowledged / r.seconds, 1) if r.seconds else 0.0
         r.errors = dict(self._errors)
+        self._end_runs()
         return r
+
+    def _end_runs(self) -> None:
+        """End every writer's run, as MLflow's own client does when a run's `with` block exits: FINISHED when
+        its writer went through all its values or was stopped on purpose (a fault scenario's end), FAILED
+        when it gave up at its deadline. A learner's experiment must not keep runs RUNNING forever. Done
+        after the clock stopped (no figure counts it) and outside the call log (a fault's window judges
+        only the writers' own calls); bounded: one try per run, none once the server is gone."""
+        session = self._session()
+        for run_id in list(self.result.run_ids):
+            status = "FAILED" if run_id in self._gave_up else "FINISHED"
+            try:
+                r = session.post(self.uri + API + "/runs/update", timeout=REQUEST_TIMEOUT,
+                                 json={"run_id": run_id, "status": status, "end_time": int(time.time() * 1000)})
+            except requests.RequestException:
+                break
+            if r.status_code == 200:
+                self.result.runs_ended[status] = self.result.runs_ended.get(status, 0) + 1
 
     def run(self) -> LoadResult:
         return self.start().join()

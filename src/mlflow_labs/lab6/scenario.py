@@ -217,12 +217,14 @@ class Lab6Run(LabRun):
                          f"mlflow db upgrade exited {up.returncode}: {(up.stderr or up.stdout)[-300:]}")
 
     # -- part 3: faults ----------------------------------------------------------------------------
-    def record_fault(self, name: str, f: faults.FaultResult, dbname: str) -> None:
+    def record_fault(self, name: str, f: faults.FaultResult, dbname: str, extra: dict | None = None) -> None:
         rows, missing = self.pg_stored_steps(dbname, f.load)
-        fig = {"fault": name, **f.figures(), "pg_rows": rows, "pg_missing_acknowledged": missing}
+        hangs = faults.hang_problems(f)
+        # what the tests judge, kept in the report: they read this run's figures (tests/lab6/conftest.py)
+        fig = {"fault": name, **f.figures(), "pg_rows": rows, "pg_missing_acknowledged": missing,
+               "hang_problems": hangs, "failed_calls_inside_window": len(f.failed_inside()), **(extra or {})}
         self.figures["faults"].append(fig)
         self.record_load("postgresql", f.load, {"outage_s": f.outage_s, "recovery_s": f.recovery_s})
-        hangs = faults.hang_problems(f)
         ok = (f.load.lost == 0 and missing == 0 and f.load.acknowledged > 0 and f.recovery_s >= 0 and not hangs)
         self.row(f"postgresql: {name}: errors, not hangs, and every acknowledged write stored", "lab6/faults.py", ok,
                  f.line() + f"; {rows} rows in PostgreSQL, {missing} acknowledged missing"
@@ -241,7 +243,8 @@ class Lab6Run(LabRun):
             f, new = faults.server_kill(server, exp, progress=self.progress)
             self.servers.append(new)
             self.pg_server = new
-            self.record_fault("MLflow server SIGKILLed and restarted", f, "lab6")
+            self.record_fault("MLflow server SIGKILLed and restarted", f, "lab6",
+                              {"port_before": server.port, "port_after": new.port})
             return new
 
     # -- part 4: Host header ----------------------------------------------------------------------
