@@ -89,6 +89,8 @@ class Settings:
     kind_load_images: tuple[str, ...] = ()
     skip_network_checks: bool = False
     http_timeout: float = 30.0
+    sso_python: str | None = None
+    sso_venv: Path | None = None
     chromium: str | None = None
     k8s_infra: str = "auto"
 
@@ -108,6 +110,8 @@ class Settings:
             kind_load_images=tuple(i.strip() for i in (get("KIND_LOAD_IMAGES") or "").split(",") if i.strip()),
             skip_network_checks=bool(get("SKIP_NETWORK_CHECKS")),
             http_timeout=_seconds("HTTP_TIMEOUT", get("HTTP_TIMEOUT"), 30.0),
+            sso_python=get("SSO_PYTHON"),
+            sso_venv=Path(get("SSO_VENV")) if get("SSO_VENV") else None,
             chromium=get("CHROMIUM"),
             k8s_infra=get("K8S_INFRA") or "auto",
         )

@@ -7,7 +7,6 @@ Each browser step saves a screenshot under ``shots`` (default reports/lab5/), na
 
 from __future__ import annotations
 
-import os
 import re
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,7 +33,7 @@ suite = CheckSuite("lab5")
 
 
 def default_shots_dir() -> Path:
-    return Path(os.environ.get("MLFLOW_LABS_REPORTS", "reports")) / "lab5"
+    return settings.current().reports / "lab5"
 
 
 def ensure_ui(uri: str) -> None:

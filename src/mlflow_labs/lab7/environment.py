@@ -44,8 +44,9 @@ def _version(exe: str) -> tuple[int, int] | None:
 def candidates() -> list[str]:
     """Interpreters worth asking, most specific first: the setting, PATH, pyenv's versions, uv's."""
     out = []
-    if os.environ.get("MLFLOW_LABS_SSO_PYTHON"):
-        return [os.environ["MLFLOW_LABS_SSO_PYTHON"]]
+    chosen = settings.current().sso_python
+    if chosen:
+        return [chosen]
     for name in ("python3.12", "python3.13", "python3.14", "python3"):
         found = shutil.which(name)
         if found:
@@ -78,8 +79,7 @@ def python_version() -> str | None:
 
 
 def venv_dir() -> Path:
-    from mlflow_labs.settings import repo_root
-    return Path(os.environ.get("MLFLOW_LABS_SSO_VENV") or repo_root() / ".venv-lab7")
+    return settings.current().sso_venv or settings.repo_root() / ".venv-lab7"
 
 
 def lab_dir() -> Path:
