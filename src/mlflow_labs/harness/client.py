@@ -65,7 +65,7 @@ def _read_bounded(r: requests.Response, url: str, deadline: float | None, max_by
             try:  # read1: at most one socket read per chunk, so a server dripping bytes meets the deadline too
                 chunk = r.raw.read1(CHUNK, decode_content=True)
             except urllib3.exceptions.HTTPError as exc:
-                raise TrackingError(f"{url} stopped sending its answer part-way ({type(exc).__name__}): "
+                raise TrackingError(f"{url} sent a truncated answer: it stopped part-way ({type(exc).__name__}): "
                                     f"a stalled or crashed server, or a proxy in between.") from None
             if not chunk:
                 break
