@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from mlflow_labs.harness.replay import replay
+from mlflow_labs.byhand import replay
 from mlflow_labs.labs import get_lab
 from tests.readme_mutation import check_block_line
 

@@ -37,7 +37,7 @@ def copy_with_broken_readme(root: Path) -> Path:
     lab = get_lab("lab1").readme.parent
     shutil.copytree(lab, root / "labs" / lab.name)
     readme = root / "labs" / lab.name / "README.md"
-    original, broken, _ = MUTATIONS[CASE]
+    original, broken = MUTATIONS[CASE][:2]
     assert readme.read_text().count(original) == 1, f"the README no longer contains {original!r}; update this test"
     readme.write_text(readme.read_text().replace(original, broken))
     return readme

@@ -40,7 +40,7 @@ RUN_SECONDS = 4.2  # train.py keeps each run open ~3 s past its fit so the monit
 
 def repository(path) -> str:
     """A real git repository with train.py committed, as the README's step 2 makes: its commit."""
-    from mlflow_labs.infra.tools import run_tool
+    from mlflow_labs.harness.tools import run_tool
 
     path.mkdir(parents=True, exist_ok=True)
     (path / "train.py").write_text("# the README's train.py\n")
