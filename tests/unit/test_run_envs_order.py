@@ -22,7 +22,7 @@ def scheduler():
 
 def test_the_built_in_table_puts_the_longest_env_first():
     s = scheduler()
-    assert s.longest_first(["unit", "lab1", "lab6", "grade", "byhand"], {}) == ["lab6", "byhand", "lab1", "grade", "unit"]
+    assert s.longest_first(["unit", "lab1", "lab6", "grade", "byhand"], {}) == ["byhand", "lab1", "lab6", "grade", "unit"]
 
 
 def test_the_last_measured_seconds_win_and_an_unknown_env_goes_first(tmp_path):
