@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from mlflow_labs.labs import get_lab
+from tests.readme_mutation import check_block_line
 
 
 @pytest.fixture
@@ -48,3 +49,10 @@ def docker_ready_or_skip() -> None:
     from mlflow_labs.infra import docker_engine
     if not docker_engine.daemon_answers():
         pytest.skip("no Docker daemon answers (fix: sudo systemctl start docker, or sudo scripts/provision-docker)")
+
+
+def assert_check_block_passed(report, lab: str) -> None:
+    """The README's own `mlflow-labs check LAB` block (it exits 1 on any FAIL) ran in the replay and passed."""
+    spec = get_lab(lab)
+    where = f"labs/{spec.folder}/README.md:{check_block_line(spec.readme, lab)}"
+    assert [r.status for r in report.rows if r.where == where] == ["passed"], report.table()

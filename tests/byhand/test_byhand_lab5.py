@@ -9,10 +9,8 @@ from __future__ import annotations
 import pytest
 
 from mlflow_labs.byhand import replay
-from mlflow_labs.labs import get_lab
-from tests.readme_mutation import check_block_line
 
-from .conftest import assert_replayed
+from .conftest import assert_check_block_passed, assert_replayed
 
 pytestmark = pytest.mark.lab5
 
@@ -32,8 +30,7 @@ def test_lab5_replays_by_hand(progress):
     skipped = [r.step for r in report.rows if r.status == "skipped"]
     assert len(skipped) == 2 and "pip install" in skipped[0] and "lab5.images" in skipped[1], report.table()
     assert all("port 7006" in k or "Ctrl+C" in k for k in report.substitutions), report.substitutions
-    where = f"labs/lab5-compare-ui/README.md:{check_block_line(get_lab('lab5').readme, 'lab5')}"
-    assert [r.status for r in report.rows if r.where == where] == ["passed"], report.table()
+    assert_check_block_passed(report, "lab5")
 
 
 def test_a_broken_readme_line_fails_the_replay_at_that_line(readme_copy, progress):

@@ -11,10 +11,8 @@ import pytest
 
 from mlflow_labs.byhand import replay
 
-from mlflow_labs.labs import get_lab
-from tests.readme_mutation import check_block_line
 
-from .conftest import assert_replayed
+from .conftest import assert_check_block_passed, assert_replayed
 
 pytestmark = pytest.mark.lab6
 
@@ -28,8 +26,7 @@ def test_lab6_replays_by_hand(progress, monkeypatch):
     assert len(skipped) == 1 and "pip install" in skipped[0].step, report.table()  # Step 0: the venv has it
     assert all("port 7606" in k or "Ctrl+C" in k for k in report.substitutions), report.substitutions
     # Step 6's `mlflow-labs check lab6` (it exits 1 on any FAIL) ran and passed, with Step 1's secrets
-    where = f"labs/lab6-production/README.md:{check_block_line(get_lab('lab6').readme, 'lab6')}"
-    assert [r.status for r in report.rows if r.where == where] == ["passed"], report.table()
+    assert_check_block_passed(report, "lab6")
 
 
 def test_a_broken_readme_line_fails_the_replay_at_that_line(readme_copy, progress):

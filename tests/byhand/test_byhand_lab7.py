@@ -11,10 +11,8 @@ import os
 import pytest
 
 from mlflow_labs.byhand import replay
-from mlflow_labs.labs import get_lab
-from tests.readme_mutation import check_block_line
 
-from .conftest import assert_replayed
+from .conftest import assert_check_block_passed, assert_replayed
 
 pytestmark = pytest.mark.lab7
 
@@ -40,8 +38,7 @@ def test_lab7_replays_by_hand(progress, monkeypatch):
     assert len(pasted) == 2 and "4 line(s)" in pasted[0] + pasted[1], report.substitutions  # 4 tokens, 1 cookie
     assert any("mallory" in k for k in report.substitutions), report.substitutions
     # Step 7's `mlflow-labs check lab7` (it exits 1 on any FAIL) ran and passed, with the pasted credentials
-    where = f"labs/lab7-sso/README.md:{check_block_line(get_lab('lab7').readme, 'lab7')}"
-    assert [r.status for r in report.rows if r.where == where] == ["passed"], report.table()
+    assert_check_block_passed(report, "lab7")
 
 
 @pytest.mark.harness
