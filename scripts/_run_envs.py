@@ -113,7 +113,7 @@ def main() -> int:
     envs = longest_first([e for arg in args.env for e in arg.split(",") if e] or env_list(), measured_seconds(REPORTS))
     jobs = max(1, min(args.jobs, len(envs)))
 
-    from mlflow_labs.harness.errors import LabError
+    from mlflow_labs.errors import LabError
     from mlflow_labs.harness.skips import load as load_allowed_skips
     try:  # read first: a broken list or a wrong MLFLOW_LABS_ALLOWED_SKIPS must not cost a whole run
         allowed = load_allowed_skips(ROOT, os.environ.get("MLFLOW_LABS_ALLOWED_SKIPS"))

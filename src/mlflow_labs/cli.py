@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 from mlflow_labs.harness.signals import terminate_like_interrupt
 
 EXIT_FAIL, EXIT_USAGE = 1, 2

@@ -6,7 +6,7 @@ Importing a lab package imports only its spec; its checks and scenario load when
 from __future__ import annotations
 
 from mlflow_labs import lab1, lab2, lab3, lab4, lab5, lab6, lab7
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 from mlflow_labs.harness.spec import LabSpec
 from mlflow_labs.settings import repo_root  # noqa: F401 - the old home of repo_root; tests still import it here
 

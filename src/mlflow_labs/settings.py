@@ -49,6 +49,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
+from mlflow_labs.errors import LabError  # the one user-facing error; errors.py imports nothing
+
 # -- constants with one home ------------------------------------------------------------------------
 DOCUMENTED_PORT = 7006        # the port every lab README uses for its MLflow server (the harness substitutes a free one)
 EPHEMERAL_PORT = 7007         # lab 3's throwaway SQLite container
@@ -120,7 +122,6 @@ class Settings:
 
     def validate(self) -> None:
         if self.infra not in INFRA_CHOICES:
-            from mlflow_labs.harness.errors import LabError
             raise LabError(f"Unknown infra '{self.infra}' (from --infra or MLFLOW_LABS_INFRA): use auto, docker or local.")
 
 
@@ -132,7 +133,6 @@ def _seconds(name: str, raw: str | None, default: float) -> float:
     except ValueError:
         value = -1.0
     if value <= 0:
-        from mlflow_labs.harness.errors import LabError
         raise LabError(f"MLFLOW_LABS_{name}={raw!r} is not a number of seconds above 0: set it to e.g. 30, or unset it.")
     return value
 
@@ -146,7 +146,6 @@ def repo_root() -> Path:
     for parent in [Path.cwd(), *here.parents]:
         if (parent / "labs").is_dir() and (parent / "pyproject.toml").exists():
             return parent
-    from mlflow_labs.harness.errors import LabError  # the one user-facing error (pyproject: ignore_imports)
     raise LabError("Cannot find the labs/ folder. Run from the mlflow-labs checkout or set MLFLOW_LABS_ROOT to it.")
 
 
@@ -169,7 +168,6 @@ def browser_step_timeout_ms() -> int:
     except ValueError:
         seconds = 0.0
     if not 0 < seconds <= 3600:
-        from mlflow_labs.harness.errors import LabError
         raise LabError(f"MLFLOW_LABS_BROWSER_STEP_TIMEOUT={raw!r} is not a number of seconds between 0 and 3600: it is "
                        f"how long one browser wait of lab 5 may take. Set it to e.g. 60 (or unset it for the default "
                        f"{BROWSER_STEP_TIMEOUT_S}).")

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.lab7
 
 @pytest.fixture(autouse=True)
 def _browser():
-    from mlflow_labs.harness.errors import PrerequisiteMissing
+    from mlflow_labs.errors import PrerequisiteMissing
     from mlflow_labs.lab7.browser import CHROMIUM_FIX, find_chromium
     try:
         find_chromium()

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from mlflow_labs.harness.errors import LabError, StartupError
+from mlflow_labs.errors import LabError, StartupError
 from mlflow_labs.infra.mlflow_server import MlflowServer
 
 pytestmark = pytest.mark.lab1

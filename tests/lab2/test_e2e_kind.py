@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlflow_labs.harness.errors import PrerequisiteMissing
+from mlflow_labs.errors import PrerequisiteMissing
 from mlflow_labs.lab2 import scenario
 
 pytestmark = pytest.mark.lab2

@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from mlflow_labs.harness.docs import ReadmeRunner, Substitution
-from mlflow_labs.harness.errors import PrerequisiteMissing
+from mlflow_labs.errors import PrerequisiteMissing
 from mlflow_labs.infra.postgres import LocalPostgres
 from mlflow_labs.labs import get_lab, repo_root
 

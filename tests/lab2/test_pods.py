@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlflow_labs.harness.errors import LabError, PrerequisiteMissing, StartupError
+from mlflow_labs.errors import LabError, PrerequisiteMissing, StartupError
 from mlflow_labs.harness.net import free_port
 from mlflow_labs.infra import podman as pm
 from mlflow_labs.lab2 import chart as cv

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlflow_labs.harness.errors import PrerequisiteMissing
+from mlflow_labs.errors import PrerequisiteMissing
 from mlflow_labs.lab2 import chart as cv
 from mlflow_labs.lab2 import pods
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from mlflow_labs.harness.client import TrackingClient
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 from mlflow_labs.infra import docker_engine
 from mlflow_labs.infra.postgres import local_leftovers
 from mlflow_labs import settings

@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from mlflow_labs.harness.docs import Substitution
-from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
+from mlflow_labs.errors import LabError, PrerequisiteMissing
 from mlflow_labs.infra import docker_engine
 from mlflow_labs.infra.mlflow_container import MlflowContainer
 from mlflow_labs.infra.postgres import DockerPostgres, check_login

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 from mlflow_labs.infra import docker_engine
 from mlflow_labs import settings
 from mlflow_labs.infra.postgres import connect

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mlflow_labs.harness.errors import PrerequisiteMissing
+from mlflow_labs.errors import PrerequisiteMissing
 from mlflow_labs.lab4 import tools
 
 pytestmark = pytest.mark.lab4

@@ -14,7 +14,7 @@ import requests
 
 from mlflow_labs.lab4 import checks
 from mlflow_labs.harness.client import TrackingClient, metrics, params, tags
-from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
+from mlflow_labs.errors import LabError, PrerequisiteMissing
 from mlflow_labs.lab4 import tools
 from mlflow_labs.lab4.reproduce import REPRO_TAG
 from mlflow_labs.lab4.scenario import Lab4Run

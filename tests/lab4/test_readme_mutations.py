@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from mlflow_labs.harness.errors import PrerequisiteMissing
+from mlflow_labs.errors import PrerequisiteMissing
 from mlflow_labs.lab4 import tools
 from mlflow_labs.lab4.scenario import Lab4Run
 from mlflow_labs.labs import get_lab

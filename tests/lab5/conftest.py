@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 
 
 def browser_missing() -> str | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from mlflow_labs import settings
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 from mlflow_labs.infra import docker_engine
 
 pytestmark = pytest.mark.lab6

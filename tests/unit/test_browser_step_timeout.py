@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mlflow_labs import settings
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 
 pytestmark = pytest.mark.unit
 

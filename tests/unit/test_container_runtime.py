@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 from mlflow_labs.infra import container_runtime as cr
 
 pytestmark = pytest.mark.unit

@@ -8,7 +8,7 @@ import tarfile
 
 import pytest
 
-from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
+from mlflow_labs.errors import LabError, PrerequisiteMissing
 from mlflow_labs.harness.net import free_port
 from mlflow_labs.lab2 import chart as cv
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from mlflow_labs.harness.errors import LabError, PrerequisiteMissing, StartupError
+from mlflow_labs.errors import LabError, PrerequisiteMissing, StartupError
 from mlflow_labs.infra.kind import KindCluster, unique_name
 from mlflow_labs.infra.kube import release_selector, wait_until
 from mlflow_labs.harness.tools import ToolError, ToolResult, require_tool, run_tool

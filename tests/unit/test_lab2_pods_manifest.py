@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
+from mlflow_labs.errors import LabError, PrerequisiteMissing
 from mlflow_labs.infra import podman as pm
 from mlflow_labs.lab2 import scenario
 

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from mlflow_labs.harness.errors import PrerequisiteMissing
+from mlflow_labs.errors import PrerequisiteMissing
 from mlflow_labs.lab2 import scenario
 
 pytestmark = pytest.mark.unit
@@ -53,6 +53,6 @@ def test_scenario_refuses_before_creating_anything(monkeypatch, tmp_path):
 
 
 def test_unknown_part_is_a_clear_error():
-    from mlflow_labs.harness.errors import LabError
+    from mlflow_labs.errors import LabError
     with pytest.raises(LabError, match="Unknown Kubernetes lab part 'lab9'; choose one of lab2, lab3-kubernetes"):
         scenario.run(progress=lambda m: None, part="lab9")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 from mlflow_labs.infra import docker_engine
 from mlflow_labs import settings
 from mlflow_labs.infra.pg_binaries import find_pg_bindir

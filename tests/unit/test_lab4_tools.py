@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 from mlflow_labs.lab4 import tools
 
 pytestmark = pytest.mark.unit

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mlflow_labs.harness import skips
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 from mlflow_labs.labs import repo_root
 
 pytestmark = pytest.mark.unit

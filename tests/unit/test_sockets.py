@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 from mlflow_labs.infra import sockets
 
 pytestmark = pytest.mark.unit

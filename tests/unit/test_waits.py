@@ -10,7 +10,7 @@ import textwrap
 import pytest
 import requests
 
-from mlflow_labs.harness.errors import StartupError
+from mlflow_labs.errors import StartupError
 from mlflow_labs.harness.net import free_port, wait_http, wait_until
 from mlflow_labs.harness.process import BackgroundProcess
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 
 REQUIRED = ("learner", "tracking_uri")
 OPTIONAL = ("experiment", "username_var", "password_var", "token_var", "netrc")

@@ -16,7 +16,7 @@ from typing import Callable
 
 from mlflow_labs.grade.roster import Learner
 from mlflow_labs.harness.client import TrackingClient, bounded
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 from mlflow_labs.harness.suite import CheckResult
 
 GRACE = 5.0  # seconds past a learner's bound before their thread is abandoned

@@ -18,7 +18,7 @@ import requests
 import urllib3
 
 from mlflow_labs import settings
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 
 API = "/api/2.0/mlflow"
 

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Callable
 
 from mlflow_labs import settings
-from mlflow_labs.harness.errors import LabError, tail
+from mlflow_labs.errors import LabError, tail
 from mlflow_labs.harness.process import BackgroundProcess
 from mlflow_labs.harness.net import wait_http
 

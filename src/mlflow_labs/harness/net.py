@@ -8,7 +8,7 @@ from typing import Callable, TypeVar
 
 import requests
 
-from mlflow_labs.harness.errors import LabError, StartupError
+from mlflow_labs.errors import LabError, StartupError
 
 T = TypeVar("T")
 

@@ -7,7 +7,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from mlflow_labs.harness.errors import tail_file
+from mlflow_labs.errors import tail_file
 
 
 class BackgroundProcess:

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Callable
 
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 
 IMAGE_REF = re.compile(r"!\[[^\]]*\]\((images/[^)\s]+)\)")
 

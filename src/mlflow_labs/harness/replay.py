@@ -48,7 +48,7 @@ import requests
 from mlflow_labs import settings
 from mlflow_labs.harness.docs import Block, DocStepError, Step, parse_blocks, summarize
 from mlflow_labs.harness.readme_rules import intro
-from mlflow_labs.harness.errors import LabError, StartupError, tail, tail_file
+from mlflow_labs.errors import LabError, StartupError, tail, tail_file
 from mlflow_labs.harness.net import wait_until
 from mlflow_labs.harness.report import Report
 from mlflow_labs.harness.tools import run_tool

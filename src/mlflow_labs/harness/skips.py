@@ -16,7 +16,7 @@ try:
 except ImportError:  # Python 3.10: pytest brings tomli there
     import tomli as tomllib
 
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 
 LIST = "tests/allowed-skips.toml"
 

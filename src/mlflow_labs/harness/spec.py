@@ -79,7 +79,7 @@ class LabSpec:
         return self.scenario().run(progress=progress, keep=keep, workdir=workdir, infra=infra)
 
     def byhand_table(self, route: str | None = None) -> ByHand:
-        from mlflow_labs.harness.errors import LabError
+        from mlflow_labs.errors import LabError
         if not self.byhand:
             raise LabError(f"no learner replay (--by-hand) is defined for {self.name}")
         return load(self.byhand)(route)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from mlflow_labs.harness.errors import LabError, PrerequisiteMissing, tail
+from mlflow_labs.errors import LabError, PrerequisiteMissing, tail
 
 # How to get each tool; the text `mlflow-labs doctor` and the skips show (kept beside the runner
 # so an error raised deep inside a lab names the same fix as the preflight).

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from mlflow_labs.harness.docs import FENCE
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 
 BOLD = r"\*\*([^*]+)\*\*"
 PATTERNS = [  # (verb, regex) in the order they are looked for in one line; each match keeps its position

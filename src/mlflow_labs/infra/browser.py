@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 from mlflow_labs import settings
-from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
+from mlflow_labs.errors import LabError, PrerequisiteMissing
 from mlflow_labs.harness.tools import run_tool
 
 # Debian's package installs /usr/bin/chromium; other distributions name it differently.

@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 from mlflow_labs.harness.tools import ToolError, run_tool
 
 CONTAINERS_CONF = Path("/etc/containers/containers.conf")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from mlflow_labs import settings
-from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
+from mlflow_labs.errors import LabError, PrerequisiteMissing
 
 SESSION = settings.SESSION  # this harness process's id: its containers carry it (cleanup takes only those)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import requests
 
-from mlflow_labs.harness.errors import LabError, StartupError
+from mlflow_labs.errors import LabError, StartupError
 from mlflow_labs.harness.net import ensure_port_free, free_port, wait_http
 from mlflow_labs.infra import docker_engine
 from mlflow_labs import settings

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from mlflow_labs import settings
-from mlflow_labs.harness.errors import PrerequisiteMissing
+from mlflow_labs.errors import PrerequisiteMissing
 from mlflow_labs.harness.net import ensure_port_free, free_port, wait_http
 from mlflow_labs.harness.process import BackgroundProcess
 from mlflow_labs.harness.tools import find_tool

@@ -31,7 +31,7 @@ from typing import Callable
 import requests
 import yaml
 
-from mlflow_labs.harness.errors import LabError, PrerequisiteMissing, StartupError, tail
+from mlflow_labs.errors import LabError, PrerequisiteMissing, StartupError, tail
 from mlflow_labs.harness.net import wait_until
 from mlflow_labs.harness.tools import ToolError, require_tool, run_tool
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import psycopg
 
-from mlflow_labs.harness.errors import LabError, PrerequisiteMissing, StartupError, tail_file
+from mlflow_labs.errors import LabError, PrerequisiteMissing, StartupError, tail_file
 from mlflow_labs.harness.net import free_port, wait_until
 from mlflow_labs.infra import docker_engine
 from mlflow_labs import settings

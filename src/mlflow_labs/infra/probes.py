@@ -9,7 +9,7 @@ import os
 import sys
 from typing import Callable
 
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 from mlflow_labs.harness.prereqs import Prereq
 from mlflow_labs.infra.browser import INSTALL_FIX as CHROMIUM_FIX, chromium_version
 from mlflow_labs.harness.tools import INSTALL, ToolError, find_tool, run_tool

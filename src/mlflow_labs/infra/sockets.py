@@ -3,7 +3,7 @@ report claims: ERRATA 7 is about sockets reachable from the network, so it is ch
 
 from __future__ import annotations
 
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 from mlflow_labs.harness.tools import run_tool
 
 _LOOPBACK = ("127.", "[::1]", "::1", "[::ffff:127.")

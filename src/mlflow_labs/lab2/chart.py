@@ -27,7 +27,7 @@ import yaml
 
 from mlflow_labs import settings
 from mlflow_labs.harness.docs import parse_blocks
-from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
+from mlflow_labs.errors import LabError, PrerequisiteMissing
 from mlflow_labs.harness.tools import INSTALL, ToolError, require_tool, run_tool
 
 CHART_ENV = "MLFLOW_LABS_CHART"

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 from mlflow_labs.harness import common_checks as common
 from mlflow_labs.harness.suite import CheckResult, CheckSuite, experiment_name, need, require
 

@@ -26,7 +26,7 @@ import yaml
 from mlflow_labs import settings
 from mlflow_labs.harness.cmdline_watch import CommandLineWatch
 from mlflow_labs.harness.docs import ReadmeRunner, Step, Substitution, port_substitution
-from mlflow_labs.harness.errors import LabError, StartupError
+from mlflow_labs.errors import LabError, StartupError
 from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port, wait_until
 from mlflow_labs.harness.suite import CheckFailed, CheckResult, require

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from mlflow_labs import settings
 from mlflow_labs.harness.docs import ReadmeRunner, Substitution, port_substitution
-from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
+from mlflow_labs.errors import LabError, PrerequisiteMissing
 from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.report import Report

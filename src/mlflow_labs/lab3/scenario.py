@@ -18,7 +18,7 @@ from pathlib import Path
 from mlflow_labs import settings
 from mlflow_labs.harness.client import TrackingClient
 from mlflow_labs.harness.docs import Block, ReadmeRunner, Substitution, port_substitution
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port, wait_http
 from mlflow_labs.harness.report import Report, Row

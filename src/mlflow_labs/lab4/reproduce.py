@@ -20,7 +20,7 @@ from typing import Callable
 from tabulate import tabulate
 
 from mlflow_labs.harness.client import TrackingClient, metrics, params, tags
-from mlflow_labs.harness.errors import LabError, tail
+from mlflow_labs.errors import LabError, tail
 from mlflow_labs.harness.tools import run_tool
 from mlflow_labs.lab4 import tools
 

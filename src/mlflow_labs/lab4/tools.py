@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
+from mlflow_labs.errors import LabError, PrerequisiteMissing
 from mlflow_labs.harness.tools import ToolError, ToolResult, find_tool, run_tool
 
 HEX40 = frozenset("0123456789abcdef")

@@ -15,7 +15,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
+from mlflow_labs.errors import LabError, PrerequisiteMissing
 from mlflow_labs.infra.browser import CANDIDATES, INSTALL_FIX, LAUNCH_ARGS, chromium_version  # noqa: F401 - lab 5's names
 from mlflow_labs.infra.browser import find_chromium as _find_chromium
 

@@ -15,7 +15,7 @@ import requests
 
 from mlflow_labs import settings
 from mlflow_labs.harness import client as rest
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 from mlflow_labs.harness.suite import CheckFailed, CheckSuite, experiment_name, need, require
 from mlflow_labs.lab5.browser import BrowserSession, StepFailed, find_chromium
 

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 from mlflow_labs.harness.readme_images import install_screenshots
 from mlflow_labs.lab5 import SPEC
 

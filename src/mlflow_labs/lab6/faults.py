@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from mlflow_labs.harness.errors import StartupError
+from mlflow_labs.errors import StartupError
 from mlflow_labs.harness.net import port_in_use, wait_until
 from mlflow_labs.infra.mlflow_server import MlflowServer
 from mlflow_labs.infra.postgres import LocalPostgres

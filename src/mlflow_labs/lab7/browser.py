@@ -13,7 +13,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlflow_labs.harness.errors import LabError, PrerequisiteMissing
+from mlflow_labs.errors import LabError, PrerequisiteMissing
 from mlflow_labs.infra.browser import LAUNCH_ARGS, find_chromium as _find_chromium
 
 CHROMIUM_FIX = ("install chromium (`sudo apt-get install chromium`; `sudo scripts/provision-system` does it) "

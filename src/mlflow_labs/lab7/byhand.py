@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from mlflow_labs.harness.errors import LabError
+from mlflow_labs.errors import LabError
 from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.replay import host_port, literal
 from mlflow_labs.harness.spec import ByHand

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from mlflow_labs import settings
-from mlflow_labs.harness.errors import PrerequisiteMissing
+from mlflow_labs.errors import PrerequisiteMissing
 from mlflow_labs.harness.tools import ToolError, find_tool, run_tool
 
 PINS = ("mlflow==3.17.2", "mlflow-oidc-auth==11.0.2")
