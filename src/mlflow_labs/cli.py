@@ -26,10 +26,14 @@ def cmd_run_by_hand(args) -> int:
 def cmd_run(args) -> int:
     """Every lab the same way: its LabRun's policy turns any failure into the report's one-paragraph
     error (infra torn down, report written); this prints it and exits 1."""
+    from mlflow_labs.labs import get_lab
+    spec = get_lab(args.lab)
+    if args.infra is not None and args.infra not in spec.infra:  # argparse offers every lab's choices
+        raise LabError(f"--infra {args.infra} does not apply to {spec.name}: it takes {'|'.join(spec.infra)}. "
+                       f"Run `mlflow-labs run {spec.name} --infra {spec.infra[0]}`, or leave --infra out.")
     if args.by_hand:
         return cmd_run_by_hand(args)
-    from mlflow_labs.labs import get_lab
-    report = get_lab(args.lab).run(progress=lambda m: print(f"  .. {m}", file=sys.stderr, flush=True),
+    report = spec.run(progress=lambda m: print(f"  .. {m}", file=sys.stderr, flush=True),
                                    keep=args.keep_infra, infra=args.infra)
     print(report.table())
     print(f"report: {report.write_json(args.reports)}")
@@ -49,16 +53,14 @@ def _only_for(flag: str, option: str, lab: str) -> LabError:
 
 
 def cmd_check(args) -> int:
-    from mlflow_labs.harness.client import TrackingClient
     from mlflow_labs.labs import get_lab
     lab = get_lab(args.lab)
     if args.repo and "repo" not in lab.check_options:  # lab 4's training repository: its commits and DVC cache hold each run's code and data
         raise _only_for("--repo", "repo", args.lab)
-    # one-line error, exit 2, when the URI is not a live MLflow server: nothing to check against.
-    # A lab whose server refuses anonymous calls (lab 6, basic auth) brings its own `ensure_server`.
+    # one-line error, exit 2, when the URI is not a live MLflow server: nothing to check against
+    # (a lab whose server refuses anonymous calls names its own probe in its spec)
+    lab.ensure_server(args.tracking_uri)
     checks = lab.checks()
-    ensure = getattr(checks, "ensure_server", None) or (lambda uri: TrackingClient(uri).ensure_mlflow())
-    ensure(args.tracking_uri)
     options = {}
     restart = "after-restart" in lab.check_options  # its checks record run ids, and compare against them later
     if args.after_restart:  # compare against what an earlier check recorded (lab 3, by hand)

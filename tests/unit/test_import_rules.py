@@ -1,4 +1,4 @@
-"""The dependency rules (pyproject.toml's [tool.importlinter]): settings < harness < infra < labN < registry
+"""The dependency rules (pyproject.toml's [tool.importlinter]): errors < settings < harness < infra < labN < registry
 < cli/plugin/doctor/grade, and no lab importing another. `lint-imports` passes on the package, and fails,
 naming the file and line, on a copy where a lab imports the registry or another lab."""
 
@@ -32,6 +32,20 @@ def test_the_package_keeps_every_contract():
     p = lint(repo_root(), PACKAGE.parent)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "0 broken" in p.stdout and "Layers" in p.stdout and "never imports another lab" in p.stdout, p.stdout
+
+
+def test_every_registered_lab_is_held_by_both_contracts():
+    """import-linter names modules one by one: a lab missing from the contracts would simply not be held."""
+    import tomllib
+    from mlflow_labs.labs import LABS
+    contracts = tomllib.loads((repo_root() / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    layers = next(c for c in contracts if c["type"] == "layers")
+    independent = next(c for c in contracts if c["type"] == "independence")
+    lab_layer = {m.strip() for layer in layers["layers"] for m in layer.split("|")}
+    for name in LABS:
+        module = f"mlflow_labs.{name}"
+        assert module in lab_layer, f"{module} is missing from pyproject's layers contract (the labN layer)"
+        assert module in independent["modules"], f"{module} is missing from pyproject's independence contract"
 
 
 @pytest.fixture

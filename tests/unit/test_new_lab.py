@@ -24,7 +24,8 @@ LAB99 = {
         from mlflow_labs.harness.spec import LabSpec
 
         SPEC = LabSpec(name="lab99", folder="lab99-x", title="A throwaway lab",
-                       checks_module=f"{__name__}.checks", scenario_module=f"{__name__}.scenario",
+                       checks_module=f"{__name__}.checks", server_probe=f"{__name__}.checks:ensure_server",
+                       scenario_module=f"{__name__}.scenario",
                        prereqs=f"{__name__}.prereqs:PREREQS", pytest_plugins=(f"{__name__}.pytest_hooks",))
         ''',
     "prereqs.py": '''

@@ -17,7 +17,6 @@ def cmd_grade(args) -> int:
 
     lab = get_lab(args.lab)
     learners = roster.load(args.roster)  # a RosterError (exit 2) before anything is graded
-    checks = lab.checks()
     out = Path(args.out) if args.out else settings.current().reports / f"grade-{lab.name}"
     out.mkdir(parents=True, exist_ok=True)
     print(f"grading {len(learners)} learner(s) on {lab.name} ({args.workers} at a time, "
@@ -27,7 +26,7 @@ def cmd_grade(args) -> int:
         print(f"  .. {done}/{total} graded: {grade.learner.name} {grade.status} {outputs.score(grade)} "
               f"({grade.seconds:.1f} s)", file=sys.stderr, flush=True)
 
-    grades = runner.grade_all(checks, learners, workers=args.workers, time_bound=args.time_bound,
+    grades = runner.grade_all(lab, learners, workers=args.workers, time_bound=args.time_bound,
                               max_bytes=int(args.max_response_mb * 1024 * 1024), progress=progress)
     print(outputs.table(grades))
     readme = str(lab.readme.relative_to(lab.dir.parent.parent)) if lab.dir.exists() else lab.folder

@@ -59,7 +59,7 @@ def scrub(text: str, secrets) -> str:
     return text
 
 
-def grade_one(checks, learner: Learner, *, time_bound: float, max_bytes: int) -> Grade:
+def grade_one(spec, learner: Learner, *, time_bound: float, max_bytes: int) -> Grade:
     """What `mlflow-labs check` does for this learner alone: the server check that exits 2 there is
     this row's error here; then the lab's checks on the learner's experiment, read with their credentials."""
     t0 = time.monotonic()
@@ -69,9 +69,8 @@ def grade_one(checks, learner: Learner, *, time_bound: float, max_bytes: int) ->
         if learner.auth is not None:
             client.session.auth = learner.auth
         try:
-            ensure = getattr(checks, "ensure_server", None)
-            ensure(learner.tracking_uri) if ensure else client.ensure_mlflow()
-            grade.results = checks.run_checks(learner.tracking_uri, client=client, experiment=learner.experiment)
+            spec.ensure_server(learner.tracking_uri, client)
+            grade.results = spec.checks().run_checks(learner.tracking_uri, client=client, experiment=learner.experiment)
         except LabError as exc:
             grade.error = str(exc)
         except Exception as exc:  # noqa: BLE001 - a server's odd answer crashed a check: its row, not the class
@@ -88,16 +87,17 @@ def grade_one(checks, learner: Learner, *, time_bound: float, max_bytes: int) ->
     return grade
 
 
-def grade_all(checks, learners: list[Learner], *, workers: int, time_bound: float, max_bytes: int,
+def grade_all(spec, learners: list[Learner], *, workers: int, time_bound: float, max_bytes: int,
               progress: Callable[[Grade, int, int], None] | None = None) -> list[Grade]:
     """Grades in roster order. At most ``workers`` learners at once (abandoned threads do not count)."""
+    spec.checks()   # imported here, once, not by the first threads at the same time
     done: queue.Queue = queue.Queue()
     pending = list(enumerate(learners))
     running: dict[int, float] = {}   # roster index -> deadline past which the thread is abandoned
     grades: dict[int, Grade] = {}
 
     def work(i: int, learner: Learner) -> None:
-        done.put((i, grade_one(checks, learner, time_bound=time_bound, max_bytes=max_bytes)))
+        done.put((i, grade_one(spec, learner, time_bound=time_bound, max_bytes=max_bytes)))
 
     def finish(i: int, grade: Grade) -> None:
         grades[i] = grade

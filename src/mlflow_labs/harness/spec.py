@@ -47,6 +47,9 @@ class LabSpec:
     infra: tuple[str, ...] = ("auto", "docker", "local")  # what `run --infra` means for it
     infra_help: str = "auto|docker|local"
     check_options: tuple[str, ...] = ()   # the optional `check` flags it takes: "repo", "after-restart"
+    # "module:function" (uri): proves an MLflow server answers before `check`/`grade` run the checks, for a lab
+    # whose server rightly refuses the generic probe's anonymous search (lab 6's basic auth, lab 7's SSO)
+    server_probe: str = ""
     commands: tuple[str, ...] = ()   # "module:register" functions adding its own subcommands to the CLI
     byhand: str = ""                 # "module:function" (route) -> ByHand: its learner replay
     byhand_route: str = ""           # "module:function" (--infra value) -> route of the replay
@@ -77,6 +80,14 @@ class LabSpec:
     def run(self, *, progress=print, keep: bool = False, workdir: Path | None = None, infra: str | None = None):
         """What `mlflow-labs run <name>` does: the lab's LabRun, executed (a Report, never an exception)."""
         return self.scenario().run(progress=progress, keep=keep, workdir=workdir, infra=infra)
+
+    def ensure_server(self, uri: str, client=None) -> None:
+        """A one-paragraph LabError (`check` exits 2) unless ``uri`` is a live MLflow server this lab can check."""
+        if self.server_probe:
+            load(self.server_probe)(uri)
+            return
+        from mlflow_labs.harness.client import TrackingClient
+        (client or TrackingClient(uri)).ensure_mlflow()
 
     def byhand_table(self, route: str | None = None) -> ByHand:
         from mlflow_labs.errors import LabError
