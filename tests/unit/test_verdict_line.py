@@ -50,6 +50,12 @@ def test_a_failure_names_the_test_and_its_reason_last(tmp_path):
         "  test_lab9.py::test_maybe_broken: AssertionError: the server answered 404 for the run"], lines[verdict:]
 
 
+def test_ci_selection_narrowed_by_k_says_nothing_was_left_out(tmp_path):
+    """CI's -m keeps harness tests: one that -k deselects was not left out by the learner's selection."""
+    lines = session(tmp_path, False, "-m", "harness or not harness", "-k", "not proves")
+    assert "(2 passed, 0 failed, 0 skipped)" in lines[-1] and "not selected" not in lines[-1], lines[-1]
+
+
 def test_everything_selected_says_nothing_was_left_out(tmp_path):
     lines = session(tmp_path, False)
     assert "(3 passed, 0 failed, 0 skipped)" in lines[-1] and "not selected" not in lines[-1], lines[-1]
@@ -83,3 +89,27 @@ def test_a_readme_step_failing_in_a_shared_fixture_is_named_once_with_its_check_
         "  test_lab9.py::test_one (and 1 more test(s), same error): RuntimeError: labs/lab9/README.md:12: block exited 1",
         "    FAIL  run 'Run_v1' exists: no run",
         "    hint: Step 4: run train.py"], lines[verdict:]
+
+
+PROGRESS = '''
+import pytest
+
+@pytest.fixture(scope="session")
+def slow_server(progress):
+    progress("starting the slow server")
+    yield
+
+def test_waits(slow_server):
+    pass
+'''
+
+
+def test_progress_lines_reach_the_terminal_through_pytests_capture(tmp_path):
+    """With pytest's default (fd) capture, as tox runs it: the line is on the session's stderr while
+    the fixture waits, not only in the captured output a failure would show."""
+    (tmp_path / "test_wait.py").write_text(PROGRESS)
+    p = subprocess.run([sys.executable, "-m", "pytest", str(tmp_path), "-p", "no:cacheprovider"], cwd=tmp_path,
+                       env={**os.environ, "MLFLOW_LABS_REPORTS": str(tmp_path / "reports")},
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "s] starting the slow server" in p.stderr, p.stderr

@@ -75,6 +75,12 @@ class Browser:
     def __exit__(self, *exc):
         self.close()
 
+    def new_window(self):
+        """A fresh browser context (its own cookies: one person's window), with the lab's step timeout."""
+        context = self._browser.new_context(viewport={"width": 1280, "height": 800})
+        context.set_default_timeout(STEP_MS)
+        return context
+
     def shot(self, page, name: str) -> Path:
         path = self.shots / f"{name}.png"
         page.screenshot(path=str(path), timeout=30_000)
@@ -86,8 +92,7 @@ class Browser:
 
         ``shots``: a prefix for screenshots of the provider's form and the page MLflow ends on."""
         from playwright.sync_api import Error as PlaywrightError
-        context = self._browser.new_context(viewport={"width": 1280, "height": 800})
-        context.set_default_timeout(STEP_MS)
+        context = self.new_window()
         page = context.new_page()
         try:
             page.goto(f"{mlflow_uri}/login", wait_until="domcontentloaded")

@@ -85,8 +85,7 @@ class BrowserSteps:
             self.browser = Browser(self.shots or Path("/tmp") / "mlflow-labs-lab7-byhand-shots").start()
 
     def _window(self, who: str):
-        context = self.browser._browser.new_context(viewport={"width": 1280, "height": 800})
-        context.set_default_timeout(STEP_MS)
+        context = self.browser.new_window()
         self.windows[who] = context
         return context.new_page()
 
