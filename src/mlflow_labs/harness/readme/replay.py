@@ -37,7 +37,6 @@ import shutil
 import signal
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -216,16 +215,23 @@ class LearnerReplay:
                                       f"browser, as the README says"] = "paste"
         self.progress(f"{step.where}: {step.summary}")
         self._send(f"__lab_run {shlex.quote(str(script))} {shlex.quote(str(status))}{stdin}\n")
-        deadline = time.monotonic() + timeout
-        while not status.exists():
+
+        def finished():
+            if status.exists():
+                return True, "finished"
+            if not self.session.alive():
+                raise StartupError("the learner's shell ended")  # ends the wait at once
+            return None, "running"
+
+        try:
+            wait_until(finished, timeout=timeout, what=f"the block at {step.where}", interval=0.2)
+        except StartupError:
             if not self.session.alive():
                 raise DocStepError(step, f"the block ended the learner's shell (exit status {self.session.returncode}): "
                                          f"a learner's terminal would have closed here. Do not `exit` in a block a "
-                                         f"learner pastes.\n--- output tail ---\n{self._output(offset)}")
-            if time.monotonic() > deadline:
-                raise DocStepError(step, f"block did not finish within {timeout:.0f} s\n--- output tail ---\n"
-                                         f"{self._output(offset)}")
-            time.sleep(0.2)
+                                         f"learner pastes.\n--- output tail ---\n{self._output(offset)}") from None
+            raise DocStepError(step, f"block did not finish within {timeout:.0f} s\n--- output tail ---\n"
+                                     f"{self._output(offset)}") from None
         if pasted is not None:
             clip.unlink(missing_ok=True)
         first, where = status.read_text().splitlines()[:2]
