@@ -49,8 +49,8 @@ from mlflow_labs.harness.net import wait_until
 from mlflow_labs.harness.process import BackgroundProcess, processes
 from mlflow_labs.harness.readme.learner_env import as_user, learner_env, learner_venv
 from mlflow_labs.harness.readme.parse import Block, parse_blocks, summarize
+from mlflow_labs.harness.readme.rules import intro
 from mlflow_labs.harness.readme.steps import DocStepError, Step, timed
-from mlflow_labs.harness.readme_rules import intro
 from mlflow_labs.harness.report import Report
 from mlflow_labs.harness.tools import run_tool
 
