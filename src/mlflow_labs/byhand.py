@@ -1,11 +1,11 @@
 """The learner replay by lab name (`mlflow-labs run LAB --by-hand`, tests/byhand): the registry's spec of
-LAB handed to harness/replay.py, with the lab's own table (labN/byhand.py)."""
+LAB handed to harness/readme/replay.py, with the lab's own table (labN/byhand.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from mlflow_labs.harness import replay as _replay
+from mlflow_labs.harness.readme import replay as _replay
 from mlflow_labs.harness.report import Report
 from mlflow_labs.labs import get_lab
 

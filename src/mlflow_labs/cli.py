@@ -12,8 +12,8 @@ EXIT_FAIL, EXIT_USAGE = 1, 2
 
 
 def cmd_run_by_hand(args) -> int:
-    """The README as a learner types it (harness/replay.py), on the route the lab picks for --infra."""
-    from mlflow_labs.harness.replay import replay
+    """The README as a learner types it (harness/readme/replay.py), on the route the lab picks for --infra."""
+    from mlflow_labs.harness.readme.replay import replay
     from mlflow_labs.labs import get_lab
     spec = get_lab(args.lab)
     report = replay(spec, spec.route_for(args.infra),

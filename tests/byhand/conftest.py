@@ -1,4 +1,4 @@
-"""Learner replays: each README as a learner types it (src/mlflow_labs/harness/replay.py)."""
+"""Learner replays: each README as a learner types it (src/mlflow_labs/harness/readme/replay.py)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ import stat
 import pytest
 import yaml
 
-from mlflow_labs.harness.docs import ReadmeRunner
+from mlflow_labs.harness.readme.runner import ReadmeRunner
 from mlflow_labs.errors import PrerequisiteMissing
 from mlflow_labs.lab2 import chart as cv
 from mlflow_labs.labs import get_lab, repo_root

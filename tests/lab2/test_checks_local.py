@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from mlflow_labs.lab2 import checks
-from mlflow_labs.harness.docs import DocStepError, ReadmeRunner, port_substitution
+from mlflow_labs.harness.readme.runner import ReadmeRunner
+from mlflow_labs.harness.readme.steps import DocStepError, port_substitution
 from mlflow_labs.infra.mlflow_server import MlflowServer
 from mlflow_labs.labs import get_lab, repo_root
 

@@ -13,7 +13,8 @@ import shutil
 import psycopg
 import pytest
 
-from mlflow_labs.harness.docs import ReadmeRunner, Substitution
+from mlflow_labs.harness.readme.runner import ReadmeRunner
+from mlflow_labs.harness.readme.steps import Substitution
 from mlflow_labs.errors import PrerequisiteMissing
 from mlflow_labs.infra.postgres import LocalPostgres
 from mlflow_labs.labs import get_lab, repo_root

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from mlflow_labs.harness.docs import Substitution
+from mlflow_labs.harness.readme.steps import Substitution
 from mlflow_labs.errors import LabError, PrerequisiteMissing
 from mlflow_labs.infra import docker_engine
 from mlflow_labs.infra.mlflow_container import MlflowContainer

@@ -11,7 +11,7 @@ import pytest
 
 from mlflow_labs.lab3 import checks
 from mlflow_labs.harness.client import TrackingClient
-from mlflow_labs.harness.docs import parse_blocks
+from mlflow_labs.harness.readme.parse import parse_blocks
 from mlflow_labs.infra import docker_engine
 from mlflow_labs.infra.mlflow_container import MlflowContainer
 from mlflow_labs.labs import get_lab

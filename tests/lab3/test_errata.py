@@ -10,7 +10,7 @@ import re
 import pytest
 import requests
 
-from mlflow_labs.harness.docs import parse_blocks
+from mlflow_labs.harness.readme.parse import parse_blocks
 from mlflow_labs.errors import StartupError
 from mlflow_labs.infra.mlflow_server import MlflowServer
 from mlflow_labs.infra.pg_binaries import embedded_bindir, find_pg_bindir

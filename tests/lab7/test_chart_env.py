@@ -10,7 +10,7 @@ import shlex
 
 import pytest
 
-from mlflow_labs.harness.docs import parse_blocks
+from mlflow_labs.harness.readme.parse import parse_blocks
 from mlflow_labs.lab2 import chart as cv
 from mlflow_labs.labs import get_lab
 

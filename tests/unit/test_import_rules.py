@@ -67,8 +67,8 @@ def _add_import(copy: Path, module: str, line: str) -> int:
 @pytest.mark.parametrize("module,line,arrow", [
     ("lab1/checks.py", "from mlflow_labs.labs import get_lab  # noqa", "mlflow_labs.lab1.checks -> mlflow_labs.labs"),
     ("lab2/pods.py", "from mlflow_labs.lab3 import scenario  # noqa", "mlflow_labs.lab2.pods -> mlflow_labs.lab3.scenario"),
-    ("harness/docs.py", "from mlflow_labs.infra import docker_engine  # noqa",
-     "mlflow_labs.harness.docs -> mlflow_labs.infra.docker_engine"),
+    ("harness/readme/runner.py", "from mlflow_labs.infra import docker_engine  # noqa",
+     "mlflow_labs.harness.readme.runner -> mlflow_labs.infra.docker_engine"),
 ])
 def test_a_wrong_import_fails_naming_its_line(copy, module, line, arrow):
     lineno = _add_import(copy, module, line)

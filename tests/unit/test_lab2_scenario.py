@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlflow_labs.harness.docs import ReadmeRunner
+from mlflow_labs.harness.readme.runner import ReadmeRunner
 from mlflow_labs.lab2 import scenario
 
 pytestmark = pytest.mark.unit

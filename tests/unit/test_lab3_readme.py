@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from mlflow_labs.harness.docs import parse_blocks
+from mlflow_labs.harness.readme.parse import parse_blocks
 from mlflow_labs.infra import docker_engine
 from mlflow_labs import settings
 from mlflow_labs.labs import get_lab

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mlflow_labs.cli import build_parser
-from mlflow_labs.harness.docs import audit, parse_blocks
+from mlflow_labs.harness.readme.parse import audit, parse_blocks
 from mlflow_labs.labs import get_lab
 
 pytestmark = pytest.mark.unit

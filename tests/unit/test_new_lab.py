@@ -46,7 +46,7 @@ LAB99 = {
             return [CheckResult("the uri ends in /good", ok, uri, hint="Step 1: use the good one")]
         ''',
     "scenario.py": '''
-        from mlflow_labs.harness.docs import ReadmeRunner
+        from mlflow_labs.harness.readme.runner import ReadmeRunner
         from mlflow_labs.harness.labrun import LabRun
         from mlflow_labs.lab99 import SPEC, checks
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from mlflow_labs.harness.docs import audit, parse_blocks
+from mlflow_labs.harness.readme.parse import audit, parse_blocks
 from mlflow_labs.labs import LABS, repo_root
 
 pytestmark = pytest.mark.unit

@@ -11,7 +11,7 @@ import shlex
 
 import pytest
 
-from mlflow_labs.harness.docs import parse_blocks
+from mlflow_labs.harness.readme.parse import parse_blocks
 from mlflow_labs.labs import repo_root
 
 pytestmark = pytest.mark.unit

@@ -1,11 +1,11 @@
-"""Rules over every lab README that a replay cannot see (harness/readme_rules.py), and each rule
+"""Rules over every lab README that a replay cannot see (harness/readme/rules.py), and each rule
 shown failing on a corrupted copy."""
 
 from __future__ import annotations
 
 import pytest
 
-from mlflow_labs.harness import readme_rules as rules
+from mlflow_labs.harness.readme import rules
 from mlflow_labs.harness.suite import CheckSuite
 from mlflow_labs.labs import LABS, repo_root
 

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from mlflow_labs.harness.replay import LearnerReplay, host_port
+from mlflow_labs.harness.readme.replay import LearnerReplay, host_port
 
 pytestmark = pytest.mark.unit
 

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from mlflow_labs.harness.docs import parse_blocks
+from mlflow_labs.harness.readme.parse import parse_blocks
 from mlflow_labs.byhand import placeholders
-from mlflow_labs.harness.replay import LearnerReplay
+from mlflow_labs.harness.readme.replay import LearnerReplay
 from mlflow_labs.labs import get_lab
 
 pytestmark = pytest.mark.unit

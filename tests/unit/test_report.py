@@ -5,7 +5,7 @@ import json
 import pytest
 
 from mlflow_labs.harness.suite import CheckResult
-from mlflow_labs.harness.docs import Step
+from mlflow_labs.harness.readme.steps import Step
 from mlflow_labs.harness.report import Report
 
 pytestmark = pytest.mark.unit

@@ -8,7 +8,8 @@ watch keeps each distinct command line it saw; the caller scans them once the se
 from __future__ import annotations
 
 import threading
-from pathlib import Path
+
+from mlflow_labs.harness.process import processes
 
 
 class CommandLineWatch:
@@ -21,14 +22,11 @@ class CommandLineWatch:
         self._thread = threading.Thread(target=self._loop, daemon=True, name="cmdline-watch")
 
     def sample(self) -> None:
-        for path in Path("/proc").glob("[0-9]*/cmdline"):
-            try:
-                text = path.read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-            except OSError:  # the process exited between the listing and the read
-                continue
+        for p in processes():
+            text = p.cmdline.strip()
             if text:
                 with self._lock:
-                    self._seen.setdefault(text, path.parent.name)
+                    self._seen.setdefault(text, str(p.pid))
         self.samples += 1
 
     def _loop(self) -> None:

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
-from mlflow_labs.harness.docs import ReadmeRunner
+from mlflow_labs.harness.readme.runner import ReadmeRunner
 from mlflow_labs.errors import LabError
 from mlflow_labs.harness.report import Report
 from mlflow_labs.harness.spec import LabSpec

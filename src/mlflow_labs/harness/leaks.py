@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mlflow_labs.harness.process import processes
+
 
 def read_env_file(path: Path) -> dict[str, str]:
     """KEY=value lines (a README's generated secrets file)."""
@@ -18,14 +20,7 @@ def read_env_file(path: Path) -> dict[str, str]:
 
 def command_lines() -> dict[str, str]:
     """Every process's command line on this machine, as `ps` shows it to any user."""
-    out = {}
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                out[d.name] = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-    return out
+    return {str(p.pid): p.cmdline for p in processes()}
 
 
 def found_in(secrets: dict[str, str], texts: dict[str, str]) -> list[str]:

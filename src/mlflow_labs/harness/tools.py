@@ -3,7 +3,7 @@ subprocess runner, `run_tool`, and its one error, `ToolError`.
 
 Every failure names the command that was run (and where), its exit status and the tail of its
 output, so a learner can paste the command into a terminal and see the same thing. (The README
-runner in harness/docs.py runs whole bash blocks with its own README:LINE errors.)
+runner in harness/readme/runner.py runs whole bash blocks with its own README:LINE errors.)
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from mlflow_labs.harness.docs import FENCE
+from mlflow_labs.harness.readme.parse import FENCE
 from mlflow_labs.errors import LabError
 
 BOLD = r"\*\*([^*]+)\*\*"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from mlflow_labs import settings
-from mlflow_labs.harness.docs import ReadmeRunner, port_substitution
+from mlflow_labs.harness.readme.runner import ReadmeRunner
+from mlflow_labs.harness.readme.steps import port_substitution
 from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.report import Row
@@ -39,15 +40,15 @@ class Lab1Run(LabRun):
         """Stop the README's server and start it again with the same block (same SQLite file); a report
         row proves a NEW server answers (the old process group is gone, the new one is another)."""
         line = self.docs.background_lines()[0]
-        old_pid = self.docs.background[line][1].proc.pid
+        old_pid = self.docs.background_process(line).pid
         with self.phase("server restart"):
             step = self.docs.restart_background(line)
-        new = self.docs.background[line][1]
-        replaced = new.alive() and new.proc.pid != old_pid and not BackgroundProcess.group_alive(old_pid)
+        new = self.docs.background_process(line)
+        replaced = new.alive() and new.pid != old_pid and not BackgroundProcess.group_alive(old_pid)
         self.report.rows.append(Row("a new server process answers after the restart", step.where,
                                     "passed" if replaced else "failed", 0.0,
-                                    f"pid {old_pid} (stopped) -> {new.proc.pid}" if replaced else
-                                    f"pid {old_pid} -> {new.proc.pid}: the old server is still running"))
+                                    f"pid {old_pid} (stopped) -> {new.pid}" if replaced else
+                                    f"pid {old_pid} -> {new.pid}: the old server is still running"))
         return step
 
     def steps(self) -> None:

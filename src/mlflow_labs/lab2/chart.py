@@ -26,7 +26,7 @@ from pathlib import Path
 import yaml
 
 from mlflow_labs import settings
-from mlflow_labs.harness.docs import parse_blocks
+from mlflow_labs.harness.readme.parse import parse_blocks
 from mlflow_labs.errors import LabError, PrerequisiteMissing
 from mlflow_labs.harness.tools import INSTALL, ToolError, require_tool, run_tool
 

@@ -25,7 +25,8 @@ import yaml
 
 from mlflow_labs import settings
 from mlflow_labs.harness.cmdline_watch import CommandLineWatch
-from mlflow_labs.harness.docs import ReadmeRunner, Step, Substitution, port_substitution
+from mlflow_labs.harness.readme.runner import ReadmeRunner
+from mlflow_labs.harness.readme.steps import Step, Substitution, port_substitution, timed
 from mlflow_labs.errors import LabError, StartupError
 from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port, wait_until
@@ -110,16 +111,10 @@ class PodsRun(LabRun):
 
     def helm_step(self, inv: cv.HelmInvocation, cwd: Path | None = None) -> cv.Rendered:
         """The README's helm command, rendered with `helm template` and its own flags, recorded as its step."""
-        step = Step(self.docs.display, inv.line, "run", f"{inv.command[:50]}… (rendered with helm template)")
-        self.docs.steps.append(step)
-        t0 = time.monotonic()
-        try:
+        step = self.docs.record(Step(self.docs.display, inv.line, "run",
+                                     f"{inv.command[:50]}… (rendered with helm template)"))
+        with timed(step):
             rendered = cv.render(inv, cwd=cwd, chart=self.chart)
-        except Exception:
-            step.status = "failed"
-            raise
-        finally:
-            step.seconds = time.monotonic() - t0
         kinds = ", ".join(sorted(d["kind"] for d in rendered.docs))
         step.status, step.note = "passed", f"`{' '.join(rendered.command[:3])} <chart> …` rendered: {kinds}"
         self.report.substitutions.setdefault(
@@ -340,7 +335,7 @@ class Lab3K8sPodsRun(PodsRun):
             pg_ip = self.pods.pod_ip(pg)
         with self.phase("SQL (README step 5)"):
             psql_in_pod = r"kubectl -n mlflow exec -i deployment/postgres -- psql"
-            self.docs.substitutions.append(Substitution(
+            self.docs.add_substitution(Substitution(
                 re.escape(psql_in_pod), f"podman exec -i {pg.container('postgres')} psql",
                 f"`{psql_in_pod}` -> `podman exec -i {pg.container('postgres')} psql` (the PostgreSQL pod on podman)"))
             self.run_blocks(self.block_line("", file="init-k8s.sql"), self.block_line(psql_in_pod))

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlflow_labs import settings
-from mlflow_labs.harness.docs import ReadmeRunner, Substitution, port_substitution
+from mlflow_labs.harness.readme.runner import ReadmeRunner
+from mlflow_labs.harness.readme.steps import Substitution, port_substitution
 from mlflow_labs.errors import LabError, PrerequisiteMissing
 from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port

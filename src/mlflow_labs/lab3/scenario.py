@@ -11,16 +11,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import time
 from pathlib import Path
 
 from mlflow_labs import settings
 from mlflow_labs.harness.client import TrackingClient
-from mlflow_labs.harness.docs import Block, ReadmeRunner, Substitution, port_substitution
+from mlflow_labs.harness.readme.parse import Block
+from mlflow_labs.harness.readme.runner import ReadmeRunner
+from mlflow_labs.harness.readme.steps import Substitution, port_substitution
 from mlflow_labs.errors import LabError
 from mlflow_labs.harness.labrun import LabRun
-from mlflow_labs.harness.net import free_port, wait_http
+from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.report import Report, Row
 from mlflow_labs.infra import docker_engine
 from mlflow_labs.infra.pg_binaries import find_pg_bindir
@@ -144,11 +144,11 @@ class Lab3Run(LabRun):
         if bindir and not shutil.which("psql"):
             env["PATH"] = os.environ.get("PATH", "") + os.pathsep + str(bindir)
         return ReadmeRunner(self.readme, self.workdir, substitutions=self._substitutions(), env=env,
-                            display_root=repo_root(), progress=self.progress)
+                            display_root=repo_root(), progress=self.progress, infra=self.infra)
 
-    # -- README blocks -----------------------------------------------------------------------------
+    # -- README blocks (the runner knows this path: `infra=`, `kill-background`, `health=` are its own) --------
     def mine(self, b: Block) -> bool:
-        return b.directive.get("infra", self.infra) == self.infra
+        return self.docs.mine(b)
 
     def block(self, pattern: str, nth: int = 0) -> Block:
         """The nth README block of this path whose text matches ``pattern``."""
@@ -158,49 +158,7 @@ class Lab3Run(LabRun):
         return found[nth]
 
     def run_block(self, b: Block):
-        if not self.mine(b):
-            return None
-        if "kill-background" in b.directive:
-            self.kill_server()
-        step = self.docs.run_block(b)
-        health = b.directive.get("health")
-        if health and b.action == "run":  # `docker run -d` returned; wait for the server in the container
-            url = self.docs.substitute(str(health))
-            t0 = time.monotonic()
-            try:
-                wait_http(url, timeout=float(b.directive.get("timeout", 240)), what=f"the container started at {step.where}",
-                          log=lambda: self._container_log(b), progress=self.progress)
-            finally:
-                # the server start is the step's own time (a learner waits it in the README's next block),
-                # not harness overhead: scripts/bench counts it as documented
-                step.seconds += time.monotonic() - t0
-        return step
-
-    def run_from(self, first: Block, last: Block | None = None) -> None:
-        go = False
-        for b in self.docs.blocks:
-            go = go or b.line == first.line
-            if go:
-                self.run_block(b)
-                if last is not None and b.line == last.line:
-                    return
-
-    def _container_log(self, b: Block) -> str:
-        m = re.search(r"--name (\S+)", self.docs.substitute(b.text))
-        if not m:
-            return "(no log)"
-        try:
-            c = docker_engine.client()
-            return c.containers.get(m.group(1)).logs(tail=25).decode(errors="replace")
-        except Exception as exc:
-            return f"(no log: {exc})"
-
-    def kill_server(self) -> None:
-        """SIGKILL the local server the README started (its whole process group)."""
-        for line, (_b, proc) in list(self.docs.background.items()):
-            self.progress(f"kill -9 the MLflow server started at README:{line}")
-            proc.stop(timeout=0, sig=signal.SIGKILL)
-            self.docs.background.pop(line)
+        return self.docs.run_block(b)
 
     # -- the lab's phases ----------------------------------------------------------------------------
     def init_db(self):
@@ -252,7 +210,7 @@ class Lab3Run(LabRun):
         """Step 6 (docker only): SQLite inside a throwaway container; returns what a fresh one holds."""
         first = self.block(r"--name mlflow-ephemeral ", 0)
         # through the second container's wait to the check that must fail (expect-fail)
-        self.run_from(first, self.block(rf"^mlflow-labs check lab3 --tracking-uri http://localhost:{EPHEMERAL_PORT}"))
+        self.docs.run_from(first, self.block(rf"^mlflow-labs check lab3 --tracking-uri http://localhost:{EPHEMERAL_PORT}"))
 
     def remember_runs(self) -> list[str]:
         client = TrackingClient(self.uri)

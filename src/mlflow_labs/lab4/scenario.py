@@ -12,7 +12,8 @@ from pathlib import Path
 
 from mlflow_labs import settings
 from mlflow_labs.harness.client import metrics, params, tags
-from mlflow_labs.harness.docs import ReadmeRunner, port_substitution
+from mlflow_labs.harness.readme.runner import ReadmeRunner
+from mlflow_labs.harness.readme.steps import port_substitution
 from mlflow_labs.harness.labrun import README_SERVER_START, LabRun
 from mlflow_labs.harness.report import Report
 from mlflow_labs.harness.suite import CheckSuite, require

@@ -10,7 +10,7 @@ from typing import Callable
 
 from mlflow_labs import settings
 from mlflow_labs.harness import ui_steps
-from mlflow_labs.harness.docs import port_substitution
+from mlflow_labs.harness.readme.steps import port_substitution
 from mlflow_labs.lab5 import checks
 from mlflow_labs.lab5.browser import BrowserSession
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlflow_labs.harness.docs import ReadmeRunner, port_substitution
+from mlflow_labs.harness.readme.runner import ReadmeRunner
+from mlflow_labs.harness.readme.steps import port_substitution
 from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.report import Row

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mlflow_labs.harness.docs import DIRECTIVE, FENCE, parse_blocks
+from mlflow_labs.harness.readme.parse import DIRECTIVE, FENCE, parse_blocks
 
 HEADING = re.compile(r"^(#{2,6})\s+(?:Step\s+)?(\d+)?[.:]?\s*(.*)$")
 # what opens a new terminal (as opposed to "back in your first terminal" or "in the second terminal")

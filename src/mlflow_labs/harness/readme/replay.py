@@ -1,11 +1,12 @@
 """The learner replay: a lab README run the way a learner types it, with none of the harness's help.
 
-The harness (`docs.ReadmeRunner` + a lab's scenario) runs each block in a fresh `bash -c` with its own
+The harness (`runner.ReadmeRunner` + a lab's scenario) runs each block in a fresh `bash -c` with its own
 environment, starts PostgreSQL and servers itself and skips the blocks that would. A learner has one
 terminal, a second one for a server, and nothing else. So the replay:
 
 - runs the blocks in ONE persistent bash session (exports, `cd` and `source` carry over; an `exit`
-  closes it, as it would close the learner's terminal), in order, on one route (`infra=` tags);
+  closes it, as it would close the learner's terminal), in order, on one route (`infra=` tags,
+  read by the same `Block.on_infra` as the harness's runner);
 - runs blocks the harness skips because it would start their infra itself, as written; skips only
   blocks marked `by-hand=skip` (root provisioning, the command that runs the whole README);
 - runs server blocks ("in a second terminal") as separate processes with the same clean environment,
@@ -28,17 +29,14 @@ terminal, a second one for a server, and nothing else. So the replay:
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pwd
 import re
 import shlex
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -46,14 +44,16 @@ from typing import Callable
 import requests
 
 from mlflow_labs import settings
-from mlflow_labs.harness.docs import Block, DocStepError, Step, parse_blocks, summarize
-from mlflow_labs.harness.readme_rules import intro
 from mlflow_labs.errors import LabError, StartupError, tail, tail_file
 from mlflow_labs.harness.net import wait_until
+from mlflow_labs.harness.process import BackgroundProcess, processes
+from mlflow_labs.harness.readme.learner_env import as_user, learner_env, learner_venv
+from mlflow_labs.harness.readme.parse import Block, parse_blocks, summarize
+from mlflow_labs.harness.readme.rules import intro
+from mlflow_labs.harness.readme.steps import DocStepError, Step, timed
 from mlflow_labs.harness.report import Report
 from mlflow_labs.harness.tools import run_tool
 
-SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 STOP_WAIT = 90  # seconds a learner waits after Ctrl+C (MLflow's job runners took ~26 s to stop here under load)
 
 # Defined once in the learner's session. The ERR trap records the first failing command of the block
@@ -73,13 +73,6 @@ __lab_run() {
   mv "$2.tmp" "$2"
 }
 """
-
-
-def _like_a_terminal() -> None:
-    """In the child before exec: Ctrl+C works as in a learner's terminal, even when the replay itself
-    was started in the background (where SIGINT is ignored, and would be inherited)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
 
 
 @dataclass
@@ -143,10 +136,10 @@ class LearnerReplay:
         self.report = Report(report_name or f"{self.readme.parent.name}-by-hand{'-' + route if route else ''}")
         self.steps: list[Step] = []
         self.applied: dict[str, str] = {}
-        self.session: subprocess.Popen | None = None
+        self.session: BackgroundProcess | None = None  # the learner's terminal: one `bash -s` reading blocks
         self.session_log = self.meta / "session.log"
         self.cwd = self.start_dir
-        self.servers: dict[int, subprocess.Popen] = {}  # README line -> the "second terminal" process
+        self.servers: dict[int, BackgroundProcess] = {}  # README line -> the "second terminal" process
         self.containers: list[str] = []
         self._seq = 0
 
@@ -160,19 +153,10 @@ class LearnerReplay:
         return entry
 
     def env(self) -> dict:
-        env = {"HOME": str(self.home), "PATH": f"{self.venv_bin}{os.pathsep}{SYSTEM_PATH}",
-               "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "dumb", "SHELL": "/bin/bash",
-               "VIRTUAL_ENV": str(self.venv_bin.parent), "GIT_CONFIG_NOSYSTEM": "1", "TMPDIR": "/tmp"}
-        name = self.user.pw_name if self.user else pwd.getpwuid(os.geteuid()).pw_name
-        env["USER"] = env["LOGNAME"] = name
-        if os.environ.get("DOCKER_HOST"):  # where the daemon is, not a config: a learner's shell has it too
-            env["DOCKER_HOST"] = os.environ["DOCKER_HOST"]
-        return env
+        return learner_env(self.home, self.venv_bin, self.user)
 
     def _as_user(self, argv: list[str]) -> list[str]:
-        if not self.user:
-            return argv
-        return ["setpriv", f"--reuid={self.user.pw_uid}", f"--regid={self.user.pw_gid}", "--clear-groups", *argv]
+        return as_user(argv, self.user)
 
     def _own(self, path: Path) -> None:
         if self.user:
@@ -182,7 +166,7 @@ class LearnerReplay:
     def fate(self, b: Block) -> str:
         """run | file | background | show | other-route | skip:<reason>"""
         d = b.directive
-        if self.route and d.get("infra", self.route) != self.route:
+        if not b.on_infra(self.route):
             return "other-route"
         if d.get("by-hand") == "skip":
             return f"skip:{d.get('reason', '')}"
@@ -204,16 +188,12 @@ class LearnerReplay:
 
     # -- the session -------------------------------------------------------------------------------
     def _start_session(self) -> None:
-        log = open(self.session_log, "ab")
-        self.session = subprocess.Popen(self._as_user(["bash", "--norc", "--noprofile", "-s"]), stdin=subprocess.PIPE,
-                                        stdout=log, stderr=subprocess.STDOUT, cwd=self.start_dir, env=self.env(),
-                                        start_new_session=True, preexec_fn=_like_a_terminal)
-        log.close()
+        self.session = BackgroundProcess(self._as_user(["bash", "--norc", "--noprofile", "-s"]), log_path=self.session_log,
+                                         cwd=self.start_dir, env=self.env(), terminal=True, stdin_pipe=True).start()
         self._send(PRELUDE)
 
     def _send(self, text: str) -> None:
-        self.session.stdin.write(text.encode())
-        self.session.stdin.flush()
+        self.session.write(text)
 
     def _run_in_session(self, b: Block, step: Step) -> None:
         self._seq += 1
@@ -235,16 +215,23 @@ class LearnerReplay:
                                       f"browser, as the README says"] = "paste"
         self.progress(f"{step.where}: {step.summary}")
         self._send(f"__lab_run {shlex.quote(str(script))} {shlex.quote(str(status))}{stdin}\n")
-        deadline = time.monotonic() + timeout
-        while not status.exists():
-            if self.session.poll() is not None:
+
+        def finished():
+            if status.exists():
+                return True, "finished"
+            if not self.session.alive():
+                raise StartupError("the learner's shell ended")  # ends the wait at once
+            return None, "running"
+
+        try:
+            wait_until(finished, timeout=timeout, what=f"the block at {step.where}", interval=0.2)
+        except StartupError:
+            if not self.session.alive():
                 raise DocStepError(step, f"the block ended the learner's shell (exit status {self.session.returncode}): "
                                          f"a learner's terminal would have closed here. Do not `exit` in a block a "
-                                         f"learner pastes.\n--- output tail ---\n{self._output(offset)}")
-            if time.monotonic() > deadline:
-                raise DocStepError(step, f"block did not finish within {timeout:.0f} s\n--- output tail ---\n"
-                                         f"{self._output(offset)}")
-            time.sleep(0.2)
+                                         f"learner pastes.\n--- output tail ---\n{self._output(offset)}") from None
+            raise DocStepError(step, f"block did not finish within {timeout:.0f} s\n--- output tail ---\n"
+                                     f"{self._output(offset)}") from None
         if pasted is not None:
             clip.unlink(missing_ok=True)
         first, where = status.read_text().splitlines()[:2]
@@ -271,7 +258,7 @@ class LearnerReplay:
         """What a learner would see in the second terminal: a server that exited, and its last lines."""
         out = ""
         for line, proc in self.servers.items():
-            if proc.poll() is not None:
+            if not proc.alive():
                 out += (f"\n--- the server started at {self.display}:{line} exited ({proc.returncode}); its terminal "
                         f"shows ---\n{tail_file(self.meta / f'server-line{line}.log', 15)}")
         return out
@@ -294,13 +281,11 @@ class LearnerReplay:
         restart = "Ctrl+C" in intro(self.readme.read_text(), b.line)
         for line, proc in list(self.servers.items()):
             # "stop it (Ctrl+C) and start it again": the same command, in the same terminal
-            if restart and proc.poll() is None and self.substitute(self._block_at(line).text).strip() == text:
-                os.killpg(proc.pid, signal.SIGINT)
-                try:
-                    proc.wait(timeout=STOP_WAIT)
-                except subprocess.TimeoutExpired:
+            if restart and proc.alive() and self.substitute(self._block_at(line).text).strip() == text:
+                proc.signal_group(signal.SIGINT)
+                if not proc.wait(STOP_WAIT):
                     raise DocStepError(step, f"the command started at {self.display}:{line} did not stop within "
-                                             f"{STOP_WAIT} s of Ctrl+C, so it cannot be started again here") from None
+                                             f"{STOP_WAIT} s of Ctrl+C, so it cannot be started again here")
                 self.report.substitutions[f"Ctrl+C to the terminal of {self.display}:{line}, to start it again "
                                           f"at line {b.line}"] = "as the README says"
         health = self.substitute(str(b.directive.get("health", "")))
@@ -312,11 +297,8 @@ class LearnerReplay:
         single = len(text.splitlines()) == 1
         script = f"cd {shlex.quote(str(self.cwd))} && {'exec ' if single else ''}{text}"
         log_path = self.meta / f"server-line{b.line}.log"
-        log = open(log_path, "ab")
-        proc = subprocess.Popen(self._as_user(["bash", "--norc", "--noprofile", "-c", script]), stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT, env=self.env(), start_new_session=True,
-                                preexec_fn=_like_a_terminal)
-        log.close()
+        proc = BackgroundProcess(self._as_user(["bash", "--norc", "--noprofile", "-c", script]), log_path=log_path,
+                                 env=self.env(), terminal=True).start()
         self.servers[b.line] = proc
         self.progress(f"{step.where}: in a second terminal: {step.summary}")
         step.status, step.note = "passed", f"running in a second terminal (pid {proc.pid}); log {log_path}"
@@ -328,16 +310,9 @@ class LearnerReplay:
         """What the READMEs say to do by hand at the end: Ctrl+C in each server's terminal."""
         notes = []
         for line, proc in self.servers.items():
-            if proc.poll() is not None:
+            if not proc.alive() or not proc.signal_group(signal.SIGINT):
                 continue
-            try:
-                os.killpg(proc.pid, signal.SIGINT)
-            except ProcessLookupError:
-                continue
-            try:
-                proc.wait(timeout=STOP_WAIT)
-            except subprocess.TimeoutExpired:
-                pass
+            proc.wait(STOP_WAIT)
             notes.append(f"Ctrl+C (SIGINT) to the server of {self.display}:{line}")
         return notes
 
@@ -345,16 +320,8 @@ class LearnerReplay:
     def leftover_processes(self) -> list[tuple[int, str]]:
         """Processes still carrying this replay's HOME: everything the learner's shells started."""
         marker = f"HOME={self.home}".encode()
-        found = []
-        for d in Path("/proc").iterdir():
-            if not d.name.isdigit() or int(d.name) == os.getpid():
-                continue
-            try:
-                if marker in (d / "environ").read_bytes().split(b"\0"):
-                    found.append((int(d.name), (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:120]))
-            except OSError:
-                continue
-        return found
+        return [(p.pid, p.cmdline[:120]) for p in processes(environ=True)
+                if p.pid != os.getpid() and marker in p.environ]
 
     def _kill_leftovers(self) -> list[tuple[int, str]]:
         left = self.leftover_processes()
@@ -414,8 +381,7 @@ class LearnerReplay:
         summary = f"write {b.directive['file']}" if fate == "file" else summarize(b.text)
         step = Step(self.display, b.line, fate if not fate.startswith("skip") else "skip", summary)
         self.steps.append(step)
-        t0 = time.monotonic()
-        try:
+        with timed(step):
             if fate.startswith("skip:"):
                 step.status, step.note = "skipped", fate[5:]
             elif fate == "file":
@@ -427,21 +393,13 @@ class LearnerReplay:
                 self._start_server(b, step)
             else:
                 self._run_in_session(b, step)
-        except BaseException:
-            step.status = "failed"
-            raise
-        finally:
-            step.seconds = time.monotonic() - t0
 
     def _end_session(self) -> None:
         """The learner closes the terminal (end of input); what it started in the background stays."""
         if self.session is None:
             return
-        try:
-            self.session.stdin.close()
-            self.session.wait(timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
+        self.session.close_stdin()
+        self.session.wait(30)
 
     def _final_check(self) -> None:
         self._end_session()
@@ -463,25 +421,13 @@ class LearnerReplay:
 
     def close(self) -> None:
         if self.session is not None:
-            try:
-                os.killpg(self.session.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
-                self.session.stdin.close()
-            except OSError:
-                pass
-            self.session.wait(timeout=10)
+            self.session.signal_group(signal.SIGKILL)
+            self.session.close_stdin()
+            self.session.wait(10)
             self.session = None
         for proc in self.servers.values():
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
+            proc.signal_group(signal.SIGKILL)
+            proc.wait(10)
         self._kill_leftovers()
         for n in self._existing_containers(self.containers):  # only names checked absent before we started
             run_tool(["docker", "rm", "-f", n], timeout=120, check=False)
@@ -492,53 +438,6 @@ class LearnerReplay:
 
 
 # -- the per-lab tables (where the learner starts, the placeholders) are each lab's own: labN/byhand.py --------
-def unprivileged() -> str | None:
-    """The user to replay as when this is root and the README's server refuses root (PostgreSQL)."""
-    if os.geteuid() != 0:
-        return None
-    for name in ("postgres", "nobody"):
-        try:
-            pwd.getpwnam(name)
-            return name
-        except KeyError:
-            continue
-    raise LabError("running as root, and no unprivileged 'postgres' or 'nobody' user exists to replay the local "
-                   "route as (PostgreSQL refuses root). Fix: useradd --system postgres")
-
-
-def learner_venv(progress=print) -> Path:
-    """The course venv as an unprivileged learner would have it: a venv the user can execute.
-
-    The harness's own venv may sit on an interpreter under /root (pyenv), which another user cannot run;
-    this one is made once from the system's Python with the project installed editable (uv when present)."""
-    root = settings.repo_root()
-    python = next((p for p in ("/usr/bin/python3", "/usr/local/bin/python3") if Path(p).exists()), None)
-    if not python:
-        raise LabError("replaying as an unprivileged learner needs a system Python (/usr/bin/python3) to build the "
-                       "learner's venv from. Fix: apt-get install python3 python3-venv")
-    venv = Path("/tmp") / f"mlflow-labs-learner-venv-{hashlib.sha1(str(root).encode()).hexdigest()[:10]}"
-    ready = venv / ".ready"
-    if ready.exists():
-        return venv / "bin"
-    progress(f"building the unprivileged learner's venv at {venv} (once)")
-    shutil.rmtree(venv, ignore_errors=True)  # a half-built one; built in place: scripts' shebangs name this path
-    uv = shutil.which("uv")
-    env = {**os.environ, "SSL_CERT_FILE": os.environ.get("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt")}
-    if uv:
-        cmds = [[uv, "venv", "-q", "-p", python, str(venv)],
-                [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), "-e", str(root)]]
-    else:
-        cmds = [[python, "-m", "venv", str(venv)], [str(venv / "bin" / "pip"), "install", "-q", "-e", str(root)]]
-    for cmd in cmds:
-        p = run_tool(cmd, timeout=1800, env=env, check=False)  # a hang is one ToolError paragraph
-        if p.returncode:
-            shutil.rmtree(venv, ignore_errors=True)
-            raise LabError(f"building the learner's venv failed: {' '.join(cmd)}\n{tail(p.stdout + p.stderr)}")
-    venv.chmod(0o755)
-    ready.write_text("built for the learner replay\n")
-    return venv / "bin"
-
-
 def replay(spec, route: str | None = None, *, readme: Path | None = None, progress=print,
            workdir: Path | None = None) -> Report:
     """`mlflow-labs run LAB --by-hand`: the README of ``spec`` (a LabSpec) as a learner types it, on one route."""

@@ -1,0 +1,83 @@
+"""The learner's environment for the replay: a clean shell environment, the unprivileged user to
+replay as when this is root, and the course venv that user can execute."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pwd
+import shutil
+from pathlib import Path
+
+from mlflow_labs import settings
+from mlflow_labs.errors import LabError, tail
+from mlflow_labs.harness.tools import run_tool
+
+SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def learner_env(home: Path, venv_bin: Path, user: pwd.struct_passwd | None) -> dict:
+    """A fresh login's environment: HOME, PATH = the course venv + the system's, nothing of the harness
+    (no MLFLOW_LABS_* or MLFLOW_*), no git/pip/docker config."""
+    env = {"HOME": str(home), "PATH": f"{venv_bin}{os.pathsep}{SYSTEM_PATH}",
+           "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "dumb", "SHELL": "/bin/bash",
+           "VIRTUAL_ENV": str(venv_bin.parent), "GIT_CONFIG_NOSYSTEM": "1", "TMPDIR": "/tmp"}
+    name = user.pw_name if user else pwd.getpwuid(os.geteuid()).pw_name
+    env["USER"] = env["LOGNAME"] = name
+    if os.environ.get("DOCKER_HOST"):  # where the daemon is, not a config: a learner's shell has it too
+        env["DOCKER_HOST"] = os.environ["DOCKER_HOST"]
+    return env
+
+
+def as_user(argv: list[str], user: pwd.struct_passwd | None) -> list[str]:
+    """``argv`` run as ``user`` (no supplementary groups), or as is when there is none."""
+    if not user:
+        return argv
+    return ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", *argv]
+
+
+def unprivileged() -> str | None:
+    """The user to replay as when this is root and the README's server refuses root (PostgreSQL)."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        try:
+            pwd.getpwnam(name)
+            return name
+        except KeyError:
+            continue
+    raise LabError("running as root, and no unprivileged 'postgres' or 'nobody' user exists to replay the local "
+                   "route as (PostgreSQL refuses root). Fix: useradd --system postgres")
+
+
+def learner_venv(progress=print) -> Path:
+    """The course venv as an unprivileged learner would have it: a venv the user can execute.
+
+    The harness's own venv may sit on an interpreter under /root (pyenv), which another user cannot run;
+    this one is made once from the system's Python with the project installed editable (uv when present)."""
+    root = settings.repo_root()
+    python = next((p for p in ("/usr/bin/python3", "/usr/local/bin/python3") if Path(p).exists()), None)
+    if not python:
+        raise LabError("replaying as an unprivileged learner needs a system Python (/usr/bin/python3) to build the "
+                       "learner's venv from. Fix: apt-get install python3 python3-venv")
+    venv = Path("/tmp") / f"mlflow-labs-learner-venv-{hashlib.sha1(str(root).encode()).hexdigest()[:10]}"
+    ready = venv / ".ready"
+    if ready.exists():
+        return venv / "bin"
+    progress(f"building the unprivileged learner's venv at {venv} (once)")
+    shutil.rmtree(venv, ignore_errors=True)  # a half-built one; built in place: scripts' shebangs name this path
+    uv = shutil.which("uv")
+    env = {**os.environ, "SSL_CERT_FILE": os.environ.get("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt")}
+    if uv:
+        cmds = [[uv, "venv", "-q", "-p", python, str(venv)],
+                [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), "-e", str(root)]]
+    else:
+        cmds = [[python, "-m", "venv", str(venv)], [str(venv / "bin" / "pip"), "install", "-q", "-e", str(root)]]
+    for cmd in cmds:
+        p = run_tool(cmd, timeout=1800, env=env, check=False)  # a hang is one ToolError paragraph
+        if p.returncode:
+            shutil.rmtree(venv, ignore_errors=True)
+            raise LabError(f"building the learner's venv failed: {' '.join(cmd)}\n{tail(p.stdout + p.stderr)}")
+    venv.chmod(0o755)
+    ready.write_text("built for the learner replay\n")
+    return venv / "bin"
