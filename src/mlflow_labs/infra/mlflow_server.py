@@ -7,10 +7,11 @@ import tempfile
 from pathlib import Path
 
 from mlflow_labs import settings
-from mlflow_labs.errors import PrerequisiteMissing
+from mlflow_labs.errors import PrerequisiteMissing, tail_file
 from mlflow_labs.harness.net import ensure_port_free, free_port, wait_http
 from mlflow_labs.harness.process import BackgroundProcess
 from mlflow_labs.harness.tools import find_tool
+from mlflow_labs.infra.service import Service
 
 # A cold start on a new SQLite file took ~28 s here with 4 workers; allow generous headroom for CI.
 START_TIMEOUT = 180
@@ -23,7 +24,7 @@ def mlflow_executable() -> str:
     return found
 
 
-class MlflowServer:
+class MlflowServer(Service):
     """Run ``mlflow server`` until the context exits.
 
     ``workers=1`` because the harness's servers serve one client; it also makes start-up ~5x faster.
@@ -64,24 +65,16 @@ class MlflowServer:
         return [mlflow_executable(), "server", *store, "--artifacts-destination", self.artifacts_destination,
                 "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers), *self.extra_args]
 
-    def start(self) -> "MlflowServer":
+    def log_tail(self, lines: int = 25) -> str:
+        return tail_file(self.log_path, lines)
+
+    def _start(self) -> None:
         ensure_port_free(self.port, "the MLflow server")
         self.process = BackgroundProcess(self.command(), log_path=self.log_path, cwd=self.workdir, env=self.env).start()
-        try:
-            wait_http(self.uri + "/health", timeout=self.start_timeout, what="the MLflow server",
-                      alive=self.process.alive, log=self.process.log_tail, expect="OK", progress=self.progress)
-        except BaseException:
-            self.stop()
-            raise
-        return self
+        wait_http(self.uri + "/health", timeout=self.start_timeout, what="the MLflow server",
+                  alive=self.process.alive, log=self.process.log_tail, expect="OK", progress=self.progress)
 
     def stop(self) -> None:
         if self.process:
             self.process.stop()
             self.process = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()

@@ -21,6 +21,7 @@ from mlflow_labs.harness.net import wait_until
 from mlflow_labs.harness.tools import ToolError
 from mlflow_labs.infra.podman.command import podman, require_podman
 from mlflow_labs.infra.podman.manifest import LABEL, PodManifests, PodPlan
+from mlflow_labs.infra.service import Service
 
 
 @dataclass
@@ -38,7 +39,10 @@ class Pod:
         return f"{self.name}-{name}"
 
 
-class PodmanPods:
+class PodmanPods(Service):
+    """The pods of one run (``run_id``). A Service with nothing to start: pods come up one by one with
+    play(); stop() (also close()) removes them all, unless ``keep``."""
+
     def __init__(self, workdir: Path, *, prefix: str = "mlk", progress: Callable[[str], None] = print,
                  keep: bool = False):
         require_podman()
@@ -176,7 +180,10 @@ class PodmanPods:
         return ([f"pod {p}" for p in pods] + [f"container {c}" for c in ctrs if c.startswith(self.run_id)]
                 + [f"volume {v}" for v in sorted(vols)])
 
-    def close(self) -> None:
+    def _start(self) -> None:
+        pass  # podman was found runnable when the run was made; each pod starts with play()
+
+    def stop(self) -> None:
         if self.keep:
             return
         for key in list(self.pods):
@@ -186,13 +193,9 @@ class PodmanPods:
         for vol in self._named_volumes():
             podman("volume", "rm", "-f", vol, timeout=60, check=False)
 
+    close = stop
+
     def _named_volumes(self) -> list[str]:
         """Volumes named for this run (emptyDirs, ConfigMaps, claims): every name starts with the run id."""
         names = podman("volume", "ls", "-q", timeout=60, check=False).stdout.split()
         return [n for n in names if n.startswith(f"{self.run_id}-")]
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()

@@ -32,7 +32,7 @@ class DockerPostgres(PostgresProvider):
         except Exception:
             return "(no log)"
 
-    def start(self) -> "DockerPostgres":
+    def _start(self) -> None:
         from testcontainers.core.network import Network  # noqa: PLC0415
         try:
             from testcontainers.community.postgres import PostgresContainer  # noqa: PLC0415  (4.14+)
@@ -43,7 +43,7 @@ class DockerPostgres(PostgresProvider):
         docker_engine.require_image(self.image, c)
         docker_engine.prepare_testcontainers(c)
         c.close()
-        with self._starting(f"PostgreSQL container {self.image} did not start"):
+        with self.explained(f"PostgreSQL container {self.image} did not start"):
             if self.network is None:
                 self.network = Network(docker_network_kw={"labels": docker_engine.labels()}).create()
             self.container = (PostgresContainer(self.image, username=self.admin_user, password=self.admin_password,
@@ -55,7 +55,6 @@ class DockerPostgres(PostgresProvider):
             self.port = int(self.container.get_exposed_port(5432))
         self._wait_tcp()
         self.progress(f"PostgreSQL {self.server_version()} in container {self.image} at {self.host}:{self.port}")
-        return self
 
     def _wait_tcp(self, timeout: float = 30) -> None:
         # the exec-based readiness check ran inside the container; the published port may lag a moment

@@ -102,7 +102,7 @@ class LocalPostgres(PostgresProvider):
         wrapper.chmod(0o755)
         return str(wrapper)
 
-    def start(self) -> "LocalPostgres":
+    def _start(self) -> None:
         from pytest_postgresql.executors.proc import PostgreSQLExecutor  # noqa: PLC0415
 
         self.bindir = self.bindir or find_pg_bindir()
@@ -116,7 +116,7 @@ class LocalPostgres(PostgresProvider):
             executable=executable, host=self.host, port=self.port, datadir=str(self.workdir / "data"),
             unixsocketdir=str(self.workdir), logfile=str(self.logfile), startparams="-w", dbname="postgres",
             user=self.admin_user, timeout=self.timeout, postgres_options="-c listen_addresses=127.0.0.1")
-        with self._starting(f"Local PostgreSQL ({self.bindir}) did not start on port {self.port}"):
+        with self.explained(f"Local PostgreSQL ({self.bindir}) did not start on port {self.port}"):
             # initdb with trust over the socket, then password (scram) auth over TCP, as on a real server
             self.executor.init_directory()
             (self.workdir / "data" / "pg_hba.conf").write_text(
@@ -139,7 +139,6 @@ class LocalPostgres(PostgresProvider):
             with conn:
                 conn.execute(f"ALTER USER {self.admin_user} PASSWORD '{self.admin_password}'")
         self.progress(f"local PostgreSQL {self.server_version()} at {self.host}:{self.port} ({self.bindir})")
-        return self
 
     def stop(self) -> None:
         if self.executor is not None:

@@ -3,19 +3,18 @@ for MLflow, running a script), whichever way it runs (local.py, docker.py)."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import psycopg
 
-from mlflow_labs.errors import LabError, StartupError
 from mlflow_labs.infra.postgres.sql import connect, run_script
+from mlflow_labs.infra.service import Service
 
 ADMIN_USER = "postgres"
 ADMIN_PASSWORD = "lab-admin-password"
 
 
-class PostgresProvider:
-    """A running PostgreSQL server the host reaches at ``host:port`` with an admin (superuser) login."""
+class PostgresProvider(Service):
+    """A running PostgreSQL server the host reaches at ``host:port`` with an admin (superuser) login.
+    A Service: ``with``, or start() and stop(); a failed start stops what it started."""
 
     kind = "?"
     host = "127.0.0.1"
@@ -27,33 +26,8 @@ class PostgresProvider:
     container_port: int = 5432
     docker_network: str | None = None
 
-    def start(self) -> "PostgresProvider":
-        raise NotImplementedError
-
-    def stop(self) -> None:
-        raise NotImplementedError
-
     def log_tail(self, lines: int = 20) -> str:
         return "(no log)"
-
-    @contextmanager
-    def _starting(self, what: str):
-        """Start-up failures stop what was started; an unexpected one becomes a StartupError with the log tail."""
-        try:
-            yield
-        except LabError:
-            self.stop()
-            raise
-        except Exception as exc:
-            log = self.log_tail()
-            self.stop()
-            raise StartupError(f"{what}: {type(exc).__name__}: {exc}\nLast lines of its log:\n{log}") from None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
     # -- what the lab uses -------------------------------------------------------------------------
     def url(self, user: str, password: str, dbname: str, *, driver: str = "psycopg", for_container: bool = False) -> str:
