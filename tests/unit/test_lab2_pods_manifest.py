@@ -1,4 +1,4 @@
-"""How infra/podman.py turns rendered chart manifests into a podman-playable pod (pure logic, no podman run)."""
+"""How infra/podman/ turns rendered chart manifests into a podman-playable pod (pure logic, no podman run)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 from mlflow_labs.errors import LabError, PrerequisiteMissing
 from mlflow_labs.infra import podman as pm
+from mlflow_labs.infra.podman import pods as podman_pods  # where PodmanPods looks up podman
 from mlflow_labs.lab2 import scenario
 
 pytestmark = pytest.mark.unit
@@ -46,7 +47,7 @@ DOCS = [
 
 @pytest.fixture
 def pods(tmp_path, monkeypatch):
-    monkeypatch.setattr(pm, "require_podman", lambda: "/usr/bin/podman")
+    monkeypatch.setattr(podman_pods, "require_podman", lambda: "/usr/bin/podman")
     return pm.PodmanPods(tmp_path, prefix="t", progress=None)
 
 
@@ -138,7 +139,7 @@ def test_deleting_the_pod_removes_its_empty_dirs_and_keeps_its_claims(pods, monk
         mounts = [{"Type": "volume", "Name": empty}, {"Type": "volume", "Name": claim}]
         out = json.dumps(mounts) if args[:2] == ("container", "inspect") else ""
         return subprocess.CompletedProcess(args, 1 if args[:2] == ("volume", "exists") else 0, out, "")
-    monkeypatch.setattr(pm, "podman", fake_podman)
+    monkeypatch.setattr(podman_pods, "podman", fake_podman)
     pods.progress = lambda _msg: None
     _name, docs = pods.pod_manifest(_with_claim(DOCS), pm.PodPlan("mlflow"))
     pods.play("mlflow", docs)

@@ -11,7 +11,8 @@ from sklearn.linear_model import ElasticNet
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from mlflow_labs.lab4.checks import built_with, data_shape
+from mlflow_labs.lab4.model_checks import built_with
+from mlflow_labs.lab4.record_checks import data_shape
 
 pytestmark = pytest.mark.unit
 

@@ -13,6 +13,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -92,3 +93,43 @@ def run_tool(args: Sequence[str], *, env: Mapping[str, str] | None = None, timeo
     if check and p.returncode != 0:
         raise ToolError(args, p.returncode, p.stdout, p.stderr, what=what, cwd=cwd, hint=hint)
     return ToolResult(args, p.returncode, p.stdout, p.stderr)
+
+
+# -- several commands at the same time ---------------------------------------------------------------
+def run_at_once(commands: Sequence[Sequence[str]], *, timeout: float = 600, env: Mapping[str, str] | None = None,
+                cwd=None) -> list[ToolResult | ToolError]:
+    """Start every command before waiting for any, so they really run at the same time (what a race
+    between processes needs), then collect each one's output, in the order given.
+
+    Each command has ``timeout`` seconds from the common start; one still running then is killed and
+    stands in the list as its ToolError (the one paragraph run_tool would raise), so a hung process
+    neither hides what the others did nor reaches the user as a traceback. A non-zero exit is a
+    result, as with run_tool(check=False): the caller judges the outputs."""
+    cmds = [[str(a) for a in c] for c in commands]
+    for c in cmds:
+        require_tool(c[0])
+    full_env = {**os.environ, **(env or {})}
+    procs: list[subprocess.Popen] = []
+    try:
+        for c in cmds:
+            procs.append(subprocess.Popen(c, env=full_env, cwd=cwd, text=True, stdin=subprocess.DEVNULL,
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        deadline = time.monotonic() + timeout
+        out: list[ToolResult | ToolError] = []
+        for c, p in zip(cmds, procs):
+            try:
+                o, e = p.communicate(timeout=max(0.0, deadline - time.monotonic()))
+                out.append(ToolResult(c, p.returncode, o, e))
+            except subprocess.TimeoutExpired:
+                finished = p.poll() is not None  # it ended while an earlier one was waited for
+                if not finished:
+                    p.kill()
+                o, e = p.communicate()
+                out.append(ToolResult(c, p.returncode, o, e) if finished
+                           else ToolError(c, None, o or "", e or "", f" after {timeout:.0f} s", cwd=cwd))
+        return out
+    finally:
+        for p in procs:  # only after an error above: every process has been waited for otherwise
+            if p.poll() is None:
+                p.kill()
+                p.wait()

@@ -13,13 +13,14 @@ import requests
 from mlflow_labs.errors import LabError, StartupError
 from mlflow_labs.harness.net import ensure_port_free, free_port, wait_http
 from mlflow_labs.infra import docker_engine
+from mlflow_labs.infra.service import Service
 from mlflow_labs import settings
 
 CONTAINER_PORT = 5000
 START_TIMEOUT = 180
 
 
-class MlflowContainer:
+class MlflowContainer(Service):
     """Run an MLflow tracking server container until stop()/remove(); a context manager.
 
     ``backend_store_uri`` is as the container sees it (e.g. postgresql+psycopg2://...@postgres:5432/mlflow,
@@ -67,7 +68,7 @@ class MlflowContainer:
         except Exception:
             return False
 
-    def start(self) -> "MlflowContainer":
+    def _start(self) -> None:
         """A testcontainers container (like DockerPostgres), labelled for the harness's cleanup and
         published on loopback only; ready when /health answers and the tracking API works."""
         from testcontainers.core.container import DockerContainer  # noqa: PLC0415
@@ -92,21 +93,15 @@ class MlflowContainer:
         try:
             self.container = container.start()
         except Exception as exc:
-            self.container = container  # whatever was created is removed below
-            self.remove()
+            self.container = container  # whatever was created is removed by start()
             raise StartupError(f"Could not start an MLflow container from {self.image}: {exc}") from None
-        try:
-            wait_http(self.uri + "/health", timeout=self.start_timeout, what=f"the MLflow container {self.name}",
-                      alive=self.alive, log=self.log_tail, expect="OK", progress=self.progress)
-            r = requests.post(self.uri + "/api/2.0/mlflow/experiments/search", json={"max_results": 1}, timeout=30)
-            if r.status_code != 200:
-                raise StartupError(f"The MLflow container answers /health but its API answered HTTP {r.status_code}: "
-                                   f"{r.text[:200]}\n{self.log_tail()}")
-        except BaseException:
-            self.remove()
-            raise
+        wait_http(self.uri + "/health", timeout=self.start_timeout, what=f"the MLflow container {self.name}",
+                  alive=self.alive, log=self.log_tail, expect="OK", progress=self.progress)
+        r = requests.post(self.uri + "/api/2.0/mlflow/experiments/search", json={"max_results": 1}, timeout=30)
+        if r.status_code != 200:
+            raise StartupError(f"The MLflow container answers /health but its API answered HTTP {r.status_code}: "
+                               f"{r.text[:200]}\n{self.log_tail()}")
         self.progress(f"MLflow container {self.name} ({self.image}) at {self.uri}")
-        return self
 
     def remove(self) -> None:
         """`docker rm -f`: no graceful stop, as when a node or pod dies."""
@@ -121,10 +116,5 @@ class MlflowContainer:
                     raise LabError(f"docker rm -f {self.name} failed: {exc}") from None
             self.container = None
 
-    stop = remove
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
+    def stop(self) -> None:
         self.remove()

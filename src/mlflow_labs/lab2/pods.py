@@ -2,7 +2,7 @@
 
 `mlflow-labs run lab2 --infra podman` (and `auto` where kind cannot run). The README's own
 `helm install` command is rendered with `helm template` and exactly its flags (lab2/chart.py);
-the Deployment's pod is played with `podman kube play` (infra/podman.py), reached on a loopback
+the Deployment's pod is played with `podman kube play` (infra/podman/), reached on a loopback
 hostPort instead of `kubectl port-forward`; the README's own training and check blocks log the
 notes' run through it. "Delete the pod" is `podman kube down` + `podman kube play` of the same pod.
 Every change made to the rendered manifests is a substitution in the report.

@@ -1,290 +1,31 @@
-"""Lab 4: a run records params, metrics, model artifact, git commit, DVC data hash and system info,
-the runs cover what the README's introduction promises (linear and tree models, raw and cleaned data,
-two regularisation strengths, the raw data being 178 wines x 13 measurements), each run's params are
-the ones its model.pkl was built with, and the best run (lowest rmse, found by the server's ordering)
-has an exact reproduction.
+"""Lab 4's checks, in the order a learner meets them: the server and experiment, what the runs recorded
+(record_checks.py: params, metrics, git commit, DVC data hash and system info; the runs the README's
+introduction promises; the raw data being 178 wines x 13 measurements), the model.pkl artifact, the model
+itself (model_checks.py: it predicts the run's own data, and each run's params are the ones its model.pkl
+was built with), and last the exact reproduction of the best run (lowest rmse, found by the server's ordering).
 
 With ``repo`` (the training repository, `--repo`), the model check predicts the run's own data, read
 from that repository's DVC cache by the run's md5; without it the model check fails, saying so.
-
-The model check unpickles model.pkl from the server with an allow-listed unpickler (lab4/safe_pickle.py):
-a pickle from an untrusted server that names anything but the lab model's classes is refused, not run.
 """
 
 from __future__ import annotations
 
-import json
-import math
-from pathlib import Path
-
 from mlflow_labs.harness import common_checks as common
-from mlflow_labs.harness.suite import CheckSuite, experiment_name, need, require
-from mlflow_labs.harness.client import metrics, params, tags
-from mlflow_labs.lab4 import safe_pickle
-from mlflow_labs.lab4.reproduce import REPRO_TAG, TOLERANCE
-from mlflow_labs.harness.tools import run_tool
-from mlflow_labs.lab4.tools import cache_object, file_md5, is_commit_hash, is_md5
+from mlflow_labs.harness.suite import CheckSuite
+from mlflow_labs.lab4 import model_checks, record_checks
+# the lab's facts, for whoever reads them from the lab's checks (tests, the near-miss states)
+from mlflow_labs.lab4.model_checks import ARTIFACT
+from mlflow_labs.lab4.record_checks import EXPERIMENT, METRICS, PARAMS, TAGS, TARGET
 
-EXPERIMENT = "wine-prediction-mlops"
-ARTIFACT = "model.pkl"
-PARAMS = {"model", "alpha", "l1_ratio", "n_estimators", "max_depth", "test_size", "seed", "data_path"}
-METRICS = {"rmse", "r2", "accuracy"}
-TAGS = {"git_commit", "git_dirty", "mlflow.source.git.commit", "dvc_md5", "dvc_path", "train_args",
-        "sys.os", "sys.cpu_count", "sys.memory_total_gb", "sys.python", "lib.mlflow", "lib.scikit-learn", "lib.pandas"}
-TRAIN_HINT = "Steps 5-6: run the lab's train.py (from a committed tree, data added with dvc) against the server"
-TARGET = "cultivar"
-RAW_WINES, MEASUREMENTS, CULTIVARS = 178, 13, 3  # scikit-learn's wine data, as the README's intro says
-# which param names the model itself: train.py's --model choices and their scikit-learn estimators
-ESTIMATORS = {"elasticnet": "ElasticNet", "decision_tree": "DecisionTreeRegressor",
-              "random_forest": "RandomForestRegressor", "gradient_boosting": "GradientBoostingRegressor"}
-# logged param -> the estimator attribute it must equal, the first one the estimator has (alpha is the
-# trees' ccp_alpha; gradient boosting's own `alpha` is a quantile-loss setting, not the lab's alpha)
-HYPERPARAMS = {"alpha": ("ccp_alpha", "alpha"), "l1_ratio": ("l1_ratio",), "n_estimators": ("n_estimators",),
-               "max_depth": ("max_depth",), "seed": ("random_state",)}
+__all__ = ["ARTIFACT", "EXPERIMENT", "METRICS", "PARAMS", "TAGS", "TARGET", "run_checks", "suite"]
 
 suite = CheckSuite("lab4")
 common.add_server_checks(suite, EXPERIMENT, hint="Step 1: start the server (`mlflow server ... --port 7006`)",
                          experiment_hint="Step 5: train.py's mlflow.set_experiment creates it")
-
-
-def missing_fields(run: dict) -> list[str]:
-    """Every field of the lab's table that this run lacks (empty list = complete)."""
-    p, m, t = params(run), metrics(run), tags(run)
-    out = [f"param {k}" for k in sorted(PARAMS - set(p))]
-    out += [f"metric {k}" for k in sorted(METRICS - set(m))]
-    out += [f"tag {k}" for k in sorted(TAGS - set(t))]
-    digests = [d["dataset"].get("digest") for d in run.get("inputs", {}).get("dataset_inputs", [])]
-    if not digests:
-        out.append("dataset input (mlflow.log_input)")
-    return out
-
-
-def finished_runs(ctx) -> list[dict]:
-    """Finished runs, best (lowest rmse) first, as the server orders them; cached in ctx."""
-    if "runs" not in ctx:
-        exp = need(ctx, "experiment", "the experiment")
-        ctx["runs"] = ctx["client"].search_runs([exp["experiment_id"]], filter="attributes.status = 'FINISHED'",
-                                                order_by=["metrics.rmse ASC", "attributes.start_time ASC"])
-    return ctx["runs"]
-
-
-@suite.check("a finished run carries every field (params, metrics, code, data, system)", hint=TRAIN_HINT)
-def _complete(ctx):
-    runs = finished_runs(ctx)
-    require(runs, f"no finished runs in {experiment_name(ctx, EXPERIMENT)}")
-    gaps = [(missing_fields(r), r) for r in runs]
-    complete = [r for missing, r in gaps if not missing]
-    if not complete:
-        missing, run = min(gaps, key=lambda g: len(g[0]))
-        require(False, f"none of {len(runs)} finished run(s) is complete; the closest, {run['info']['run_id']}, "
-                       f"lacks: {', '.join(missing)}")
-    ctx["run"] = complete[0]
-    return f"run {complete[0]['info']['run_id']} ({len(complete)} of {len(runs)} finished runs complete)"
-
-
-@suite.check("its git commit is a 40-hex hash equal to mlflow.source.git.commit", hint=TRAIN_HINT)
-def _commit(ctx):
-    t = tags(need(ctx, "run", "a complete run"))
-    commit = t["git_commit"]
-    require(is_commit_hash(commit), f"git_commit={commit!r} is not a 40-hex commit hash")
-    require(t["mlflow.source.git.commit"] == commit,
-            f"git_commit {commit} differs from MLflow's mlflow.source.git.commit {t['mlflow.source.git.commit']}: "
-            f"train.py must run from the repository it records")
-    require(t["git_dirty"] == "false", "the run was logged with uncommitted changes (git_dirty=true)")
-    repo = ctx.get("repo")
-    if repo:  # optional: the learner's repository must hold that commit and that data version
-        dvc_at = run_tool(["git", "show", f"{commit}:{t['dvc_path']}.dvc"], cwd=Path(repo), check=False, timeout=60)
-        where = f"{t['dvc_path']}.dvc at {commit[:12]}"
-        require(dvc_at.returncode == 0, f"{repo} has no {where}: {dvc_at.stderr.strip()}")
-        require(t["dvc_md5"] in dvc_at.stdout, f"{where} does not record md5 {t['dvc_md5']}")
-        return f"{commit} (in {repo}, whose .dvc file there records the run's md5)"
-    return commit
-
-
-@suite.check("its DVC md5 is 32-hex and is the digest of its dataset input", hint=TRAIN_HINT)
-def _md5(ctx):
-    run = need(ctx, "run", "a complete run")
-    md5 = tags(run)["dvc_md5"]
-    require(is_md5(md5), f"dvc_md5={md5!r} is not a 32-hex md5")
-    digests = [d["dataset"].get("digest") for d in run.get("inputs", {}).get("dataset_inputs", [])]
-    require(md5 in digests, f"dataset input digests {digests} do not include dvc_md5 {md5}")
-    return f"{md5} (also the dataset input's digest)"
-
-
-@suite.check("its system information is plausible", hint=TRAIN_HINT)
-def _system(ctx):
-    t = tags(need(ctx, "run", "a complete run"))
-    cpus = t["sys.cpu_count"]
-    require(cpus.isdigit() and int(cpus) > 0, f"sys.cpu_count={cpus!r}")
-    try:
-        mem = float(t["sys.memory_total_gb"])
-    except ValueError:
-        mem = -1
-    require(mem > 0, f"sys.memory_total_gb={t['sys.memory_total_gb']!r}")
-    return (f"{t['sys.os']}, {cpus} CPUs, {mem} GiB, Python {t['sys.python']}, "
-            f"scikit-learn {t['lib.scikit-learn']}")
-
-
-def trained_runs(ctx) -> list[dict]:
-    """The complete runs train.py logged from a clean tree (reproductions included)."""
-    return [r for r in finished_runs(ctx) if not missing_fields(r) and tags(r).get("git_dirty") == "false"]
-
-
-def data_shape(run: dict) -> tuple[int, int] | None:
-    """(rows, measurements) of the run's dataset input, from the profile and schema MLflow logged for it."""
-    for d in run.get("inputs", {}).get("dataset_inputs", []):
-        ds = d.get("dataset", {})
-        try:
-            rows = json.loads(ds.get("profile") or "{}")["num_rows"]
-            columns = [c["name"] for c in json.loads(ds.get("schema") or "{}")["mlflow_colspec"]]
-        except (ValueError, KeyError, TypeError):
-            continue
-        return int(rows), len([c for c in columns if c != TARGET])
-    return None
-
-
-@suite.check("the runs compare linear and tree models, each with two regularisation strengths on one data version",
-             hint="Step 5: train.py --model elasticnet random_forest --alpha 0.01 0.1, as the README gives it")
-def _coverage(ctx):
-    need(ctx, "run", "a complete run")
-    runs = [r for r in trained_runs(ctx) if REPRO_TAG not in tags(r)]
-    models = {params(r)["model"] for r in runs}
-    require("elasticnet" in models and models - {"elasticnet"},
-            f"the runs' models are {sorted(models)}: the lab compares the linear elasticnet with a tree model")
-    alphas: dict[tuple[str, str], set[str]] = {}
-    for r in runs:
-        alphas.setdefault((params(r)["model"], tags(r)["dvc_md5"][:7]), set()).add(params(r)["alpha"])
-    compared = sorted(m for (m, _), a in alphas.items() if len(a) >= 2)
-    require({"elasticnet"} & set(compared) and set(compared) - {"elasticnet"},
-            f"alphas per (model, data version): { {f'{m}@{d}': sorted(a) for (m, d), a in sorted(alphas.items())} }; "
-            f"the linear and a tree model each need two alphas on the same data")
-    return f"models {sorted(models)}; two or more alphas for {', '.join(compared)}"
-
-
-@suite.check(f"the raw data is {RAW_WINES} wines x {MEASUREMENTS} measurements, and a cleaned version has fewer rows",
-             hint="Steps 3 and 6: prepare_data.py exports the wine data, clean_data.py drops outliers; dvc add each")
-def _data(ctx):
-    need(ctx, "run", "a complete run")
-    shapes = {tags(r)["dvc_md5"]: data_shape(r) for r in trained_runs(ctx)}
-    unknown = [md5 for md5, shape in shapes.items() if shape is None]
-    require(not unknown, f"the dataset input of data version(s) {unknown} has no profile/schema (mlflow.log_input)")
-    require(len(shapes) >= 2, f"all runs used one data version ({', '.join(shapes)}): step 6 trains on the cleaned data")
-    raw_md5, (rows, measurements) = max(shapes.items(), key=lambda kv: kv[1][0])
-    require((rows, measurements) == (RAW_WINES, MEASUREMENTS),
-            f"the raw data version {raw_md5} is {rows} rows x {measurements} measurements; the lab's raw export "
-            f"is {RAW_WINES} wines x {MEASUREMENTS} measurements")
-    fewer = sorted(r for r, m in shapes.values() if r < rows and m == measurements)
-    require(fewer, f"no data version has fewer rows than the raw {rows}: clean_data.py drops outliers")
-    return f"raw {raw_md5}: {rows} x {measurements}; cleaned: {', '.join(map(str, fewer))} rows"
-
-
+record_checks.add_record_checks(suite)
 common.add_artifact_checks(suite, ARTIFACT, hint="Step 5: train.py must log_artifact('artifacts/model.pkl')")
-
-
-def load_model(data: bytes):
-    """model.pkl through the allow-listed unpickler: refused or broken pickles are the check's finding."""
-    try:
-        return safe_pickle.loads(data)
-    except safe_pickle.RefusedClass as exc:
-        require(False, f"model.pkl not loaded: {exc}")
-    except Exception as exc:  # any unpickling failure is the finding
-        require(False, f"model.pkl does not unpickle here: {type(exc).__name__}: {exc}")
-
-
-def run_data(ctx, md5: str):
-    """The run's own data/wine.csv, from the training repository's DVC cache (found by the run's md5)."""
-    import pandas as pd
-
-    repo = ctx.get("repo")
-    require(repo, "no data to test the model on: give --repo PATH (your training repository, step 2); the model "
-                  "is tested on the run's own data/wine.csv, read from that repository's DVC cache")
-    cached = cache_object(Path(repo), md5)
-    require(cached.is_file() and file_md5(cached) == md5,
-            f"{repo}'s DVC cache has no intact copy of the run's data {md5}: run `dvc pull` there")
-    return pd.read_csv(cached)
-
-
-@suite.check("model.pkl loads and predicts the wine data the run used",
-             hint="Steps 5 and 10: train.py logs the pickled fitted model.pkl; the check needs --repo (your training repository)")
-def _predicts(ctx):
-    import numpy as np
-
-    model = load_model(need(ctx, "artifact_bytes", "the downloaded model.pkl"))
-    frame = run_data(ctx, tags(ctx["run"])["dvc_md5"])
-    X, y = frame.drop(columns=[TARGET]), frame[TARGET]
-    require(sorted(y.unique()) == list(range(CULTIVARS)),
-            f"the run's data has cultivars {sorted(y.unique())}, the wine data {list(range(CULTIVARS))}")
-    X = X[list(getattr(model, "feature_names_in_", X.columns))]
-    pred = np.asarray(model.predict(X), dtype=float)
-    require(pred.shape == (len(X),) and np.isfinite(pred).all(),
-            f"predictions have shape {pred.shape} or are not finite")
-    acc = float(np.mean(np.clip(np.rint(pred), y.min(), y.max()) == y.to_numpy()))
-    require(acc > 0.5, f"accuracy on the run's {len(X)} wines is {acc:.3f}: the model does not predict the cultivar")
-    return f"{type(model).__name__}: accuracy {acc:.3f} on the run's {len(X)} wines (data/wine.csv {tags(ctx['run'])['dvc_md5'][:7]})"
-
-
-def built_with(model, logged: dict) -> list[str]:
-    """Where a fitted model's own hyperparameters differ from the params its run logged."""
-    steps = getattr(model, "steps", None)
-    estimator = steps[-1][1] if steps else model  # the README's elasticnet is a scaler + ElasticNet pipeline
-    own = estimator.get_params()
-    out = []
-    if type(estimator).__name__ != ESTIMATORS.get(logged.get("model")):
-        out.append(f"model={logged.get('model')} but model.pkl is a {type(estimator).__name__}")
-    for key, attrs in HYPERPARAMS.items():
-        attr = next((a for a in attrs if a in own), None)
-        if attr is None:
-            continue  # e.g. n_estimators for a single tree: logged, not used
-        said = logged.get(key)
-        if not _same(said, own[attr]):
-            out.append(f"{key}={said} but the model's {attr}={own[attr]}")
-    return out
-
-
-def _same(logged: str | None, value) -> bool:
-    """A logged param (a string over REST) and the model's value: numbers compared as numbers."""
-    try:
-        return logged is not None and float(logged) == float(value)
-    except (TypeError, ValueError):  # e.g. max_depth None
-        return logged == str(value)
-
-
-@suite.check("every run's params are the hyperparameters its model.pkl was built with",
-             hint="Step 5: train.py must log the values it builds the model with (params and model from one place)")
-def _built_with(ctx):
-    need(ctx, "artifact_bytes", "the downloaded model.pkl")
-    runs = trained_runs(ctx)
-    # nothing compared is no proof: with no complete clean run this check once printed PASS "0 runs"
-    require(runs, "no complete run logged from a clean tree (git_dirty=false), so no model.pkl could be compared "
-                  "with its params: commit your changes, then train again")
-    for run in runs:
-        model = load_model(ctx["client"].download_artifact(run["info"]["run_id"], ARTIFACT))
-        wrong = built_with(model, params(run))
-        require(not wrong, f"run {run['info']['run_name']} ({run['info']['run_id']}): {'; '.join(wrong)}")
-    return f"{len(runs)} runs: model, alpha, l1_ratio, n_estimators, max_depth and seed match each model.pkl"
-
-
-@suite.check("the best run (lowest rmse) has an exact reproduction",
-             hint="Steps 8-9: best_run.py, then mlflow-labs reproduce")
-def _reproduced(ctx):
-    runs = finished_runs(ctx)
-    originals = [r for r in runs if REPRO_TAG not in tags(r) and tags(r).get("git_dirty") == "false"
-                 and "rmse" in metrics(r)]
-    require(originals, "no finished clean run with an rmse metric")
-    best = originals[0]
-    bid = best["info"]["run_id"]
-    copies = [r for r in runs if tags(r).get(REPRO_TAG) == bid]
-    require(copies, f"no run tagged {REPRO_TAG}={bid} (the best run, rmse={metrics(best)['rmse']!r})")
-    copy = copies[-1]
-    bt, ct, bm, cm = tags(best), tags(copy), metrics(best), metrics(copy)
-    for key in ("dvc_md5", "git_commit"):
-        require(ct.get(key) == bt[key],
-                f"reproduction {copy['info']['run_id']} has {key}={ct.get(key)}, original {bt[key]}")
-    for key, value in bm.items():
-        other = cm.get(key)
-        require(other is not None and math.isclose(value, other, rel_tol=0, abs_tol=TOLERANCE),
-                f"metric {key}: original {value!r}, reproduction {other!r}")
-    return f"best {bid} rmse={bm['rmse']!r}, reproduced by {copy['info']['run_id']}: data, code and metrics equal"
+model_checks.add_model_checks(suite)
+record_checks.add_reproduction_check(suite)
 
 
 def run_checks(uri: str, **options):

@@ -129,7 +129,7 @@ def server_kill(server: MlflowServer, exp_id: str, *, writers: int = 8, before_s
         pass  # as before: the new server's own start names the port still taken
     new = type(server)(server.backend_store_uri, port=server.port, workdir=server.workdir,
                        artifacts_destination=server.artifacts_destination, workers=server.workers,
-                       extra_args=server.extra_args, progress=progress).start()
+                       extra_args=server.extra_args, uri_in_env=server.uri_in_env, progress=progress).start()
     t_up = time.monotonic() - w._t0
     progress(f"MLflow server restarted on the same database after {t_up - t_kill:.0f} s")
     time.sleep(after_s)

@@ -41,17 +41,6 @@ RACE_PROCESSES = 3                    # processes opening one new store at once
 RACE_ROUNDS = 3                       # new stores per backend at most, until one race fails (bounded)
 
 
-class EnvUriServer(MlflowServer):
-    """`mlflow server` with the backend URI (it carries the database password) in MLFLOW_BACKEND_STORE_URI,
-    not on the command line, as the README says to do."""
-
-    def command(self) -> list[str]:
-        cmd = super().command()
-        i = cmd.index("--backend-store-uri")
-        self.env["MLFLOW_BACKEND_STORE_URI"] = cmd[i + 1]
-        return cmd[:i] + cmd[i + 2:]
-
-
 class Lab6Run(LabRun):
     lab = "lab6"
     spec = SPEC
@@ -106,7 +95,9 @@ class Lab6Run(LabRun):
     # -- servers the harness starts -------------------------------------------------------------
     def start_server(self, backend: str, *, workers: int, extra_args: list[str] | None = None) -> MlflowServer:
         workdir = Path(tempfile.mkdtemp(prefix="lab6-server-", dir=self.workdir))
-        s = EnvUriServer(backend, workdir=workdir, workers=workers, extra_args=extra_args, progress=self.progress)
+        # the URI (it carries the database password) in the environment, as the README says to do
+        s = MlflowServer(backend, workdir=workdir, workers=workers, extra_args=extra_args, progress=self.progress,
+                         uri_in_env=True)
         self.servers.append(s)
         return s.start()
 

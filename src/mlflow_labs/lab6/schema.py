@@ -11,12 +11,11 @@ store initialisations really overlap.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 
-from mlflow_labs.harness.tools import ToolResult, find_tool, run_tool
+from mlflow_labs.harness.tools import ToolError, ToolResult, find_tool, run_at_once, run_tool
 
 _OPEN_STORE = """
 import sys, time
@@ -62,19 +61,15 @@ def open_concurrently(uri: str, artifact_root: str, processes: int = 4, *, settl
                       timeout: float = 600.0) -> RaceResult:
     """``processes`` Python processes open the store at ``uri`` at the same instant."""
     start = time.time() + settle  # time enough for every process to import mlflow first
-    procs = [subprocess.Popen([sys.executable, "-c", _OPEN_STORE, uri, str(start), artifact_root],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              stdin=subprocess.DEVNULL) for _ in range(processes)]
+    command = [sys.executable, "-c", _OPEN_STORE, uri, str(start), artifact_root]
     result = RaceResult(processes, upgraded_first=False)
-    for p in procs:
-        try:
-            out, _ = p.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            out, _ = p.communicate()
-            out = (out or "") + "\nFAIL timeout: did not finish"
-        last = [ln for ln in (out or "").splitlines() if ln.startswith(("OK", "FAIL"))]
-        verdict = last[-1] if last else f"FAIL exit {p.returncode}: {(out or '').strip()[-160:]}"
+    for r in run_at_once([command] * processes, timeout=timeout):
+        if isinstance(r, ToolError):  # still running at the timeout: killed
+            verdict = "FAIL timeout: did not finish"
+        else:
+            out = r.stdout + r.stderr
+            last = [ln for ln in out.splitlines() if ln.startswith(("OK", "FAIL"))]
+            verdict = last[-1] if last else f"FAIL exit {r.returncode}: {out.strip()[-160:]}"
         if verdict == "OK":
             result.ok += 1
         else:
