@@ -24,10 +24,14 @@ from dataclasses import asdict, dataclass, field
 
 import requests
 
+from mlflow_labs.errors import LabError
+from mlflow_labs.harness.net import wait_until
+
 API = "/api/2.0/mlflow"
 KEY = "load"
 REQUEST_TIMEOUT = 20.0  # a request that takes longer counts as a "timeout" error, never a hang
 FAILURE_BACKOFF = 0.5
+READ_BACK_S = 300.0  # the read-back after a fault: a recovering server answers within this, or the figure is an error
 
 
 @dataclass
@@ -229,20 +233,17 @@ class Writers:
 def stored_values(uri: str, run_id: str, auth: tuple[str, str] | None = None) -> dict[int, set[float]]:
     """step -> the values of KEY the server returns for one run at that step (read back over REST, retried
     while it recovers). A set: a retried write may store the same step twice."""
-    for attempt in range(30):
-        try:
-            r = requests.get(uri.rstrip("/") + API + "/metrics/get-history",
-                             params={"run_id": run_id, "metric_key": KEY, "max_results": 100000},
-                             auth=auth, timeout=REQUEST_TIMEOUT)
-            if r.status_code == 200:
-                got: dict[int, set[float]] = {}
-                for m in r.json().get("metrics", []):
-                    got.setdefault(int(m["step"]), set()).add(float(m["value"]))
-                return got
-        except requests.RequestException:
-            pass
-        time.sleep(1)
-    raise RuntimeError(f"cannot read back run {run_id} from {uri}")
+    def probe():
+        r = requests.get(uri.rstrip("/") + API + "/metrics/get-history",
+                         params={"run_id": run_id, "metric_key": KEY, "max_results": 100000},
+                         auth=auth, timeout=REQUEST_TIMEOUT)
+        if r.status_code != 200:
+            return None, f"HTTP {r.status_code} {r.text[:120].strip()}"
+        got: dict[int, set[float]] = {}
+        for m in r.json().get("metrics", []):
+            got.setdefault(int(m["step"]), set()).add(float(m["value"]))
+        return got, f"{len(got)} step(s)"
+    return wait_until(probe, timeout=READ_BACK_S, what=f"reading back run {run_id}'s {KEY} history from {uri}")
 
 
 def verify(result: LoadResult, uri: str, auth: tuple[str, str] | None = None) -> LoadResult:
@@ -291,7 +292,7 @@ def main(argv=None) -> int:
         exp = experiment_id(a.tracking_uri, a.experiment, creds)
         res = verify(Writers(a.tracking_uri, exp, writers=a.writers, values=a.values, batch=a.batch,
                              deadline_s=a.deadline, auth=creds, label="load").run(), a.tracking_uri, creds)
-    except (RuntimeError, requests.RequestException) as exc:
+    except (RuntimeError, LabError, requests.RequestException) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(res.summary())
