@@ -110,3 +110,32 @@ def test_the_one_proc_scan_sees_this_process_its_command_line_and_environment():
     assert "pytest" in me.cmdline or "python" in me.cmdline
     assert f"HOME={os.environ['HOME']}".encode() in me.environ
     assert all(p.environ is None for p in processes())  # not read unless asked for
+
+
+def test_find_is_the_one_block_finder_and_names_a_missing_block(tmp_path):
+    readme = write(tmp_path, """\
+        <!-- lab: run infra=docker -->
+        ```bash
+        docker rm -f mlflow-server
+        ```
+        <!-- lab: file=train.py -->
+        ```python
+        print("train")
+        ```
+        <!-- lab: background -->
+        ```bash
+        bash serve.sh
+        ```
+        ```bash
+        docker rm -f mlflow-server mlflow-ephemeral
+        ```
+        """)
+    with ReadmeRunner(readme, tmp_path / "w", infra="local") as docs:
+        assert docs.find(file="train.py").line == 6   # a block is named by its opening fence
+        assert docs.find(text="serve.sh", action="background").line == 10
+        # the docker-only block is not this path's: the one after it is found
+        assert docs.find(pattern=r"^docker rm -f mlflow-server").line == 13
+        with pytest.raises(LabError) as err:
+            docs.find(pattern=r"^docker rm -f mlflow-server", nth=1)
+    assert "README.md: no block matching '^docker rm -f mlflow-server' (#1) on the local path" in str(err.value)
+    assert "disagree" in str(err.value)

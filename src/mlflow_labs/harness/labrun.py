@@ -125,7 +125,7 @@ class LabRun:
                             shutil.rmtree(self.workdir, ignore_errors=True)
         finally:
             if self.docs:
-                self.report.substitutions.update(self.docs.applied)
+                self.report.substituted_all(self.docs.applied)
                 self.report.add_steps(self.docs.steps)
             for where, results in self._checks:
                 self.report.add_checks(results, where)

@@ -31,6 +31,15 @@ class Report:
     files: list[str] = field(default_factory=list)  # what the run produced for people to look at (screenshots)
     figures: dict = field(default_factory=dict)  # a lab's measurements (lab 6: load and fault figures)
 
+    def substituted(self, reason: str, change: str) -> None:
+        """The one way a run records what it did differently from the README as typed, and why (a free port
+        for 7006, `helm template` for `helm install`, a paste): listed under the report's table."""
+        self.substitutions[reason] = change
+
+    def substituted_all(self, changes: dict[str, str]) -> None:
+        for reason, change in changes.items():
+            self.substituted(reason, change)
+
     def add_steps(self, steps) -> None:
         for s in steps:
             self.rows.append(Row(s.summary, s.where, s.status, round(s.seconds, 2), s.note if s.status != "passed" else ""))

@@ -100,11 +100,7 @@ class PodsRun(LabRun):
 
     # -- README pieces --------------------------------------------------------------------------
     def block_line(self, needle: str, *, file: str | None = None) -> int:
-        for b in self.docs.blocks:
-            if (file and b.directive.get("file") == file) or (not file and needle in b.text):
-                return b.line
-        raise LabError(f"{self.docs.display}: no block containing `{file or needle}`; the pods scenario and the "
-                       f"README disagree.")
+        return (self.docs.find(file=file) if file else self.docs.find(text=needle)).line
 
     def run_blocks(self, *lines: int) -> None:
         self.docs.run(only_lines=set(lines))
@@ -117,7 +113,7 @@ class PodsRun(LabRun):
             rendered = cv.render(inv, cwd=cwd, chart=self.chart)
         kinds = ", ".join(sorted(d["kind"] for d in rendered.docs))
         step.status, step.note = "passed", f"`{' '.join(rendered.command[:3])} <chart> …` rendered: {kinds}"
-        self.report.substitutions.setdefault(
+        self.report.substituted(
             f"{inv.where}: `helm install|upgrade` -> `helm template` with the same -f/--set flags (no cluster to "
             f"install into; podman runs the rendered pods)", "helm install -> helm template")
         return rendered
@@ -166,7 +162,7 @@ class PodsRun(LabRun):
             super().close()
         finally:
             if self.pods:
-                self.report.substitutions.update(self.pods.substitutions)
+                self.report.substituted_all(self.pods.substitutions)
 
     def kept(self) -> str:
         names = ", ".join(p.name for p in self.pods.pods.values()) if self.pods else "none"

@@ -102,7 +102,7 @@ class Lab3Run(LabRun):
         """Resolve the path, start PostgreSQL (container or local process), build the README runner."""
         self.infra = resolve_infra(self.infra or self.infra_choice)
         self.progress(f"lab3 on the {self.infra} path")
-        self.report.substitutions[f"infra: the {self.infra} path (--infra {self.infra_choice or settings.infra_choice()})"] = self.infra
+        self.report.substituted(f"infra: the {self.infra} path (--infra {self.infra_choice or settings.infra_choice()})", self.infra)
         self.pg = postgres_provider(self.infra, progress=self.progress).start()
         self.docs = self._runner()
 
@@ -152,10 +152,7 @@ class Lab3Run(LabRun):
 
     def block(self, pattern: str, nth: int = 0) -> Block:
         """The nth README block of this path whose text matches ``pattern``."""
-        found = [b for b in self.docs.blocks if self.mine(b) and re.search(pattern, b.text)]
-        if len(found) <= nth:
-            raise LabError(f"{self.docs.display}: no block matching {pattern!r} (#{nth}) for the {self.infra} path")
-        return found[nth]
+        return self.docs.find(pattern=pattern, nth=nth)
 
     def run_block(self, b: Block):
         return self.docs.run_block(b)

@@ -110,8 +110,8 @@ class BrowserSteps:
         except Exception:  # noqa: BLE001 - Playwright's timeout: the page does not say it
             raise LabError(f"{replay.display}: Step 4 says MLflow refuses {who} with \"{REFUSED}\", but after her "
                            f"sign-in the page at {page.url} shows: {page.inner_text('body')[:200]!r}") from None
-        replay.report.substitutions[f"Step 4: signed in as {who} with Step 4's words; MLflow showed "
-                                    f"\"{REFUSED}\""] = "browser"
+        replay.report.substituted(f"Step 4: signed in as {who} with Step 4's words; MLflow showed "
+                                  f"\"{REFUSED}\"", "browser")
 
     def close(self) -> None:
         if self.browser:

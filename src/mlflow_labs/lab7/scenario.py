@@ -63,7 +63,7 @@ class Lab7Run(LabRun):
                                                 f"SSO_VENV={shlex.quote(str(venv))}\n")
 
     def token_block_line(self) -> int:
-        return next(b.line for b in self.docs.blocks if TOKEN_BLOCK in b.text)
+        return self.docs.find(text=TOKEN_BLOCK).line
 
     def run_readme_servers(self) -> None:
         """Steps 1-3: secrets, the IdP, MLflow with the plugin, the stranger and /login probes."""
@@ -131,7 +131,7 @@ class Lab7Run(LabRun):
         self.cmdline_samples.append({f"pid {p}": c for p, c in leaks.command_lines().items()})
 
     def background_line(self, script: str) -> int:
-        return next(b.line for b in self.docs.blocks if b.action == "background" and script in b.text)
+        return self.docs.find(text=script, action="background").line
 
     def idp_background_line(self) -> int:
         return self.background_line("serve-idp.sh")

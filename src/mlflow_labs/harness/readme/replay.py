@@ -211,8 +211,8 @@ class LearnerReplay:
             clip.write_text(pasted)
             self._own(clip)
             stdin = f" {shlex.quote(str(clip))}"
-            self.report.substitutions[f"{step.where}: pasted {len(pasted.splitlines())} line(s) copied in the "
-                                      f"browser, as the README says"] = "paste"
+            self.report.substituted(f"{step.where}: pasted {len(pasted.splitlines())} line(s) copied in the "
+                                    f"browser, as the README says", "paste")
         self.progress(f"{step.where}: {step.summary}")
         self._send(f"__lab_run {shlex.quote(str(script))} {shlex.quote(str(status))}{stdin}\n")
 
@@ -286,8 +286,8 @@ class LearnerReplay:
                 if not proc.wait(STOP_WAIT):
                     raise DocStepError(step, f"the command started at {self.display}:{line} did not stop within "
                                              f"{STOP_WAIT} s of Ctrl+C, so it cannot be started again here")
-                self.report.substitutions[f"Ctrl+C to the terminal of {self.display}:{line}, to start it again "
-                                          f"at line {b.line}"] = "as the README says"
+                self.report.substituted(f"Ctrl+C to the terminal of {self.display}:{line}, to start it again "
+                                        f"at line {b.line}", "as the README says")
         health = self.substitute(str(b.directive.get("health", "")))
         if health and self._answers(health):
             raise DocStepError(step, f"{health} already answers before this block starts its server: something from an "
@@ -357,8 +357,8 @@ class LearnerReplay:
             return self.report
         self.containers = names
         if self.user:
-            self.report.substitutions[f"the learner is unprivileged user '{self.user.pw_name}' (PostgreSQL refuses "
-                                      f"root), with the course venv {self.venv_bin.parent}"] = "environment"
+            self.report.substituted(f"the learner is unprivileged user '{self.user.pw_name}' (PostgreSQL refuses "
+                                    f"root), with the course venv {self.venv_bin.parent}", "environment")
         try:
             with self.report.phase("replay"):
                 self._start_session()
@@ -405,7 +405,7 @@ class LearnerReplay:
         self._end_session()
         stopped = self._stop_servers()
         for note in stopped:
-            self.report.substitutions[note] = "as the README says: stop it with Ctrl+C"
+            self.report.substituted(note, "as the README says: stop it with Ctrl+C")
         # a server's job runners finish after its CLI process; with no server stopped, a moment is enough
         try:
             wait_until(lambda: (None, "still running") if self.leftover_processes() else (True, "none left"),
@@ -431,7 +431,7 @@ class LearnerReplay:
         self._kill_leftovers()
         for n in self._existing_containers(self.containers):  # only names checked absent before we started
             run_tool(["docker", "rm", "-f", n], timeout=120, check=False)
-        self.report.substitutions.update({reason: change for reason, change in self.applied.items()})
+        self.report.substituted_all(self.applied)
         self.report.add_steps(self.steps)
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)

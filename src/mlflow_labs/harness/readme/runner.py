@@ -78,6 +78,24 @@ class ReadmeRunner:
         entry = self.background.get(line)
         return entry[1] if entry else None
 
+    def find(self, *, pattern: str | None = None, text: str | None = None, file: str | None = None,
+             action: str | None = None, nth: int = 0) -> Block:
+        """The one way a scenario finds a README block: the ``nth`` of this path's blocks whose text matches
+        ``pattern`` (a regex) or contains ``text``, or that writes ``file``, of ``action`` if given.
+        None found is a LabError naming the README: the scenario and the README disagree."""
+        found = [b for b in self.blocks if self.mine(b)
+                 and (pattern is None or re.search(pattern, b.text))
+                 and (text is None or text in b.text)
+                 and (file is None or b.directive.get("file") == file)
+                 and (action is None or b.action == action)]
+        if len(found) <= nth:
+            sought = ", ".join(f"{k} {v!r}" for k, v in (("matching", pattern), ("containing", text),
+                                                           ("writing", file), ("of action", action)) if v is not None)
+            path = f" on the {self.infra} path" if self.infra else ""
+            raise LabError(f"{self.display}: no block {sought} (#{nth}){path}: the lab's scenario and its README "
+                           f"disagree; put the block back in the README or change the scenario with it.")
+        return found[nth]
+
     def background_lines(self) -> list[int]:
         return [b.line for b in self.blocks if b.action == "background"]
 
