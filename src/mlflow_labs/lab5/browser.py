@@ -18,6 +18,7 @@ from pathlib import Path
 from mlflow_labs.errors import LabError, PrerequisiteMissing
 from mlflow_labs.infra.browser import CANDIDATES, INSTALL_FIX, LAUNCH_ARGS, chromium_version  # noqa: F401 - lab 5's names
 from mlflow_labs.infra.browser import find_chromium as _find_chromium
+from mlflow_labs.infra.service import Service
 
 VIEWPORT = {"width": 1440, "height": 900}
 STEP_TIMEOUT_MS = 30_000      # one element wait (the UI answers in seconds; the machine may be loaded)
@@ -33,7 +34,7 @@ class StepFailed(LabError):
     """A browser step did not show what it should; the message names the screenshot and console errors."""
 
 
-class BrowserSession:
+class BrowserSession(Service):
     """One headless chromium with one page. ``shots`` is where screenshots go.
 
     ``timings`` gathers "browser start" and "page loads" seconds (the lab's report phases).
@@ -53,7 +54,7 @@ class BrowserSession:
         self.timings[phase] = round(self.timings.get(phase, 0) + seconds, 2)
 
     # -- lifecycle ------------------------------------------------------------------------------
-    def start(self) -> "BrowserSession":
+    def _start(self) -> None:
         exe = self.executable or find_chromium()
         try:
             from playwright.sync_api import sync_playwright
@@ -79,7 +80,6 @@ class BrowserSession:
         self.page.on("pageerror", lambda e: self.console.append(f"page error: {str(e)[:300]}"))
         self.page.on("crash", lambda _p: self._crash())
         self._time("browser start", time.monotonic() - t0)
-        return self
 
     def _crash(self) -> None:
         self.crashed = True
@@ -95,11 +95,7 @@ class BrowserSession:
                 pass
         self._browser = self._pw = self.page = None
 
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.close()
+    stop = close   # Service: a failed start and the end of a `with` close the browser
 
     # -- what steps use -------------------------------------------------------------------------
     def goto(self, url: str, wait_for=None) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mlflow_labs.errors import LabError, PrerequisiteMissing
 from mlflow_labs.infra.browser import LAUNCH_ARGS, find_chromium as _find_chromium
+from mlflow_labs.infra.service import Service
 
 CHROMIUM_FIX = ("install chromium (`sudo apt-get install chromium`; `sudo scripts/provision-system` does it) "
                 "or point MLFLOW_LABS_CHROMIUM at a Chromium/Chrome binary")
@@ -43,13 +44,13 @@ class Login:
         return next((c for c in self.cookies if c["name"] == name), None)
 
 
-class Browser:
+class Browser(Service):
     def __init__(self, shots: Path):
         self.shots = Path(shots)
         self._pw = self._browser = None
         self.screenshots: list[Path] = []
 
-    def start(self) -> "Browser":
+    def _start(self) -> None:
         exe = find_chromium()
         try:
             from playwright.sync_api import sync_playwright
@@ -59,7 +60,6 @@ class Browser:
         self.shots.mkdir(parents=True, exist_ok=True)
         self._pw = sync_playwright().start()
         self._browser = self._pw.chromium.launch(executable_path=exe, args=LAUNCH_ARGS, headless=True, timeout=STEP_MS)
-        return self
 
     def close(self) -> None:
         for closer in (lambda: self._browser and self._browser.close(), lambda: self._pw and self._pw.stop()):
@@ -69,11 +69,7 @@ class Browser:
                 pass
         self._browser = self._pw = None
 
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.close()
+    stop = close   # Service: a failed start and the end of a `with` close the browser
 
     def new_window(self):
         """A fresh browser context (its own cookies: one person's window), with the lab's step timeout."""
