@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -26,7 +25,14 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-REPORTS = Path(os.environ.get("MLFLOW_LABS_REPORTS") or ROOT / "reports").resolve()
+sys.path.insert(0, str(ROOT / "src"))   # the package's settings, also before .venv's editable install exists
+from mlflow_labs import settings  # noqa: E402 - after the path it is found on
+from mlflow_labs.errors import LabError  # noqa: E402
+
+try:  # MLFLOW_LABS_REPORTS, else reports/ in this checkout
+    REPORTS = (ROOT / settings.current().reports).resolve()
+except LabError:  # another setting is wrong: main() says which, in one paragraph, and stops
+    REPORTS = ROOT / "reports"
 # how the summary names that folder: relative inside the clone, else in full (MLFLOW_LABS_REPORTS)
 SHOWN = f"{REPORTS.relative_to(ROOT)}/" if REPORTS.is_relative_to(ROOT) else f"{REPORTS}/"
 ALLOWED_LIST = "tests/allowed-skips.toml"
@@ -106,17 +112,21 @@ def skip_verdict(env: str, allowed):
 def main() -> int:
     ap = argparse.ArgumentParser(prog="scripts/test", description="Run the tox envs (default: all) and summarise.")
     ap.add_argument("-e", "--env", action="append", default=[], help="env(s) to run, e.g. -e lab1 or -e lab1,lab3")
-    ap.add_argument("-j", "--jobs", type=int, default=int(os.environ.get("MLFLOW_LABS_JOBS", "2")),
+    try:
+        env_settings = settings.current()
+    except LabError as exc:  # a bad MLFLOW_LABS_JOBS (or another setting): one paragraph, before anything runs
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    ap.add_argument("-j", "--jobs", type=int, default=env_settings.jobs,
                     help="envs at once (default 2 = this machine's cores; env MLFLOW_LABS_JOBS)")
     ap.add_argument("pytest_args", nargs="*", help="after --: passed to pytest in every env")
     args = ap.parse_args()
     envs = longest_first([e for arg in args.env for e in arg.split(",") if e] or env_list(), measured_seconds(REPORTS))
     jobs = max(1, min(args.jobs, len(envs)))
 
-    from mlflow_labs.errors import LabError
     from mlflow_labs.harness.skips import load as load_allowed_skips
     try:  # read first: a broken list or a wrong MLFLOW_LABS_ALLOWED_SKIPS must not cost a whole run
-        allowed = load_allowed_skips(ROOT, os.environ.get("MLFLOW_LABS_ALLOWED_SKIPS"))
+        allowed = load_allowed_skips(ROOT, env_settings.allowed_skips)
     except LabError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -95,6 +95,8 @@ class Settings:
     sso_venv: Path | None = None
     chromium: str | None = None
     k8s_infra: str = "auto"
+    jobs: int = 2                       # scripts/test: tox envs at once
+    allowed_skips: str | None = None    # scripts/test: which allowed skips apply (None: all)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **options) -> "Settings":
@@ -116,6 +118,8 @@ class Settings:
             sso_venv=Path(get("SSO_VENV")) if get("SSO_VENV") else None,
             chromium=get("CHROMIUM"),
             k8s_infra=get("K8S_INFRA") or "auto",
+            jobs=_count("JOBS", get("JOBS"), 2),
+            allowed_skips=get("ALLOWED_SKIPS"),
         )
         given = {k: v for k, v in options.items() if v is not None}
         return replace(s, **given) if given else s
@@ -123,6 +127,14 @@ class Settings:
     def validate(self) -> None:
         if self.infra not in INFRA_CHOICES:
             raise LabError(f"Unknown infra '{self.infra}' (from --infra or MLFLOW_LABS_INFRA): use auto, docker or local.")
+
+
+def _count(name: str, raw: str | None, default: int) -> int:
+    if raw is None:
+        return default
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise LabError(f"MLFLOW_LABS_{name}={raw!r} is not a whole number of 1 or more: set it to e.g. 2, or unset it.")
+    return int(raw)
 
 
 def _seconds(name: str, raw: str | None, default: float) -> float:

@@ -37,3 +37,18 @@ def test_an_unreadable_measurement_falls_back_to_the_table(tmp_path):
     (tmp_path / s.MEASURED).write_text("{not json")
     assert s.measured_seconds(tmp_path) == {}
     assert s.measured_seconds(tmp_path / "nowhere") == {}
+
+
+@pytest.mark.parametrize("jobs", ["x", "0", "-1"])
+def test_a_wrong_jobs_setting_is_one_paragraph_before_anything_runs(jobs, tmp_path):
+    """MLFLOW_LABS_JOBS is read through settings (the one reader): a bad value is its message, exit 2."""
+    import os
+    import subprocess
+    import sys
+    p = subprocess.run([sys.executable, str(repo_root() / "scripts" / "_run_envs.py"), "-e", "unit"],
+                       env={**os.environ, "MLFLOW_LABS_JOBS": jobs, "MLFLOW_LABS_REPORTS": str(tmp_path)},
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert p.stderr.strip() == (f"error: MLFLOW_LABS_JOBS={jobs!r} is not a whole number of 1 or more: "
+                                "set it to e.g. 2, or unset it."), p.stderr
+    assert not list(tmp_path.iterdir()), "nothing ran, nothing was written"
