@@ -5,7 +5,6 @@ one /proc scan. Small READMEs of our own, real bash and real processes."""
 from __future__ import annotations
 
 import os
-import textwrap
 
 import pytest
 
@@ -14,14 +13,9 @@ from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.process import BackgroundProcess, processes
 from mlflow_labs.harness.readme.runner import ReadmeRunner
 from mlflow_labs.harness.readme.steps import DocStepError
+from tests.unit.test_docs import write  # the same small README writer
 
 pytestmark = pytest.mark.unit
-
-
-def write(tmp_path, text: str):
-    p = tmp_path / "README.md"
-    p.write_text(textwrap.dedent(text))
-    return p
 
 
 def test_infra_runs_only_the_blocks_of_the_runners_path(tmp_path):
