@@ -21,6 +21,7 @@ def test_port_already_taken_names_the_port(tmp_path):
             MlflowServer(f"sqlite:///{tmp_path}/x.db", port=port, workdir=tmp_path).start()
 
 
+@pytest.mark.harness  # an injected failure (no README types this URI): it proves the harness's start-up report
 def test_server_exiting_at_startup_shows_its_log_tail(tmp_path):
     server = MlflowServer("notascheme://nowhere", workdir=tmp_path)
     with pytest.raises(StartupError) as err:

