@@ -33,6 +33,7 @@ def test_lab5_replays_by_hand(progress):
     assert_check_block_passed(report, "lab5")
 
 
+@pytest.mark.harness  # a README mutation: proves the replay can fail
 def test_a_broken_readme_line_fails_the_replay_at_that_line(readme_copy, progress):
     readme, corrupt = readme_copy("lab5")
     line = corrupt("mkdir wine-compare && cd wine-compare", "mkdir wine-compare && cd wine-compar")  # before the server: cheap

@@ -29,6 +29,7 @@ def test_lab6_replays_by_hand(progress, monkeypatch):
     assert_check_block_passed(report, "lab6")
 
 
+@pytest.mark.harness  # a README mutation: proves the replay can fail
 def test_a_broken_readme_line_fails_the_replay_at_that_line(readme_copy, progress):
     readme, corrupt = readme_copy("lab6")
     line = corrupt("ls -l lab6-secrets.env", "ls -l lab6-secret.env")

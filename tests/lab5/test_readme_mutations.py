@@ -14,7 +14,7 @@ from mlflow_labs.lab5.scenario import Lab5Run
 from mlflow_labs.labs import get_lab
 from tests.readme_mutation import assert_fails_at_check_line
 
-pytestmark = pytest.mark.lab5
+pytestmark = [pytest.mark.lab5, pytest.mark.harness]  # README mutations prove the checks, not the learner's machine
 
 MUTATIONS = {
     # what the README claims    (text in the README, its broken form, the check that must FAIL, its finding)

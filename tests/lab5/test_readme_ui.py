@@ -26,6 +26,7 @@ def test_every_ui_instruction_of_the_readme_is_replayed(lab5, tmp_path, progress
     assert done == steps
 
 
+@pytest.mark.harness  # a README mutation: proves the UI replay can fail
 def test_a_renamed_button_fails_at_its_line(lab5, tmp_path, progress):
     copy = tmp_path / "README.md"
     shutil.copy(README, copy)

@@ -1,5 +1,6 @@
 """Every lab 7 check fails where its claim is false: on an empty MLflow server without the plugin, and
-on a near miss of the right setup on the README's own server."""
+on a near miss of the right setup on the README's own server (harness proofs: CI runs them). A wrong
+or missing credential is bad input a learner can give: those run in a learner's `tox -e lab7` too."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ def by_name(results):
     return {r.name: r for r in results}
 
 
+@pytest.mark.harness  # a near miss: proves the check, not the learner's setup
 def test_every_check_but_health_fails_on_a_plain_server_and_nothing_is_written(lab, empty_mlflow_server):
     fresh = lab.login("alice", key="alice-plain").cookie()["value"]
     results = checks.run_checks(empty_mlflow_server.uri, env=lab.check_env(session=fresh))
@@ -27,6 +29,7 @@ def test_every_check_but_health_fails_on_a_plain_server_and_nothing_is_written(l
     assert [e["name"] for e in exps] == ["Default"]   # the write probes never ran
 
 
+@pytest.mark.harness  # a near miss: proves the check, not the learner's setup
 def test_every_sso_check_fails_on_a_basic_auth_server_and_nothing_is_written(lab, basic_auth_server):
     """lab 6's server: it refuses strangers too (those two checks rightly pass: /health and the 401 are
     true of it), but nobody signs in through the IdP, and no token or session of the plugin works."""
@@ -46,12 +49,14 @@ def test_every_sso_check_fails_on_a_basic_auth_server_and_nothing_is_written(lab
     assert [e["name"] for e in admin.search_experiments(view_type="ALL")] == ["Default"]   # nothing was written
 
 
+@pytest.mark.harness  # a near miss: proves the check, not the learner's setup
 def test_a_read_only_user_in_the_writers_place_fails_the_writer_check(lab):
     r = by_name(checks.run_checks(lab.uri, env=lab.check_env(writer="bob")))
     bad = r["the writer's token reads run Run_v1 and logs to it"]
     assert not bad.ok and "HTTP 403" in bad.detail, bad.detail
 
 
+@pytest.mark.harness  # a near miss: proves the check, not the learner's setup
 def test_an_edit_user_in_the_readers_place_fails_the_reader_check(lab):
     """carol holds EDIT on the experiment since the README's grant: as 'reader' she can write."""
     r = by_name(checks.run_checks(lab.uri, env=lab.check_env(reader="carol")))
@@ -59,6 +64,7 @@ def test_an_edit_user_in_the_readers_place_fails_the_reader_check(lab):
     assert not bad.ok and "not 403" in bad.detail, bad.detail
 
 
+@pytest.mark.harness  # a near miss: proves the check, not the learner's setup
 def test_a_refused_users_session_fails_the_session_check(lab):
     mallory = lab.logins["mallory"].cookie()
     r = by_name(checks.run_checks(lab.uri, env=lab.check_env(session=mallory["value"] if mallory else "x")))

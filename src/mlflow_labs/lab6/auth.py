@@ -49,8 +49,8 @@ def writer(env=None) -> Credentials | None:
     return from_env("writer", *WRITER_ENV, env=env)
 
 
-def client_as(uri: str, creds: Credentials | None, timeout: float = 15) -> TrackingClient:
-    """A REST client sending ``creds`` (or nothing: an anonymous stranger)."""
+def client_as(uri: str, creds: Credentials | None, timeout: float | None = None) -> TrackingClient:
+    """A REST client sending ``creds`` (or nothing: an anonymous stranger); timeout None: MLFLOW_LABS_HTTP_TIMEOUT."""
     c = TrackingClient(uri, timeout=timeout)
     if creds is not None:
         c.session.auth = creds.auth
