@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlflow_labs.errors import tail_file
+from mlflow_labs.harness.signals import interrupts_held
 
 
 def _like_a_terminal() -> None:
@@ -20,7 +21,10 @@ def _like_a_terminal() -> None:
 
 
 class BackgroundProcess:
-    """``terminal=True``: SIGINT/SIGQUIT act as in a terminal (the learner replay's Ctrl+C);
+    """Store the object before calling start() (`self.x = BackgroundProcess(...)`, then `self.x.start()`):
+    an interrupt during start() then still leaves the caller something to stop().
+
+    ``terminal=True``: SIGINT/SIGQUIT act as in a terminal (the learner replay's Ctrl+C);
     ``stdin_pipe=True``: the process reads what `write()` sends (the learner's long-lived shell)."""
 
     def __init__(self, args, *, log_path: Path, cwd=None, env=None, shell: bool = False,
@@ -31,20 +35,19 @@ class BackgroundProcess:
 
     def start(self) -> "BackgroundProcess":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            self.args, cwd=self.cwd, env=self.env, shell=self.shell, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.PIPE if self.stdin_pipe else subprocess.DEVNULL,
-            start_new_session=True,  # own group: stop() reaches uvicorn's workers too
-            executable="/bin/bash" if self.shell else None,
-            preexec_fn=_like_a_terminal if self.terminal else None,
-        )
-        log.close()
+        with open(self.log_path, "ab") as log, interrupts_held():  # an interrupt finds self.proc set
+            self.proc = subprocess.Popen(
+                self.args, cwd=self.cwd, env=self.env, shell=self.shell, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.PIPE if self.stdin_pipe else subprocess.DEVNULL,
+                start_new_session=True,  # own group: stop() reaches uvicorn's workers too
+                executable="/bin/bash" if self.shell else None,
+                preexec_fn=_like_a_terminal if self.terminal else None,
+            )
         return self
 
     @property
-    def pid(self) -> int:
-        return self.proc.pid
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
 
     @property
     def returncode(self) -> int | None:
@@ -61,12 +64,15 @@ class BackgroundProcess:
     def close_stdin(self) -> None:
         """End of input (a shell reading it exits, as a closed terminal)."""
         try:
-            self.proc.stdin.close()
+            if self.proc is not None:
+                self.proc.stdin.close()
         except OSError:
             pass
 
     def wait(self, timeout: float) -> bool:
-        """Whether the process ended within ``timeout`` seconds."""
+        """Whether the process ended within ``timeout`` seconds (one never started has)."""
+        if self.proc is None:
+            return True
         try:
             self.proc.wait(timeout=timeout)
             return True
@@ -74,7 +80,9 @@ class BackgroundProcess:
             return False
 
     def signal_group(self, sig) -> bool:
-        """Send ``sig`` to the whole group; False when it is gone already."""
+        """Send ``sig`` to the whole group; False when it is gone already (or never started)."""
+        if self.proc is None:
+            return False
         try:
             os.killpg(self.proc.pid, sig)
             return True

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import signal
 import threading
+from contextlib import contextmanager
+from typing import Iterator
 
 
 def terminate_like_interrupt() -> None:
@@ -24,3 +26,27 @@ def terminate_like_interrupt() -> None:
         raise KeyboardInterrupt("SIGTERM")
 
     signal.signal(signal.SIGTERM, handler)
+
+
+@contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Ctrl-C or SIGTERM arriving inside the block is raised when the block ends, not in the middle.
+
+    Around starting a process: an interrupt raised inside `subprocess.Popen` (while it waits for the
+    child's exec) leaves a child that no variable names, so no teardown can stop it. Held until the
+    Popen object is stored, the same interrupt finds it and the caller's cleanup stops it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers run in the main thread only; nothing to hold here
+        return
+    held: list[int] = []
+    before = {}
+    try:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            before[sig] = signal.getsignal(sig)
+            signal.signal(sig, lambda signum, frame: held.append(signum))
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+        if held:
+            signal.raise_signal(held[0])  # now, to the handler that was in place (KeyboardInterrupt)

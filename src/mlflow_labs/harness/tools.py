@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from mlflow_labs.errors import LabError, PrerequisiteMissing, tail
+from mlflow_labs.harness.signals import interrupts_held
 
 # How to get each tool; the text `mlflow-labs doctor` and the skips show (kept beside the runner
 # so an error raised deep inside a lab names the same fix as the preflight).
@@ -83,16 +84,26 @@ def run_tool(args: Sequence[str], *, env: Mapping[str, str] | None = None, timeo
     args = [str(a) for a in args]
     require_tool(args[0])
     full_env = {**os.environ, **(env or {})}
+    p = None
     try:
-        p = subprocess.run(args, env=full_env, capture_output=True, text=True, timeout=timeout,
-                           input=input, cwd=cwd, stdin=None if input is not None else subprocess.DEVNULL)
-    except subprocess.TimeoutExpired as exc:
-        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-        err = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
-        raise ToolError(args, None, out, err, f" after {timeout:.0f} s", what=what, cwd=cwd, hint=hint) from None
+        # not subprocess.run: a Ctrl-C/SIGTERM landing inside its Popen leaves a child nobody stops
+        with interrupts_held():
+            p = subprocess.Popen(args, env=full_env, cwd=cwd, text=True, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE,
+                                 stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL)
+        out, err = p.communicate(input, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        raise ToolError(args, None, out or "", err or "", f" after {timeout:.0f} s", what=what, cwd=cwd,
+                        hint=hint) from None
+    finally:
+        if p is not None and p.poll() is None:  # interrupted: the tool does not outlive the harness
+            p.kill()
+            p.wait()
     if check and p.returncode != 0:
-        raise ToolError(args, p.returncode, p.stdout, p.stderr, what=what, cwd=cwd, hint=hint)
-    return ToolResult(args, p.returncode, p.stdout, p.stderr)
+        raise ToolError(args, p.returncode, out, err, what=what, cwd=cwd, hint=hint)
+    return ToolResult(args, p.returncode, out, err)
 
 
 # -- several commands at the same time ---------------------------------------------------------------
@@ -112,8 +123,9 @@ def run_at_once(commands: Sequence[Sequence[str]], *, timeout: float = 600, env:
     procs: list[subprocess.Popen] = []
     try:
         for c in cmds:
-            procs.append(subprocess.Popen(c, env=full_env, cwd=cwd, text=True, stdin=subprocess.DEVNULL,
-                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+            with interrupts_held():  # stored in procs before an interrupt can leave it unnamed
+                procs.append(subprocess.Popen(c, env=full_env, cwd=cwd, text=True, stdin=subprocess.DEVNULL,
+                                              stdout=subprocess.PIPE, stderr=subprocess.PIPE))
         deadline = time.monotonic() + timeout
         out: list[ToolResult | ToolError] = []
         for c, p in zip(cmds, procs):

@@ -70,7 +70,8 @@ class MlflowServer(Service):
 
     def _start(self) -> None:
         ensure_port_free(self.port, "the MLflow server")
-        self.process = BackgroundProcess(self.command(), log_path=self.log_path, cwd=self.workdir, env=self.env).start()
+        self.process = BackgroundProcess(self.command(), log_path=self.log_path, cwd=self.workdir, env=self.env)
+        self.process.start()
         wait_http(self.uri + "/health", timeout=self.start_timeout, what="the MLflow server",
                   alive=self.process.alive, log=self.process.log_tail, expect="OK", progress=self.progress)
 

@@ -18,12 +18,17 @@ SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 def learner_env(home: Path, venv_bin: Path, user: pwd.struct_passwd | None) -> dict:
     """A fresh login's environment: HOME, PATH = the course venv + the system's, nothing of the harness
-    (no MLFLOW_LABS_* or MLFLOW_*), no git/pip/docker config."""
+    (no MLFLOW_LABS_* or MLFLOW_*), no git/pip/docker config; telemetry off (DO_NOT_TRACK)."""
     env = {"HOME": str(home), "PATH": f"{venv_bin}{os.pathsep}{SYSTEM_PATH}",
            "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "dumb", "SHELL": "/bin/bash",
            "VIRTUAL_ENV": str(venv_bin.parent), "GIT_CONFIG_NOSYSTEM": "1", "TMPDIR": "/tmp"}
     name = user.pw_name if user else pwd.getpwuid(os.geteuid()).pw_name
     env["USER"] = env["LOGNAME"] = name
+    # MLflow's telemetry thread, with no network to report to (this machine), unsets a variable of its own
+    # while the learner's client copies os.environ: KeyError '_MLFLOW_TELEMETRY_SESSION_ID' in
+    # `python train.py`, once in a CI run. DO_NOT_TRACK, the cross-tool opt-out a learner may set too,
+    # keeps that thread from starting; it is not MLFLOW_* and tells MLflow nothing a README must.
+    env["DO_NOT_TRACK"] = "true"
     if os.environ.get("DOCKER_HOST"):  # where the daemon is, not a config: a learner's shell has it too
         env["DOCKER_HOST"] = os.environ["DOCKER_HOST"]
     return env

@@ -189,7 +189,8 @@ class LearnerReplay:
     # -- the session -------------------------------------------------------------------------------
     def _start_session(self) -> None:
         self.session = BackgroundProcess(self._as_user(["bash", "--norc", "--noprofile", "-s"]), log_path=self.session_log,
-                                         cwd=self.start_dir, env=self.env(), terminal=True, stdin_pipe=True).start()
+                                         cwd=self.start_dir, env=self.env(), terminal=True, stdin_pipe=True)
+        self.session.start()
         self._send(PRELUDE)
 
     def _send(self, text: str) -> None:
@@ -298,8 +299,9 @@ class LearnerReplay:
         script = f"cd {shlex.quote(str(self.cwd))} && {'exec ' if single else ''}{text}"
         log_path = self.meta / f"server-line{b.line}.log"
         proc = BackgroundProcess(self._as_user(["bash", "--norc", "--noprofile", "-c", script]), log_path=log_path,
-                                 env=self.env(), terminal=True).start()
+                                 env=self.env(), terminal=True)
         self.servers[b.line] = proc
+        proc.start()
         self.progress(f"{step.where}: in a second terminal: {step.summary}")
         step.status, step.note = "passed", f"running in a second terminal (pid {proc.pid}); log {log_path}"
 

@@ -213,8 +213,9 @@ class ReadmeRunner:
         timeout = float(b.directive.get("timeout", 300))
         log = self.workdir / f"background-{b.line}.log"
         script = f"cd {shlex.quote(str(self.cwd))}\nexec " + self.substitute(b.text).strip()
-        proc = BackgroundProcess(["bash", "-c", script], log_path=log, env=self.env).start()
-        self.background[b.line] = (b, proc)
+        proc = BackgroundProcess(["bash", "-c", script], log_path=log, env=self.env)
+        self.background[b.line] = (b, proc)  # before start(): close() stops it even if start is interrupted
+        proc.start()
         self.progress(f"{step.where}: started in background: {step.summary}")
         if health:
             try:
