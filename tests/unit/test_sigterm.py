@@ -69,41 +69,59 @@ def test_sigterm_to_a_test_run_stops_what_its_fixtures_started(tmp_path):
             os.killpg(pid, signal.SIGKILL)
 
 
-# the CI's SIGTERM, landing the moment the child exists but before Popen has handed it back to the
-# harness (the window in which a run once left a README block's bash behind)
-_SIGTERM_INSIDE_POPEN = textwrap.dedent('''
-    import os, signal, subprocess, sys
+# how each case's child is interrupted:
+#  - tool, readme-background: the CI's SIGTERM lands the moment the child exists but before Popen has handed it
+#    back to the harness (the window in which a run once left a README block's bash behind);
+#  - tool-grandchild: it lands while a block's bash waits for what it started;
+#  - tool-timeout: no signal; the block outlives its timeout with a grandchild holding its output pipes
+_CHILD = textwrap.dedent('''
+    import os, signal, subprocess, sys, threading, time
     from pathlib import Path
     from mlflow_labs.harness.signals import terminate_like_interrupt
-    from mlflow_labs.harness.tools import run_tool
+    from mlflow_labs.harness.tools import ToolError, run_tool
     from mlflow_labs.harness.readme.runner import ReadmeRunner
 
     terminate_like_interrupt()
-    if hasattr(subprocess, "_fork_exec"):  # Python >= 3.11
-        real, owner, name = subprocess._fork_exec, subprocess, "_fork_exec"
-    else:
-        import _posixsubprocess
-        real, owner, name = _posixsubprocess.fork_exec, _posixsubprocess, "fork_exec"
-
-    def fork_exec_then_sigterm(*args):
-        pid = real(*args)
-        os.kill(os.getpid(), signal.SIGTERM)
-        return pid
-
-    setattr(owner, name, fork_exec_then_sigterm)
     what, mark = sys.argv[1], sys.argv[2]
+    if what in ("tool", "readme-background"):
+        if hasattr(subprocess, "_fork_exec"):  # Python >= 3.11
+            real, owner, name = subprocess._fork_exec, subprocess, "_fork_exec"
+        else:
+            import _posixsubprocess
+            real, owner, name = _posixsubprocess.fork_exec, _posixsubprocess, "fork_exec"
+
+        def fork_exec_then_sigterm(*args):
+            pid = real(*args)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return pid
+
+        setattr(owner, name, fork_exec_then_sigterm)
     if what == "tool":
         run_tool(["sleep", mark])
-    else:
+    elif what == "readme-background":
         with ReadmeRunner(Path(sys.argv[3])) as docs:
             docs.run()
+    elif what == "tool-grandchild":
+        def sigterm_once_started():
+            while not Path("started").exists():
+                time.sleep(0.05)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        threading.Thread(target=sigterm_once_started, daemon=True).start()
+        run_tool(["bash", "-c", f"touch started; sleep {mark}; true"])
+    else:
+        started = time.monotonic()
+        try:
+            run_tool(["bash", "-c", f"sleep {mark}; true"], timeout=2)
+        except ToolError as exc:
+            print(f"ToolError after {time.monotonic() - started:.0f} s: {exc}")
 ''')
 
 
-@pytest.mark.parametrize("what", ["tool", "readme-background"])
-def test_sigterm_while_a_process_is_being_started_leaves_nothing_behind(tmp_path, what):
+@pytest.mark.parametrize("what", ["tool", "readme-background", "tool-grandchild", "tool-timeout"])
+def test_an_interrupted_or_timed_out_process_leaves_nothing_behind(tmp_path, what):
     mark = f"{300 + os.getpid() % 1000}.{len(what)}"  # `sleep <mark>`: this test's process and no other
-    (tmp_path / "child.py").write_text(_SIGTERM_INSIDE_POPEN)
+    (tmp_path / "child.py").write_text(_CHILD)
     readme = tmp_path / "README.md"
     readme.write_text(f"<!-- lab: background -->\n```bash\nsleep {mark}\n```\n")
     run = subprocess.run([sys.executable, str(tmp_path / "child.py"), what, mark, str(readme)], cwd=tmp_path,
@@ -111,9 +129,12 @@ def test_sigterm_while_a_process_is_being_started_leaves_nothing_behind(tmp_path
     out = run.stdout + run.stderr
     started = [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", mark]]
     try:
-        assert run.returncode != 0 and "KeyboardInterrupt: SIGTERM" in out, out
+        if what == "tool-timeout":  # the one paragraph, at the timeout, not when the grandchild ends
+            assert run.returncode == 0 and "ToolError after 2 s" in out and "timed out after 2 s" in out, out
+        else:
+            assert run.returncode != 0 and "KeyboardInterrupt: SIGTERM" in out, out
         _, alive = psutil.wait_procs(started, timeout=10)
-        assert not alive, f"`sleep {mark}` outlived the SIGTERM that landed while it was being started:\n{out}"
+        assert not alive, f"`sleep {mark}` outlived its run ({what}):\n{out}"
     finally:
         for p in started:
             try:

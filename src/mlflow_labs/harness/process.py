@@ -9,6 +9,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 from mlflow_labs.errors import tail_file
 from mlflow_labs.harness.signals import interrupts_held
 
@@ -127,6 +129,23 @@ class BackgroundProcess:
 
     def kill(self) -> None:
         self.stop(timeout=0, sig=signal.SIGKILL)
+
+
+def kill_tree(proc: subprocess.Popen) -> None:
+    """SIGKILL ``proc`` and every process under it, then reap ``proc``. A README block's `bash` killed
+    alone would leave what it started (`python train.py`, `sleep`) running, and holding the pipes
+    `communicate()` reads, so a timed-out block's output would wait for them."""
+    try:
+        below = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.Error:
+        below = []
+    proc.kill()  # first: a dead parent starts nothing more
+    for p in below:
+        try:
+            p.kill()  # psutil checks it is still the same process (no pid reuse)
+        except psutil.Error:
+            pass
+    proc.wait()
 
 
 @dataclass

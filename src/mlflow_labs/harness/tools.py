@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from mlflow_labs.errors import LabError, PrerequisiteMissing, tail
+from mlflow_labs.harness.process import kill_tree
 from mlflow_labs.harness.signals import interrupts_held
 
 # How to get each tool; the text `mlflow-labs doctor` and the skips show (kept beside the runner
@@ -93,14 +94,13 @@ def run_tool(args: Sequence[str], *, env: Mapping[str, str] | None = None, timeo
                                  stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL)
         out, err = p.communicate(input, timeout=timeout)
     except subprocess.TimeoutExpired:
-        p.kill()
+        kill_tree(p)
         out, err = p.communicate()
         raise ToolError(args, None, out or "", err or "", f" after {timeout:.0f} s", what=what, cwd=cwd,
                         hint=hint) from None
     finally:
         if p is not None and p.poll() is None:  # interrupted: the tool does not outlive the harness
-            p.kill()
-            p.wait()
+            kill_tree(p)
     if check and p.returncode != 0:
         raise ToolError(args, p.returncode, out, err, what=what, cwd=cwd, hint=hint)
     return ToolResult(args, p.returncode, out, err)
@@ -135,7 +135,7 @@ def run_at_once(commands: Sequence[Sequence[str]], *, timeout: float = 600, env:
             except subprocess.TimeoutExpired:
                 finished = p.poll() is not None  # it ended while an earlier one was waited for
                 if not finished:
-                    p.kill()
+                    kill_tree(p)
                 o, e = p.communicate()
                 out.append(ToolResult(c, p.returncode, o, e) if finished
                            else ToolError(c, None, o or "", e or "", f" after {timeout:.0f} s", cwd=cwd))
@@ -143,5 +143,4 @@ def run_at_once(commands: Sequence[Sequence[str]], *, timeout: float = 600, env:
     finally:
         for p in procs:  # only after an error above: every process has been waited for otherwise
             if p.poll() is None:
-                p.kill()
-                p.wait()
+                kill_tree(p)
