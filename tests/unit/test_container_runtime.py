@@ -147,3 +147,13 @@ def test_prove_stops_with_one_paragraph_naming_the_cause(fake_podman, monkeypatc
     assert p.returncode == 1
     assert "cgroups in hybrid mode not supported" in p.stderr
     assert "scripts/provision-k8s-tools" in p.stderr and 'runtime = "runc"' in p.stderr
+
+
+def test_the_provisioning_entry_point_runs_on_the_standard_library_alone():
+    """.ci/run and scripts/provision-k8s-tools run this module with the system's `python3` and
+    PYTHONPATH=src, before the venv exists: nothing it imports may need a third-party package."""
+    src = Path(cr.__file__).resolve().parents[2]
+    # -S: no site-packages (the venv's, or the machine's), as on a bare machine's python3
+    p = subprocess.run([sys.executable, "-S", "-m", "mlflow_labs.infra.container_runtime", "layout"],
+                       env={**os.environ, "PYTHONPATH": str(src)}, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and p.stdout.strip(), p.stdout + p.stderr

@@ -9,8 +9,6 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
-
 from mlflow_labs.errors import tail_file
 from mlflow_labs.harness.signals import interrupts_held
 
@@ -135,10 +133,18 @@ def kill_tree(proc: subprocess.Popen) -> None:
     """SIGKILL ``proc`` and every process under it, then reap ``proc``. A README block's `bash` killed
     alone would leave what it started (`python train.py`, `sleep`) running, and holding the pipes
     `communicate()` reads, so a timed-out block's output would wait for them."""
+    below = []
     try:
-        below = psutil.Process(proc.pid).children(recursive=True)
-    except psutil.Error:
-        below = []
+        # imported here: .ci/run and the provisioning scripts import this module (through
+        # infra/container_runtime.py) with the system's Python, before the venv with psutil exists
+        import psutil  # noqa: PLC0415
+    except ImportError:  # there, only the tool itself is killed
+        psutil = None
+    if psutil is not None:
+        try:
+            below = psutil.Process(proc.pid).children(recursive=True)
+        except psutil.Error:
+            pass
     proc.kill()  # first: a dead parent starts nothing more
     for p in below:
         try:
