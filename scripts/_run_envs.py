@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))   # the package's settings, also before .venv's editable install exists
 from mlflow_labs import settings  # noqa: E402 - after the path it is found on
 from mlflow_labs.errors import LabError  # noqa: E402
+from mlflow_labs.harness import cost  # noqa: E402
 
 try:  # MLFLOW_LABS_REPORTS, else reports/ in this checkout
     REPORTS = (ROOT / settings.current().reports).resolve()
@@ -103,6 +105,21 @@ class PeakMemory(threading.Thread):
         self._stop.set()
 
 
+def cost_file(env: str) -> Path:
+    return REPORTS / f"cost-{env}.jsonl"
+
+
+def reaped_cpu_seconds(proc: subprocess.Popen) -> float | None:
+    """None while the env runs; once it ended, reap it and return the CPU seconds (user + system) of its whole
+    process tree: wait4's rusage counts the env and every descendant that was waited for (pytest, servers,
+    browsers, the README's commands)."""
+    pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+    if pid == 0:
+        return None
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_utime + usage.ru_stime
+
+
 def skip_verdict(env: str, allowed):
     from mlflow_labs.harness.skips import judge, skips_in
     path = REPORTS / f"junit-{env}.xml"
@@ -133,7 +150,7 @@ def main() -> int:
 
     REPORTS.mkdir(exist_ok=True)
     for env in envs:  # stale results of an env must not count for this run
-        for stale in (REPORTS / f"junit-{env}.xml", REPORTS / f"{env}.log", REPORTS / f"{env}.json"):
+        for stale in (REPORTS / f"junit-{env}.xml", REPORTS / f"{env}.log", REPORTS / f"{env}.json", cost_file(env)):
             stale.unlink(missing_ok=True)
     t0 = time.monotonic()
 
@@ -160,13 +177,16 @@ def main() -> int:
         while pending and len(running) < jobs:
             env = pending.pop(0)
             log = open(REPORTS / f"{env}.log", "w")
+            # each env counts what its proofs cost (harness/cost.py) into a file of its own
             proc = subprocess.Popen(["tox", "run", "-e", env, *posargs], cwd=ROOT, stdout=log,
-                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    env={**os.environ, "MLFLOW_LABS_COST_FILE": str(cost_file(env))})
             running[env] = (proc, log, time.monotonic())
             say(f"{env} started")
         time.sleep(0.5)
         for env, (proc, log, started) in list(running.items()):
-            if proc.poll() is None:
+            cpu = reaped_cpu_seconds(proc)
+            if cpu is None:
                 continue
             log.close()
             del running[env]
@@ -188,6 +208,7 @@ def main() -> int:
             ok = verdict == "passed"
             results[env] = {"ok": ok, "verdict": verdict, "exit": proc.returncode, "seconds": round(seconds, 1),
                             **(counts or {"passed": 0, "failed": 0, "skipped": 0}),
+                            "cpu_seconds": round(cpu, 1), "cost": cost.totals(cost.read(cost_file(env))),
                             "allowed_skips": dict(skips.allowed) if skips else {},
                             "unlisted_skips": [{"test": u.test, "reason": u.message} for u in skips.unlisted] if skips else []}
             c = results[env]
@@ -213,10 +234,15 @@ def main() -> int:
             print(f"\n---- {env}: last {min(80, len(lines))} lines of {SHOWN}{env}.log ----")
             print("\n".join(lines[-80:]))
 
-    print(f"\n{'env':8} {'result':8} {'passed':>6} {'failed':>6} {'skipped':>7} {'seconds':>8}")
+    # what each env's proofs cost besides time: MLflow server starts, README runs (whole/partial), browser
+    # launches, and the CPU seconds of its process tree (containers run under their engine: not counted)
+    print(f"\n{'env':8} {'result':8} {'passed':>6} {'failed':>6} {'skipped':>7} {'seconds':>8} {'cpu s':>7} "
+          f"{'servers':>7} {'READMEs':>7} {'partial':>7} {'browsers':>8}")
     for env in envs:
-        r = results[env]
-        print(f"{env:8} {'ok' if r['ok'] else 'FAILED':8} {r['passed']:6} {r['failed']:6} {r['skipped']:7} {r['seconds']:8.1f}")
+        r, c = results[env], results[env]["cost"]
+        print(f"{env:8} {'ok' if r['ok'] else 'FAILED':8} {r['passed']:6} {r['failed']:6} {r['skipped']:7} {r['seconds']:8.1f} "
+              f"{r['cpu_seconds']:7.0f} {c[cost.SERVER]:7} {c[cost.README_WHOLE]:7} {c[cost.README_PARTIAL]:7} "
+              f"{c[cost.BROWSER]:8}")
     total = {k: sum(r[k] for r in results.values()) for k in ("passed", "failed", "skipped")}
     # an unlisted skip counts as a failure, not a skip; an env that errored before pytest, ran nothing or
     # passed nothing counts once as failed, so the line cannot read green
@@ -228,10 +254,14 @@ def main() -> int:
     for r in results.values():
         for name, n in r["allowed_skips"].items():
             allowed_counts[name] = allowed_counts.get(name, 0) + n
+    spent = {k: sum(r["cost"][k] for r in results.values()) for k in cost.KINDS}
     print(f"wall {wall:.0f}s with {jobs} at a time; sum of env times {sum(r['seconds'] for r in results.values()):.0f}s; "
+          f"CPU {sum(r['cpu_seconds'] for r in results.values()):.0f}s; "
+          + "; ".join(f"{k} {v}" for k, v in spent.items()) + "; "
           f"peak memory of the process tree {memory.peak_mb:.0f} MB; reports in {SHOWN}")
     (REPORTS / "test-summary.json").write_text(json.dumps(
         {"jobs": jobs, "wall": round(wall, 1), "peak_rss_mb": round(memory.peak_mb), "envs": results, "total": total,
+         "cost": spent, "cpu_seconds": round(sum(r["cpu_seconds"] for r in results.values()), 1),
          "allowed_skips": allowed_counts}, indent=2))
     shown = ", ".join(f"{n} x{c}" for n, c in sorted(allowed_counts.items()))
     print(f"{total['passed']} passed, {total['failed']} failed, {total['skipped']} skipped"

@@ -22,6 +22,8 @@ Environment variables (read by `Settings.from_env`; a command-line option, where
   MLFLOW_LABS_SSO_PYTHON        lab 7: the Python 3.12+ for mlflow-oidc-auth's venv (default: found on PATH / pyenv; lab7/environment.py)
   MLFLOW_LABS_SSO_VENV          lab 7: where that venv is (default .venv-lab7 in the checkout; scripts/provision-lab7 builds it)
   MLFLOW_LABS_MLFLOW_VERSION    another MLflow than the pin, in its own .venv-mlflow-X (scripts/_venv.sh; drift job)
+  MLFLOW_LABS_COST_FILE         where the harness counts what a proof costs (server starts, README runs, browser
+                                launches; harness/cost.py): scripts/test sets reports/cost-<env>.jsonl per env; unset: not counted
 Used by the shell scripts only (not read by Python):
   MLFLOW_LABS_VENV              scripts/_venv.sh: the virtualenv the scripts use (default .venv)
   MLFLOW_LABS_CACHE             scripts/build-offline-images: where downloaded wheels/binaries are cached
@@ -97,6 +99,7 @@ class Settings:
     k8s_infra: str = "auto"
     jobs: int = 2                       # scripts/test: tox envs at once
     allowed_skips: str | None = None    # scripts/test: which allowed skips apply (None: all)
+    cost_file: Path | None = None       # harness/cost.py: where server starts, README runs, browser launches are counted
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **options) -> "Settings":
@@ -120,6 +123,7 @@ class Settings:
             k8s_infra=get("K8S_INFRA") or "auto",
             jobs=_count("JOBS", get("JOBS"), 2),
             allowed_skips=get("ALLOWED_SKIPS"),
+            cost_file=Path(get("COST_FILE")) if get("COST_FILE") else None,
         )
         given = {k: v for k, v in options.items() if v is not None}
         return replace(s, **given) if given else s

@@ -11,6 +11,7 @@ from __future__ import annotations
 import requests
 
 from mlflow_labs.errors import LabError, StartupError
+from mlflow_labs.harness import cost
 from mlflow_labs.harness.net import ensure_port_free, free_port, wait_http
 from mlflow_labs.infra import docker_engine
 from mlflow_labs.infra.service import Service
@@ -28,6 +29,8 @@ class MlflowContainer(Service):
     ``artifacts_destination`` (default: inside the container, so they die with it unless the DB
     path is what is being proved).
     """
+
+    cost_kind = cost.SERVER
 
     def __init__(self, backend_store_uri: str, *, image: str | None = None, network: str | None = None,
                  port: int | None = None, name: str | None = None, artifacts_destination: str = "/tmp/mlartifacts",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from mlflow_labs import settings
 from mlflow_labs.errors import PrerequisiteMissing, tail_file
+from mlflow_labs.harness import cost
 from mlflow_labs.harness.net import ensure_port_free, free_port, wait_http
 from mlflow_labs.harness.process import BackgroundProcess
 from mlflow_labs.harness.tools import find_tool
@@ -31,6 +32,8 @@ class MlflowServer(Service):
     ``uri_in_env=True`` hands the server its backend store URI in MLFLOW_BACKEND_STORE_URI instead of on
     its command line, where `ps` would show every user the database password in it (lab 6's README).
     """
+
+    cost_kind = cost.SERVER
 
     def __init__(self, backend_store_uri: str, *, port: int | None = None, workdir: Path | None = None,
                  artifacts_destination: str | None = None, workers: int = 1, extra_args: list[str] | None = None,

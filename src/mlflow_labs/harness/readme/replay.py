@@ -45,6 +45,7 @@ import requests
 
 from mlflow_labs import settings
 from mlflow_labs.errors import LabError, StartupError, tail, tail_file
+from mlflow_labs.harness import cost
 from mlflow_labs.harness.net import wait_until
 from mlflow_labs.harness.process import BackgroundProcess, processes
 from mlflow_labs.harness.readme.learner_env import as_user, learner_env, learner_venv
@@ -301,6 +302,8 @@ class LearnerReplay:
         proc = BackgroundProcess(self._as_user(["bash", "--norc", "--noprofile", "-c", script]), log_path=log_path,
                                  env=self.env(), terminal=True)
         self.servers[b.line] = proc
+        if "mlflow" in text.lower():
+            cost.count(cost.SERVER, f"by hand {self.display}:{b.line}")
         proc.start()
         self.progress(f"{step.where}: in a second terminal: {step.summary}")
         step.status, step.note = "passed", f"running in a second terminal (pid {proc.pid}); log {log_path}"
@@ -374,6 +377,8 @@ class LearnerReplay:
             self.report.error = f"{type(exc).__name__}: {exc} (a replay bug, not a README step)"
         finally:
             self.close()
+            if self.steps:  # harness/cost.py: the replay went through its README, or stopped part way
+                cost.count(cost.README_PARTIAL if self.report.error else cost.README_WHOLE, f"by hand {self.display}")
         return self.report
 
     def _block(self, b: Block) -> None:

@@ -22,6 +22,7 @@ from typing import Callable
 
 from mlflow_labs import settings
 from mlflow_labs.errors import LabError, tail
+from mlflow_labs.harness import cost
 from mlflow_labs.harness.net import wait_http
 from mlflow_labs.harness.process import BackgroundProcess
 from mlflow_labs.harness.readme.parse import Block, parse_blocks, summarize
@@ -61,6 +62,8 @@ class ReadmeRunner:
         for key, value in settings.SERVER_ENV.items():  # servers the README starts tolerate a loaded machine
             self.env.setdefault(key, value)
         self._seq = 0
+        self._ran: set[int] = set()  # lines of the blocks run: whole or partial README run (harness/cost.py)
+        self._counted = False
 
     # -- what a scenario may add to the run ---------------------------------------------------------
     def record(self, step: Step) -> Step:
@@ -138,6 +141,7 @@ class ReadmeRunner:
             return None
         if "kill-background" in b.directive:
             self.kill_background()
+        self._ran.add(b.line)
         summary = f"write {b.directive['file']}" if b.action == "file" else summarize(b.text)
         step = self.record(Step(self.display, b.line, b.action, summary))
         with timed(step):
@@ -153,6 +157,8 @@ class ReadmeRunner:
             elif b.action == "background":
                 self._start_background(b, step)
             else:
+                if b.directive.get("health") and _starts_mlflow(b.text):  # `docker run -d ... mlflow server`
+                    cost.count(cost.SERVER, f"{self.display}:{b.line}")
                 self._run_shell(b, step)
                 if b.directive.get("health"):
                     # `docker run -d` returned; the server start is the step's own time (a learner waits
@@ -214,6 +220,8 @@ class ReadmeRunner:
         log = self.workdir / f"background-{b.line}.log"
         script = f"cd {shlex.quote(str(self.cwd))}\nexec " + self.substitute(b.text).strip()
         proc = BackgroundProcess(["bash", "-c", script], log_path=log, env=self.env)
+        if _starts_mlflow(b.text):
+            cost.count(cost.SERVER, f"{self.display}:{b.line}")
         self.background[b.line] = (b, proc)  # before start(): close() stops it even if start is interrupted
         proc.start()
         self.progress(f"{step.where}: started in background: {step.summary}")
@@ -247,7 +255,16 @@ class ReadmeRunner:
         step.seconds += stopped  # the README's restart is stop + start (Ctrl+C, then the command again)
         return step
 
+    def count_run(self) -> None:
+        """Count this README run once (harness/cost.py): whole when every block of its path ran, else partial."""
+        if self._counted or not self._ran:
+            return
+        self._counted = True
+        whole = {b.line for b in self.blocks if self.mine(b)} <= self._ran
+        cost.count(cost.README_WHOLE if whole else cost.README_PARTIAL, self.display)
+
     def close(self) -> None:
+        self.count_run()
         self.stop_background()
         if self.owns_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
@@ -257,6 +274,11 @@ class ReadmeRunner:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _starts_mlflow(text: str) -> bool:
+    """Whether a server block starts MLflow (`mlflow ui`, `mlflow server`, a script or container running it)."""
+    return "mlflow" in text.lower()
 
 
 def _display(readme: Path, root: Path | None) -> str:
