@@ -71,16 +71,34 @@ def cmd_check(args) -> int:
         options["repo"] = args.repo
     if args.experiment:  # a learner's own experiment on a shared class server (what `grade` passes per learner)
         options["experiment"] = args.experiment
-    results = checks.run_checks(args.tracking_uri, **options)
+    from mlflow_labs.harness.report import Report
+    report = Report(f"check-{args.lab}")  # what the checks spent (lab 5's browser phases) and produced (screenshots)
+    results = checks.run_checks(args.tracking_uri, report=report, **options)
     for r in results:
         print(f"{'PASS' if r.ok else 'FAIL'}  {r.name}: {r.detail}")
         if not r.ok:
             print(f"      hint: {r.hint}")
     failed = sum(not r.ok for r in results)
     print(f"{len(results) - failed} passed, {failed} failed")
+    write_check_results(args.lab, results, report)
     if not args.after_restart and restart:
         print(checks.record_run_ids(args.tracking_uri))
     return EXIT_FAIL if failed else 0
+
+
+def write_check_results(lab: str, results, report) -> None:
+    """reports/check-LAB.json: what `check` printed, as data (each result, the phases it spent, the files it
+    made), for whoever ran it: a lab run whose README runs `mlflow-labs check` reads its results there
+    instead of checking a second time (lab 5's browser walk)."""
+    import json
+    from mlflow_labs import settings
+    reports = settings.current().reports
+    data = {"lab": lab, "results": [r.as_dict() for r in results], "phases": report.phases, "files": report.files}
+    try:
+        reports.mkdir(parents=True, exist_ok=True)
+        (reports / f"check-{lab}.json").write_text(json.dumps(data, indent=2))
+    except OSError as exc:  # the results were printed: a folder that cannot be written is a warning
+        print(f"warning: could not write {reports}/check-{lab}.json: {exc}", file=sys.stderr)
 
 
 def cmd_doctor(args) -> int:

@@ -204,8 +204,10 @@ def _failure_lines(reports, stats, most: int = 3) -> list[str]:
     one-paragraph error naming the fix), else from pytest's own crash line per failed test."""
     lines = []
     for r in reports:
-        if r.error:
-            lines.append(f"{r.lab}: {r.error}")
+        if r.error:  # its first line (README:LINE first), and the failing checks with their hints: the fix
+            first, *rest = r.error.splitlines() or [""]
+            fix = [ln.strip() for ln in rest if ln.strip().startswith(("FAIL ", "hint:"))]
+            lines.append(f"{r.lab}: {first}" + "".join(f"\n    {f}" for f in fix))
         lines += [f"{row.where}: {row.step}: {row.detail.strip().splitlines()[-1] if row.detail.strip() else 'failed'}"
                   for row in r.rows if row.status == "failed"]
     if not lines:

@@ -34,6 +34,8 @@ Used by the shell scripts only (not read by Python):
   MLFLOW_LABS_JOBS              scripts/test: how many tox envs run at once (default 2)
   MLFLOW_LABS_ALLOWED_SKIPS     scripts/test: which entries of tests/allowed-skips.toml apply (default all; `none`
                                 for a job that has every prerequisite, e.g. the GitHub kind job; or names: `kind`)
+  MLFLOW_LABS_BREAK_CHECKS      the test suite (tests/nearmiss): check each near miss again with its check broken, which
+                                must then fail its test (scripts/test sets it: CI proves every near-miss test can fail)
   MLFLOW_LABS_SELECT            tox.ini: the pytest -m expression of every env (default "not harness": a learner's
                                 `tox -e labN`; scripts/test sets "harness or not harness": CI runs everything)
 Lab 6 reads the learner's credentials from LAB6_READER_USERNAME/PASSWORD and LAB6_WRITER_USERNAME/PASSWORD
