@@ -61,14 +61,15 @@ def assert_fails_at_check_line(report, readme: Path, lab: str, failing_check: st
     assert [r.where for r in report.rows if r.status == "failed"] == [where]
 
 
-def broken_copy(lab: str, m: Mutation, dest: Path) -> Path:
-    """The lab's folder copied to ``dest`` with ``m``'s claim broken; the copy's README."""
+def broken_copy(lab: str, mutations: list[Mutation], dest: Path) -> Path:
+    """The lab's folder copied to ``dest`` with each mutation's claim broken; the copy's README."""
     import shutil
     shutil.copytree(get_lab(lab).dir, dest, ignore=shutil.ignore_patterns("__pycache__", "node_modules"))
-    target = dest / m.file
-    text = target.read_text()
-    assert text.count(m.original) == 1, f"{m.file} of {lab} no longer contains {m.original!r}; update this test"
-    target.write_text(text.replace(m.original, m.broken))
+    for m in mutations:
+        target = dest / m.file
+        text = target.read_text()
+        assert text.count(m.original) == 1, f"{m.file} of {lab} no longer contains {m.original!r}; update this test"
+        target.write_text(text.replace(m.original, m.broken))
     return dest / "README.md"
 
 
@@ -104,18 +105,25 @@ def on_shared_server(readme: Path, lab: str, uri: str, experiment: str, workdir:
     return report
 
 
-def mutation_test(lab: str, mutations: dict[str, Mutation], server: str,
-                  experiment: str, env: Callable[[Path], dict] | None = None):
+def mutation_test(lab: str, mutations: dict[str, Mutation], server: str, experiment: str,
+                  together: tuple[frozenset[str], ...] = ()):
     """The parametrized test of a lab's README mutations. ``server``: the name of the session fixture giving
-    the lab's kept server's URI; ``env``: the README runner's extra environment for a work dir (lab 4's git)."""
+    the lab's kept server's URI. ``together``: groups of cases whose mutations break independent checks, run as
+    ONE copy with all of them (once, by the first of its cases to run); each case asserts its own FAIL."""
+    runs: dict[frozenset[str], tuple[Path, Report]] = {}
 
     @pytest.mark.parametrize("case", sorted(mutations))
-    def test_a_broken_claim_fails_at_the_readme_check_line(case, request, tmp_path, progress):
+    def test_a_broken_claim_fails_at_the_readme_check_line(case, request, tmp_path_factory, progress):
+        group = next((g for g in together if case in g), frozenset({case}))
+        if group not in runs:
+            where = tmp_path_factory.mktemp(f"{lab}-mutation")
+            readme = broken_copy(lab, [mutations[c] for c in sorted(group)], where / "lab")
+            if len(group) > 1:
+                progress(f"{lab}: one copy with {len(group)} independent claims broken: {', '.join(sorted(group))}")
+            runs[group] = readme, on_shared_server(readme, lab, request.getfixturevalue(server), experiment,
+                                                    where / "work", progress)
+        readme, report = runs[group]
         m = mutations[case]
-        readme = broken_copy(lab, m, tmp_path / "lab")
-        uri = request.getfixturevalue(server)
-        work = tmp_path / "work"
-        report = on_shared_server(readme, lab, uri, experiment, work, progress, env=env(work) if env else None)
         assert_fails_at_check_line(report, readme, lab, m.check, m.finding)
 
     return test_a_broken_claim_fails_at_the_readme_check_line
@@ -130,15 +138,9 @@ def combined_mutation_test(lab: str, mutations: dict[str, Mutation], run: Callab
     @pytest.fixture(scope="module")
     def combined_mutation_run(tmp_path_factory, progress):
         dest = tmp_path_factory.mktemp(f"{lab}-mutations")
-        import shutil
-        shutil.copytree(get_lab(lab).dir, dest / "lab", ignore=shutil.ignore_patterns("__pycache__", "node_modules"))
-        for name, m in mutations.items():
-            target = dest / "lab" / m.file
-            text = target.read_text()
-            assert text.count(m.original) == 1, f"{m.file} of {lab} no longer contains {m.original!r} ({name}); update this test"
-            target.write_text(text.replace(m.original, m.broken))
+        readme = broken_copy(lab, [mutations[c] for c in sorted(mutations)], dest / "lab")
         progress(f"{lab}: one run of a copy with {len(mutations)} claims broken at once: {', '.join(sorted(mutations))}")
-        return dest / "lab" / "README.md", run(dest / "lab", dest / "work", progress)
+        return readme, run(dest / "lab", dest / "work", progress)
 
     @pytest.mark.parametrize("case", sorted(mutations))
     def test_a_broken_claim_fails_at_the_readme_check_line(case, combined_mutation_run):
