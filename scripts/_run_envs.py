@@ -79,12 +79,19 @@ def junit_counts(env: str) -> dict | None:
 
 class PeakMemory(threading.Thread):
     """Largest sum of RSS over this process's descendants (servers, pytest, tox), sampled every 2 s.
-    Containers run under dockerd, outside this tree: not counted."""
+    Containers run under dockerd, outside this tree: not counted.
 
-    def __init__(self):
+    Also the CPU an env's ORPHANS spent: a process an env started whose parent exited without waiting for it (a
+    server `run --keep-infra` left for the tests, re-parented to init) is outside the tree wait4 counts. It still
+    carries the env's MLFLOW_LABS_COST_FILE in its environment: its own CPU seconds, as last sampled, are added."""
+
+    def __init__(self, markers: dict[str, str]):
         super().__init__(daemon=True)
         self.peak_mb = 0.0
         self._stop = threading.Event()
+        self.markers = {env: f"MLFLOW_LABS_COST_FILE={path}".encode() for env, path in markers.items()}
+        self.orphan_cpu: dict[str, dict[tuple, float]] = {env: {} for env in markers}
+        self._owner: dict[tuple, str | None] = {}  # (pid, start time) -> the env whose marker it carries
 
     def run(self):
         try:
@@ -94,12 +101,34 @@ class PeakMemory(threading.Thread):
         me = psutil.Process()
         while not self._stop.wait(2):
             total = 0
+            tree = {me.pid}
             for p in me.children(recursive=True):
+                tree.add(p.pid)
                 try:
                     total += p.memory_info().rss
                 except psutil.Error:
                     pass
             self.peak_mb = max(self.peak_mb, total / 2**20)
+            self._sample_orphans(psutil, tree)
+
+    def _sample_orphans(self, psutil, tree: set[int]) -> None:
+        for p in psutil.process_iter():
+            if p.pid in tree:
+                continue
+            try:
+                key = (p.pid, p.create_time())
+                if key not in self._owner:
+                    environ = open(f"/proc/{p.pid}/environ", "rb").read()
+                    self._owner[key] = next((env for env, m in self.markers.items() if m + b"\0" in environ + b"\0"), None)
+                env = self._owner[key]
+                if env:
+                    t = p.cpu_times()
+                    self.orphan_cpu[env][key] = t.user + t.system
+            except (psutil.Error, OSError):
+                continue
+
+    def orphans(self, env: str) -> float:
+        return sum(self.orphan_cpu.get(env, {}).values())
 
     def stop(self):
         self._stop.set()
@@ -169,7 +198,7 @@ def main() -> int:
     from importlib.metadata import version  # this Python is the shared env's, so this is what the labs run
     say(f"{len(envs)} env(s), {jobs} at a time, longest first: {', '.join(envs)}  (MLflow {version('mlflow')} in {sys.prefix}; "
         f"logs: {REPORTS}/<env>.log)")
-    memory = PeakMemory()
+    memory = PeakMemory({env: str(cost_file(env)) for env in envs})
     memory.start()
     pending, running, results = list(envs), {}, {}
     posargs = ["--", *args.pytest_args] if args.pytest_args else []
@@ -208,7 +237,8 @@ def main() -> int:
             ok = verdict == "passed"
             results[env] = {"ok": ok, "verdict": verdict, "exit": proc.returncode, "seconds": round(seconds, 1),
                             **(counts or {"passed": 0, "failed": 0, "skipped": 0}),
-                            "cpu_seconds": round(cpu, 1), "cost": cost.totals(cost.read(cost_file(env))),
+                            "cpu_seconds": round(cpu + memory.orphans(env), 1),
+                            "cost": cost.totals(cost.read(cost_file(env))),
                             "allowed_skips": dict(skips.allowed) if skips else {},
                             "unlisted_skips": [{"test": u.test, "reason": u.message} for u in skips.unlisted] if skips else []}
             c = results[env]

@@ -83,3 +83,30 @@ def test_an_env_is_reaped_with_the_cpu_seconds_of_its_whole_tree():
         time.sleep(0.05)
     assert proc.returncode == 0
     assert cpu >= 1.4, cpu
+
+
+def test_the_cpu_of_an_envs_orphan_is_counted_by_its_marker(tmp_path):
+    """A process an env left behind when its parent exited (a server `run --keep-infra` kept for the tests) is
+    no longer below the env's tox: it is found by the env's MLFLOW_LABS_COST_FILE in its environment."""
+    import os
+    import signal
+    spec = importlib.util.spec_from_file_location("run_envs", repo_root() / "scripts" / "_run_envs.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    marker = str(tmp_path / "cost-orphan.jsonl")
+    pidfile = tmp_path / "pid"
+    burn = f"{sys.executable} -c 'while True: pass'"
+    # the burner's parent (bash) exits at once: the burner is re-parented, out of this process's tree
+    subprocess.run(["bash", "-c", f"{burn} & echo $! > {pidfile}"], env={**os.environ, "MLFLOW_LABS_COST_FILE": marker},
+                   check=True)
+    watch = mod.PeakMemory({"orphaned": marker, "other": str(tmp_path / "cost-other.jsonl")})
+    watch.start()
+    try:
+        deadline = time.monotonic() + 30
+        while watch.orphans("orphaned") < 0.5 and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        watch.stop()
+        os.kill(int(pidfile.read_text()), signal.SIGKILL)
+    assert watch.orphans("orphaned") >= 0.5
+    assert watch.orphans("other") == 0
