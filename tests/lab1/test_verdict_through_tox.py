@@ -49,8 +49,9 @@ def test_a_failing_readme_step_is_named_in_the_tox_verdict_with_its_fix(tmp_path
     where = f"{readme.relative_to(tmp_path)}:{check_block_line(readme, 'lab1')}"
     failing = MUTATIONS[CASE].check
     hint = next(c.hint for c in checks.suite.checks if c.name == failing)
-    # a learner's shell: tox from this environment, no selection or reports dir of CI's
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_LABS_")}
+    # a learner's shell: tox from this environment, no selection or reports dir of CI's (the cost file stays: what
+    # the nested run spends is this env's)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_LABS_") or k == "MLFLOW_LABS_COST_FILE"}
     env.update(MLFLOW_LABS_VENV=sys.prefix, MLFLOW_LABS_REPORTS=str(tmp_path / "reports"),
                PATH=f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}")
     progress(f"tox -e lab1 on a copy whose README has {CASE} (the README runs up to its check line)")

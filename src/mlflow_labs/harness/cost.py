@@ -30,7 +30,7 @@ def count(kind: str, what: str = "") -> None:
     path = settings.current().cost_file
     if path is None:
         return
-    test = os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0]
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0]  # "path::name[id] (call)": drop the phase
     line = json.dumps({"kind": kind, "what": what[:120], "test": test, "pid": os.getpid(), "t": round(time.time(), 1)})
     try:
         with open(path, "a", encoding="utf-8") as f:

@@ -30,8 +30,6 @@ class MlflowContainer(Service):
     path is what is being proved).
     """
 
-    cost_kind = cost.SERVER
-
     def __init__(self, backend_store_uri: str, *, image: str | None = None, network: str | None = None,
                  port: int | None = None, name: str | None = None, artifacts_destination: str = "/tmp/mlartifacts",
                  volumes: dict | None = None, extra_args: list[str] | None = None, progress=None,
@@ -89,10 +87,13 @@ class MlflowContainer(Service):
             # so join the existing network through Docker's own host config; its DNS resolves our name
             extra["network_mode"] = self.network
         container = DockerContainer(self.image, command=self.command(), name=self.name, **extra)
+        # a tracking server: no job runner (eight processes for MLflow's GenAI jobs, a third of the start-up)
+        container = container.with_env("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
         # published on loopback only: with_bind_ports takes a port, not (address, port), so set the binding
         container.ports[f"{CONTAINER_PORT}/tcp"] = ("127.0.0.1", self.port)
         for host, mount in self.volumes.items():
             container = container.with_volume_mapping(host, mount["bind"], mount.get("mode", "rw"))
+        cost.count(cost.SERVER, f"MlflowContainer {self.image}")
         try:
             self.container = container.start()
         except Exception as exc:

@@ -60,8 +60,6 @@ class MlflowServer(Service):
     its command line, where `ps` would show every user the database password in it (lab 6's README).
     """
 
-    cost_kind = cost.SERVER
-
     def __init__(self, backend_store_uri: str, *, port: int | None = None, workdir: Path | None = None,
                  artifacts_destination: str | None = None, workers: int = 1, extra_args: list[str] | None = None,
                  env: dict | None = None, start_timeout: float = START_TIMEOUT, progress=None,
@@ -116,6 +114,7 @@ class MlflowServer(Service):
             store.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(template, store)
         self.process = BackgroundProcess(self.command(), log_path=self.log_path, cwd=self.workdir, env=self.env)
+        cost.count(cost.SERVER, "MlflowServer")
         self.process.start()
         wait_http(self.uri + "/health", timeout=self.start_timeout, what="the MLflow server",
                   alive=self.process.alive, log=self.process.log_tail, expect="OK", progress=self.progress)

@@ -12,13 +12,9 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from mlflow_labs.errors import LabError, StartupError
-from mlflow_labs.harness import cost
 
 
 class Service:
-    # what one start of this service costs (harness/cost.py): an MLflow server, or nothing counted
-    cost_kind: str | None = None
-
     def _start(self) -> None:
         raise NotImplementedError
 
@@ -29,8 +25,6 @@ class Service:
         return "(no log)"
 
     def start(self) -> Service:
-        if self.cost_kind:
-            cost.count(self.cost_kind, type(self).__name__)
         try:
             self._start()
         except BaseException:  # Ctrl-C during a start too: nothing half-started is left running

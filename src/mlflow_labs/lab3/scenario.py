@@ -162,7 +162,7 @@ class Lab3Run(LabRun):
         return self.run_block(self.block(r"psql .*init\.sql"))
 
     def server_block(self, nth: int) -> Block:
-        pattern = r"docker run -d --name mlflow-server " if self.infra == "docker" else r"^mlflow server --backend-store-uri postgresql"
+        pattern = r"docker run -d --name mlflow-server " if self.infra == "docker" else r"^(\w+=\S+ )*mlflow server --backend-store-uri postgresql"
         return self.block(pattern, nth)
 
     def check_backend_login(self, b: Block) -> None:

@@ -142,3 +142,14 @@ def audit(readme: Path) -> list[tuple[Block, str]]:
 def summarize(text: str, width: int = 60) -> str:
     first = next((ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")), "")
     return first if len(first) <= width else first[: width - 1] + "…"
+
+
+LEADING_ASSIGNMENTS = re.compile(r"^((?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*)(.*)$", re.S)
+
+
+def exec_line(command: str) -> str:
+    """A one-line server command run with `exec`, so the shell becomes the server (its signals reach it):
+    `VAR=value cmd ...` becomes `VAR=value exec cmd ...` (bash applies the assignment to what it execs;
+    `exec VAR=value cmd` would try to run a program named VAR=value)."""
+    assignments, rest = LEADING_ASSIGNMENTS.match(command.strip()).groups()
+    return f"{assignments}exec {rest}"

@@ -49,7 +49,7 @@ from mlflow_labs.harness import cost
 from mlflow_labs.harness.net import wait_until
 from mlflow_labs.harness.process import BackgroundProcess, processes
 from mlflow_labs.harness.readme.learner_env import as_user, learner_env, learner_venv
-from mlflow_labs.harness.readme.parse import Block, parse_blocks, summarize
+from mlflow_labs.harness.readme.parse import Block, exec_line, parse_blocks, summarize
 from mlflow_labs.harness.readme.rules import intro
 from mlflow_labs.harness.readme.steps import DocStepError, Step, timed
 from mlflow_labs.harness.report import Report
@@ -297,7 +297,7 @@ class LearnerReplay:
                                      f"alive?). The new server would fail with 'address already in use' while the old "
                                      f"one keeps answering.")
         single = len(text.splitlines()) == 1
-        script = f"cd {shlex.quote(str(self.cwd))} && {'exec ' if single else ''}{text}"
+        script = f"cd {shlex.quote(str(self.cwd))} && {exec_line(text) if single else text}"
         log_path = self.meta / f"server-line{b.line}.log"
         proc = BackgroundProcess(self._as_user(["bash", "--norc", "--noprofile", "-c", script]), log_path=log_path,
                                  env=self.env(), terminal=True)

@@ -25,7 +25,7 @@ from mlflow_labs.errors import LabError, tail
 from mlflow_labs.harness import cost
 from mlflow_labs.harness.net import wait_http
 from mlflow_labs.harness.process import BackgroundProcess
-from mlflow_labs.harness.readme.parse import Block, parse_blocks, summarize
+from mlflow_labs.harness.readme.parse import Block, exec_line, parse_blocks, summarize
 from mlflow_labs.harness.readme.steps import DocStepError, Step, Substitution, timed
 from mlflow_labs.harness.tools import ToolError, run_tool
 
@@ -218,7 +218,7 @@ class ReadmeRunner:
         health = self.substitute(str(b.directive.get("health", "")))
         timeout = float(b.directive.get("timeout", 300))
         log = self.workdir / f"background-{b.line}.log"
-        script = f"cd {shlex.quote(str(self.cwd))}\nexec " + self.substitute(b.text).strip()
+        script = f"cd {shlex.quote(str(self.cwd))}\n" + exec_line(self.substitute(b.text))
         proc = BackgroundProcess(["bash", "-c", script], log_path=log, env=self.env)
         if _starts_mlflow(b.text):
             cost.count(cost.SERVER, f"{self.display}:{b.line}")
