@@ -99,7 +99,10 @@ def run_state(world, lab: str, build: Callable[..., dict]) -> list[CheckResult]:
 
     world.clear()
     uri, options = target(world, build(world))
-    return LABS[lab].checks().run_checks(uri, **options)
+    checks = LABS[lab].checks()
+    if world.shared:  # the lab's experiment, under the name this state gave it
+        options.setdefault("experiment", world.exp(checks.EXPERIMENT))
+    return checks.run_checks(uri, **options)
 
 
 def fresh_name(name: str) -> str:
@@ -125,6 +128,8 @@ def assert_proves_something(world, lab: str, case: NearMiss, built: dict, hints:
     """The same state checked again with ``case.check`` broken: the near-miss assertion must now FAIL."""
     module = lab_checks(lab)
     uri, options = target(world, built)
+    if world.shared:
+        options.setdefault("experiment", world.exp(module.EXPERIMENT))
     with broken(module, case.check):
         again = module.run_checks(uri, **options)
     try:
