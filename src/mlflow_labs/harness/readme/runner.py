@@ -256,11 +256,12 @@ class ReadmeRunner:
         return step
 
     def count_run(self) -> None:
-        """Count this README run once (harness/cost.py): whole when every block of its path ran, else partial."""
+        """Count this README run once (harness/cost.py): whole when every block of its path that does something
+        (runs, starts or writes) ran, else partial."""
         if self._counted or not self._ran:
             return
         self._counted = True
-        whole = {b.line for b in self.blocks if self.mine(b)} <= self._ran
+        whole = {b.line for b in self.blocks if self.mine(b) and b.action not in ("skip", "show")} <= self._ran
         cost.count(cost.README_WHOLE if whole else cost.README_PARTIAL, self.display)
 
     def close(self) -> None:
