@@ -82,11 +82,11 @@ def test_run_survives_server_restart(lab1_docs):
     exp = c.experiment_by_name("wine-prediction-mlops")
     before = {r["info"]["run_id"] for r in c.search_runs([exp["experiment_id"]])}
     line = docs.background_lines()[0]
-    old_pid = docs.background[line][1].proc.pid
+    old_pid = docs.background_process(line).pid
     step = docs.restart_background(line)
     assert step.status == "passed"
     # a NEW server answers: the old one's whole process group is gone, the new process is another
-    new = docs.background[line][1]
+    new = docs.background_process(line)
     assert not BackgroundProcess.group_alive(old_pid), "the old server outlived the stop"
     assert new.alive() and new.proc.pid != old_pid
     assert TrackingClient(uri).ensure_mlflow()

@@ -9,7 +9,7 @@ import re
 from mlflow_labs import settings
 from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.readme.learner_env import unprivileged
-from mlflow_labs.harness.readme.replay import Placeholder, host_port, literal
+from mlflow_labs.harness.readme.placeholders import Placeholder, host_port, literal
 from mlflow_labs.harness.spec import ByHand
 
 POSTGRES_PORT = 5432
