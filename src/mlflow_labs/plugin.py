@@ -57,6 +57,9 @@ def pytest_addoption(parser, pluginmanager):
 
 
 def pytest_configure(config):
+    from mlflow_labs.labs import LABS
+    for spec in LABS.values():  # each lab's marker (`-m lab3`), from its spec: a new lab adds none by hand
+        config.addinivalue_line("markers", f"{spec.name}: {spec.title}")
     config.stash[_REPORTS] = []
     config.stash[_STARTED] = time.monotonic()
     terminate_like_interrupt()  # a killed test run still tears down the servers it started
