@@ -1,9 +1,20 @@
-"""What every lab's tests share (the product's pytest plugin keeps only options and thin fixtures):
-`empty_mlflow_server`, one real, empty MLflow server per session, for tests that only read from it."""
+"""What every lab's tests share (the product's pytest plugin keeps only options and thin fixtures).
+
+- `empty_mlflow_server`: one real, empty MLflow server per session, for tests that only read from it.
+- At the session's end, `labs/` must be byte for byte what it was at the start: README mutations and
+  near-miss states work on copies, and nothing a test does may leave a trace in the course itself.
+"""
 
 from __future__ import annotations
 
 import pytest
+
+from tests import labs_unchanged
+
+
+def pytest_configure(config):
+    labs_unchanged.register(config)
+
 
 @pytest.fixture(scope="session")
 def _empty_mlflow_server_process(tmp_path_factory, progress):
