@@ -126,11 +126,20 @@ def pytest_terminal_summary(terminalreporter, config):
 
 
 class _Verdict:
-    """The very last line of a session (harness/verdict.py composes it): ONE verdict."""
+    """The very last line of a session (harness/verdict.py composes it): ONE verdict; for a lab's session
+    (`tox -e labN`) PASSED only when the lab's own README run happened, else NOT RUN, why, the fix, and a
+    non-zero exit."""
+
+    session = None
+
+    def pytest_sessionstart(self, session):
+        self.session = session
 
     @pytest.hookimpl(wrapper=True, trylast=True)
     def pytest_terminal_summary(self, terminalreporter, config):
         from mlflow_labs.harness import verdict
+        from mlflow_labs.harness.readme.runner import readmes_run
+        from mlflow_labs.labs import LABS
         result = yield
         stats = terminalreporter.stats
         harness_left = len([i for i in stats.get("deselected", []) if getattr(i, "get_closest_marker", None)
@@ -138,9 +147,14 @@ class _Verdict:
         reports = config.stash.get(_REPORTS, [])
         what = os.environ.get("TOX_ENV_NAME") or ", ".join(sorted({r.lab for r in reports})) or "tests"
         written = ", ".join(sorted({f"{settings.current().reports}/{r.lab}.json" for r in reports}))
-        lines, _ = verdict.verdict(what, time.monotonic() - config.stash.get(_STARTED, time.monotonic()), stats,
-                                   reports, markexpr=config.option.markexpr, written=written, harness_left=harness_left)
+        lab = LABS.get(what)
+        lines, failed = verdict.verdict(what, time.monotonic() - config.stash.get(_STARTED, time.monotonic()), stats,
+                                        reports, markexpr=config.option.markexpr, written=written,
+                                        harness_left=harness_left, lab_readme=lab.readme if lab else None,
+                                        ran=readmes_run())
         config.stash[_VERDICT] = lines  # written at unconfigure: after pytest's own closing line
+        if failed and self.session is not None and self.session.exitstatus == pytest.ExitCode.OK:
+            self.session.exitstatus = pytest.ExitCode.TESTS_FAILED   # tox and scripts/test see a lab that did not run
         return result
 
     def pytest_unconfigure(self, config):

@@ -1,10 +1,17 @@
 """The last line of a test session (the pytest plugin prints it): ONE verdict, the time it took and where
 the report is; on a failure, where it failed (the README line or check, with its hint: what `mlflow-labs
 run` prints) and how to see more; how many harness-proof tests the selection left out.
+
+A lab's session (`tox -e labN`) says PASSED only when the lab's own run happened: its README, run by the
+harness (runner.readmes_run()). A session where every test that needed it was skipped (no chart, no
+Docker) is NOT RUN: it names the README, why (the skips' own reasons, which name the fix) and exits
+non-zero. Skips where the lab's run DID happen (CI's kind skips, the pods path having run) stay allowed.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from pathlib import Path
 
 GREEN, RED, YELLOW = {"green": True, "bold": True}, {"red": True, "bold": True}, {"yellow": True, "bold": True}
 
@@ -26,6 +33,20 @@ def count(stats: dict) -> dict[str, int]:
     out = {k: len(stats.get(k, [])) for k in ("failed", "error", "skipped")}
     out["passed"] = len([r for r in stats.get("passed", []) if r.when == "call"])
     return out
+
+
+def skip_reasons(stats: dict, most: int = 3) -> list[str]:
+    """The distinct reasons tests were skipped for, the most frequent first (each with its count)."""
+    reasons = Counter(r.longrepr[2] if isinstance(r.longrepr, tuple) else str(r.longrepr)
+                      for r in stats.get("skipped", []))
+    lines = [f"{reason.removeprefix('Skipped: ')} ({n} test(s))" for reason, n in reasons.most_common()]
+    return lines[:most] + ([f"... and {len(lines) - most} other reason(s): see the summary above"] if len(lines) > most else [])
+
+
+def own_run_missing(lab_dir: Path, ran: set[Path]) -> bool:
+    """Whether no README of the lab's folder (``lab_dir``) was run by the harness in this session."""
+    root = lab_dir.resolve()
+    return not any(p == root or root in p.parents for p in ran)
 
 
 def failure_lines(reports, stats, most: int = 3) -> list[str]:
@@ -55,8 +76,10 @@ def failure_lines(reports, stats, most: int = 3) -> list[str]:
 
 
 def verdict(what: str, seconds: float, stats: dict, reports: list, *, markexpr: str | None, written: str,
-            harness_left: int) -> tuple[list[tuple[str, dict]], bool]:
-    """(the lines, each with its terminal markup; whether the session is a failure)."""
+            harness_left: int, lab_readme: Path | None = None, ran: set[Path] = frozenset()
+            ) -> tuple[list[tuple[str, dict]], bool]:
+    """(the lines, each with its terminal markup; whether the session is a failure). ``lab_readme``: the
+    README of the lab this session is (None: not a lab's session), which must have run for a PASS."""
     n = count(stats)
     tally = f"{n['passed']} passed, {n['failed'] + n['error']} failed, {n['skipped']} skipped"
     where = f"; report: {written}" if written else ""
@@ -66,6 +89,14 @@ def verdict(what: str, seconds: float, stats: dict, reports: list, *, markexpr: 
     if n["failed"] or n["error"]:
         return ([(f"mlflow-labs: {what} FAILED after {seconds:.0f} s ({tally}){where}", RED)]
                 + [(f"  {line}", {"red": True}) for line in failure_lines(reports, stats)]), True
+    lab_session = lab_readme is not None and selects(markexpr, harness=False)
+    if lab_session and own_run_missing(lab_readme.parent, set(ran)):
+        why = skip_reasons(stats) or ["no selected test runs it: the selection (-k, -m) left it out; run "
+                                      f"`tox -e {what}` with none"]
+        return ([(f"mlflow-labs: {what} NOT RUN after {seconds:.0f} s ({tally}): the lab's own run ({lab_readme.name} "
+                  f"in {lab_readme.parent.name}/) did not happen, so nothing proves the lab on this machine. "
+                  f"Why, and the fix:", RED)]
+                + [(f"  {line}", {"red": True}) for line in why]), True
     if n["passed"]:
         return [(f"mlflow-labs: {what} PASSED in {seconds:.0f} s ({tally}){left_out}{where}", GREEN)], False
     return [(f"mlflow-labs: {what}: NO VERDICT, nothing passed ({tally}){left_out}", YELLOW)], False

@@ -28,6 +28,14 @@ from mlflow_labs.harness.readme.steps import DocStepError, Step, Substitution
 from mlflow_labs.harness.tools import ToolError, run_tool
 
 
+_RAN: set[Path] = set()   # every README whose blocks a runner of this process ran (a step passed or failed)
+
+
+def readmes_run() -> set[Path]:
+    """The READMEs (resolved) the harness ran in this process: what tells a lab's verdict its own run happened."""
+    return set(_RAN)
+
+
 class ReadmeRunner(BlockExecutor):
     """Runs one README's blocks in a work dir; background blocks are stopped by close().
 
@@ -123,7 +131,12 @@ class ReadmeRunner(BlockExecutor):
 
     def run_block(self, b: Block) -> Step | None:
         """Run one block as its directives say; None for a block of another infra path (not a step here)."""
-        return self.evaluate(b)
+        first = len(self.steps)
+        try:
+            return self.evaluate(b)
+        finally:
+            if any(s.status in ("passed", "failed") for s in self.steps[first:]):
+                _RAN.add(self.readme.resolve())
 
     # -- how this executor runs a block ------------------------------------------------------------------
     def shell(self, b: Block, step: Step, timeout: float) -> Outcome:
