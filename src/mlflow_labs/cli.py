@@ -1,4 +1,4 @@
-"""`mlflow-labs run | check | doctor | grade`: the learner's entry point; the same code the tests run."""
+"""`mlflow-labs run | check | doctor | images | grade`: the learner's entry point; the same code the tests run."""
 
 from __future__ import annotations
 
@@ -111,6 +111,17 @@ def cmd_doctor(args) -> int:
     return 0
 
 
+def cmd_images(args) -> int:
+    """A README's screenshots, regenerated from a whole run of its lab (harness/readme_images.py)."""
+    from mlflow_labs.harness.readme_images import regenerate
+    from mlflow_labs.labs import LABS, get_lab
+    spec = get_lab(args.lab)
+    if not spec.screenshots:
+        raise LabError(f"{spec.name}'s README shows no screenshots of a run; the labs whose README does: "
+                       f"{', '.join(name for name, s in LABS.items() if s.screenshots)}.")
+    return regenerate(spec)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from mlflow_labs.harness.spec import load
     from mlflow_labs.labs import LABS
@@ -146,6 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("doctor", help="list every lab's prerequisites and how to get the missing ones")
     d.add_argument("lab", nargs="?")
     d.set_defaults(func=cmd_doctor)
+
+    i = sub.add_parser("images", help="regenerate a lab README's screenshots from a whole run of the lab ("
+                                      f"{', '.join(name for name, spec in LABS.items() if spec.screenshots)})")
+    i.add_argument("lab")
+    i.set_defaults(func=cmd_images)
 
     for spec in LABS.values():  # a lab's own subcommands live in its package (lab 4's `reproduce`)
         for register in spec.commands:

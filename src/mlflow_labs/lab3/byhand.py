@@ -9,8 +9,9 @@ import re
 from mlflow_labs import settings
 from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.readme.learner_env import unprivileged
-from mlflow_labs.harness.readme.replay import Placeholder, host_port, literal
+from mlflow_labs.harness.readme.placeholders import Placeholder, host_port, literal
 from mlflow_labs.harness.spec import ByHand
+from mlflow_labs.lab3 import SPEC
 
 POSTGRES_PORT = 5432
 
@@ -34,8 +35,8 @@ def route(infra: str | None) -> str:
 
 def table(route: str | None = None) -> ByHand:
     if route == "kind":  # "run from this folder"; a real kind cluster
-        return ByHand("lab", [host_port(settings.DOCUMENTED_PORT, free_port())], readme="kubernetes/README.md")
-    rows = [host_port(POSTGRES_PORT, free_port()), host_port(settings.DOCUMENTED_PORT, free_port()),
+        return ByHand("lab", [host_port(SPEC.port, free_port())], readme="kubernetes/README.md")
+    rows = [host_port(POSTGRES_PORT, free_port()), host_port(SPEC.port, free_port()),
             host_port(settings.EPHEMERAL_PORT, free_port())]
     if route == "docker":
         rows.append(Placeholder(r"(psycopg2://[^@\s]+@)<RDS-ENDPOINT>", r"\1host.docker.internal",

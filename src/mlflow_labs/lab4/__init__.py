@@ -4,7 +4,7 @@ from mlflow_labs.harness.spec import LabSpec
 
 SPEC = LabSpec(
     name="lab4", folder="lab4-dvc-mlflow", title="DVC + MLflow instrumentation and exact reproduction",
-    checks_module=f"{__name__}.checks", scenario_module=f"{__name__}.scenario",
-    prereqs=f"{__name__}.prereqs:PREREQS", byhand=f"{__name__}.byhand:table",
+    checks_module=f"{__name__}.checks", scenario=f"{__name__}.scenario:Lab4Run",
+    prereqs=("PYTHON", "MLFLOW", "GIT", "GIT_IDENTITY", "DVC"), learner_starts="repo",
     check_options=("repo",), commands=(f"{__name__}.command:register",),
 )

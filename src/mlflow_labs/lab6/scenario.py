@@ -19,7 +19,7 @@ from mlflow_labs.harness.readme.runner import ReadmeRunner
 from mlflow_labs.harness.readme.steps import port_substitution
 from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port
-from mlflow_labs.harness.report import Report, Row
+from mlflow_labs.harness.report import Row
 from mlflow_labs.infra.mlflow_server import MlflowServer
 from mlflow_labs.infra.postgres import LocalPostgres, connect
 from mlflow_labs.harness import leaks
@@ -28,7 +28,6 @@ from mlflow_labs.lab6.load import LoadResult, Writers, experiment_id, verify
 from mlflow_labs.lab6 import SPEC
 from mlflow_labs.settings import repo_root
 
-DOCUMENTED_PORT = 7606
 SECRETS_FILE = "lab6-secrets.env"
 DNS_NAME = "mlflow.internal"          # the name a compose/Kubernetes client would use
 NOTES_WORKERS = 4                     # `mlflow ui`'s default, as the notes run it
@@ -65,7 +64,7 @@ class Lab6Run(LabRun):
     def setup(self) -> None:
         self.watch.start()
         self.docs = ReadmeRunner(self.readme, self.workdir,
-                                 substitutions=[port_substitution(DOCUMENTED_PORT, self.port)],
+                                 substitutions=[port_substitution(SPEC.port, self.port)],
                                  display_root=repo_root(), progress=self.progress)
 
     def run_readme(self) -> None:
@@ -306,9 +305,3 @@ class Lab6Run(LabRun):
 
     def kept(self) -> str:
         return f"README server at {self.uri}, work dir {self.workdir}"
-
-
-def run(progress=print, keep: bool = False, workdir=None, infra: str | None = None) -> Report:
-    """``infra`` is accepted for a uniform CLI; Lab 6 uses local processes (PostgreSQL, MLflow) for speed,
-    and Docker only for the container-to-container Host-header demonstration."""
-    return Lab6Run(progress=progress, keep=keep, workdir=workdir, infra=infra).execute()
