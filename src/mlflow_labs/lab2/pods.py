@@ -39,7 +39,7 @@ from mlflow_labs.lab2 import SPEC
 from mlflow_labs.settings import repo_root
 
 DOCUMENTED_PORT = 7006
-CHART_MLFLOW_IMAGE = f"burakince/mlflow:{cv.APP_VERSION}"
+CHART_MLFLOW_IMAGE = settings.DOCUMENTED_MLFLOW_IMAGE   # the chart's image (its appVersion)
 CHART_DBCHECKER_IMAGE = "busybox:1.38.0"
 GATE_BOUND_S = 45       # how long MLflow's container must stay unstarted while the database port is closed
 READY_TIMEOUT_S = 300   # MLflow's first start in a pod under load (30-50 s measured, 2 shared cores)
