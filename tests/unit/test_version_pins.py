@@ -10,7 +10,10 @@ scripts/bump-mlflow moves the literal places; a place it misses fails here, name
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -20,12 +23,21 @@ from mlflow_labs import settings
 pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _bump_module():
+    """scripts/bump-mlflow as a module: the patterns it moves are the ones held here (one definition)."""
+    loader = importlib.machinery.SourceFileLoader("bump_mlflow", str(ROOT / "scripts" / "bump-mlflow"))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader("bump_mlflow", loader))
+    loader.exec_module(module)
+    return module
+
+
+BUMP = _bump_module()
 PIN = settings.mlflow_pin()
 APP = settings.CHART_APP_VERSION
-# an install of MLflow as typed: `mlflow==V`, `mlflow[auth]==V` (never mlflow-oidc-auth==, mlflow-tracing==)
-INSTALL = re.compile(r"(?<![\w-])mlflow(?:\[[\w,-]*\])?==(\d[\w.]*)", re.I)
-# prose naming a release: "MLflow 3.17.2", "mlflow **3.15.1**"; not history ("since MLflow 3.16.1", "3.5+")
-PROSE = re.compile(r"(?<![\w/-])(?<!since )mlflow\**\s+\**(\d+\.\d+\.\d+)(?![\d.+])", re.I)
+INSTALL = BUMP.INSTALL   # an install of MLflow as typed: `mlflow==V`, `mlflow[auth]==V`
+PROSE = BUMP.PROSE       # prose naming a release: "MLflow V", "mlflow **V**"; not history ("since MLflow V")
 IMAGE = re.compile(r"(?:burakince|mlflow-labs)/mlflow:([\w.]+)")
 TEXT = {".md", ".txt", ".toml", ".cfg", ".yaml", ".yml", ".ini"}
 
@@ -50,14 +62,14 @@ def _hits(pattern: re.Pattern, files, wrong) -> list[str]:
     for f in files:
         for n, line in enumerate(f.read_text(errors="replace").splitlines(), 1):
             for m in pattern.finditer(line):
-                if wrong(m.group(1)):
+                if wrong(m.group(m.lastindex)):
                     out.append(f"{f.relative_to(ROOT)}:{n}: {line.strip()[:120]}")
     return out
 
 
 def test_the_pin_is_written_once_in_pyproject():
     lines = [ln for ln in (ROOT / "pyproject.toml").read_text().splitlines() if INSTALL.search(ln)]
-    assert len(lines) == 1 and INSTALL.search(lines[0]).group(1) == PIN, lines
+    assert len(lines) == 1 and INSTALL.search(lines[0]).group(2) == PIN == BUMP.pinned(ROOT), lines
 
 
 def test_code_reads_the_pin_and_the_charts_version_never_writes_them():
@@ -122,3 +134,24 @@ def test_settings_reads_the_pin_from_the_installed_metadata_without_a_checkout(m
         assert settings.mlflow_pin() == "9.8.7"
     finally:
         settings.mlflow_pin.cache_clear()
+
+
+def test_bump_mlflow_moves_every_held_place_and_only_those(tmp_path):
+    """scripts/bump-mlflow's move on a copy of what it edits: afterwards every place held above names the new
+    version, pyproject's pin is it, and the lines it reports as left behind are not pins (README history)."""
+    for part in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / part, tmp_path / part)
+    shutil.copytree(ROOT / "labs", tmp_path / "labs", ignore=shutil.ignore_patterns("node_modules", "__pycache__"))
+    changed, left = BUMP.move(tmp_path, PIN, "9.8.7")
+    assert changed and any(c.startswith("pyproject.toml:") for c in changed), changed
+    assert BUMP.pinned(tmp_path) == "9.8.7"
+    readmes = [p for p in (tmp_path / "labs").rglob("*") if p.is_file() and p.suffix in TEXT]
+    moved_root = globals()["ROOT"]
+    try:
+        globals()["ROOT"] = tmp_path
+        assert _hits(INSTALL, readmes + [tmp_path / "README.md"], lambda v: v != "9.8.7") == []
+        assert _hits(PROSE, [p for p in readmes if p.name == "README.md"], lambda v: v not in ("9.8.7", APP)) == []
+    finally:
+        globals()["ROOT"] = moved_root
+    for line in left:  # what it leaves is not an install and not a lab README's release name
+        assert not INSTALL.search(line) and not line.startswith("labs/"), line

@@ -27,7 +27,7 @@ RUN apt-get update -qq && apt-get install -y -qq busybox netcat-openbsd >/dev/nu
 
 def kubernetes_name(image: str) -> str:
     """The image Kubernetes means by ``image``: a short name is Docker Hub's (`busybox:1.38.0` is
-    docker.io/library/busybox:1.38.0, `burakince/mlflow:3.15.1` is docker.io/burakince/mlflow:3.15.1).
+    docker.io/library/busybox:1.38.0, `burakince/mlflow:TAG` is docker.io/burakince/mlflow:TAG).
     Podman would instead look a short name up in its local store first (where localhost/x wins over
     docker.io/x) and then ask registries.conf, which on Debian lists no registry: "short-name ... did not
     resolve to an alias". The first part is a registry when it has a dot or a port, or is localhost
