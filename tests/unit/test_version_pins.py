@@ -11,6 +11,7 @@ scripts/bump-mlflow moves the literal places; a place it misses fails here, name
 from __future__ import annotations
 
 import importlib.machinery
+import json
 import importlib.util
 import re
 import shutil
@@ -155,3 +156,29 @@ def test_bump_mlflow_moves_every_held_place_and_only_those(tmp_path):
         globals()["ROOT"] = moved_root
     for line in left:  # what it leaves is not an install and not a lab README's release name
         assert not INSTALL.search(line) and not line.startswith("labs/"), line
+
+
+def test_bump_mlflow_says_what_broke_readme_line_by_readme_line(tmp_path):
+    """The closing report of a bump: counts per env, each failed test, and each failed README step or check as
+    README:LINE with its error, read from the reports the suite wrote (JUnit, labN.json)."""
+    (tmp_path / "junit-lab1.xml").write_text(
+        '<testsuites><testsuite name="pytest" tests="3" failures="1" errors="0" skipped="0">'
+        '<testcase classname="tests.lab1.test_readme" name="test_readme_runs"><failure message="AssertionError: '
+        'README step failed&#10;more">x</failure></testcase><testcase classname="a" name="b"/>'
+        '<testcase classname="a" name="c"/></testsuite></testsuites>')
+    (tmp_path / "junit-lab3.xml").write_text('<testsuites><testsuite tests="2" failures="0" errors="0" skipped="0">'
+                                             '</testsuite></testsuites>')
+    (tmp_path / "lab1.json").write_text(json.dumps({"lab": "lab1", "error": "", "steps": [
+        {"step": "pip install", "where": "labs/lab1-sqlite-local/README.md:27", "status": "passed", "detail": ""},
+        {"step": "mlflow ui --port 7006", "where": "labs/lab1-sqlite-local/README.md:61", "status": "failed",
+         "detail": "exit 2: Error: No such option: --backend-store-uri"}]}))
+    lines, green = BUMP.what_broke(tmp_path)
+    assert not green
+    assert "| lab1 | 2 | 1 | 0 |" in lines and "| lab3 | 2 | 0 | 0 |" in lines
+    assert "- `tests.lab1.test_readme::test_readme_runs`: AssertionError: README step failed" in lines
+    assert ("- labs/lab1-sqlite-local/README.md:61 (lab1): mlflow ui --port 7006: exit 2: Error: No such option: "
+            "--backend-store-uri") in lines
+    assert not any("README.md:27" in ln for ln in lines)   # a step that passed is not news
+    (tmp_path / "junit-lab1.xml").unlink()
+    (tmp_path / "lab1.json").unlink()
+    assert BUMP.what_broke(tmp_path)[1] is True
