@@ -66,6 +66,7 @@ class CheckSuite:
             if c.needs and options.get(c.needs) is None:
                 continue  # nothing to compare against: not run (never a PASS on nothing)
             t0 = time.monotonic()
+            ctx["check"] = c.name  # which check is running (lab 5's per-check browser timeout reads it)
             try:
                 detail = c.func(ctx) or "ok"
                 ok = True

@@ -36,7 +36,7 @@ def store_template() -> Path:
 def mlflow_executable() -> str:
     found = find_tool("mlflow")
     if not found:
-        raise PrerequisiteMissing("The `mlflow` command is not installed.", "pip install mlflow==3.17.2")
+        raise PrerequisiteMissing("The `mlflow` command is not installed.", f"pip install mlflow=={settings.mlflow_pin()}")
     return found
 
 

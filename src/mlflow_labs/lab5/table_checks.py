@@ -11,7 +11,7 @@ from mlflow_labs.harness.suite import need, require
 from mlflow_labs.lab5.comparators import compare_problems
 from mlflow_labs.lab5.extractors import COMPARE_METRICS, COMPARE_ROWS, FIRST_ROW_NAMES, first_row_names, plot_data
 from mlflow_labs.lab5.story import BOX_PARAM, METRIC, SCATTER_PARAM
-from mlflow_labs.lab5.ui_session import browser, close_assistant, pick, shot, step, ui
+from mlflow_labs.lab5.ui_session import browser, close_assistant, pick, shot, step, ui, wait_ms
 
 
 def moved_ui(ctx):
@@ -50,7 +50,7 @@ def best_first(ctx):
         try:
             page.wait_for_function(f"names => {{ const seen = ({FIRST_ROW_NAMES})().filter(t => names.includes(t));"
                                    f" return seen.length > 0 && seen.every(t => t === names[0]); }}",
-                                   arg=[name, *[n for n in names if n != name]], timeout=browser(ctx).step_timeout_ms)
+                                   arg=[name, *[n for n in names if n != name]], timeout=wait_ms(ctx))
         except Exception:  # noqa: BLE001 - the check's own message says what is first instead
             pass
         first = first_row_names(page, names)

@@ -44,6 +44,13 @@ def browser(ctx) -> BrowserSession:
     return ctx["browser"]
 
 
+def wait_ms(ctx) -> int:
+    """How long one browser wait of the running check may take: the session's, or the check's own from
+    ``fail_fast`` ({check name: ms}; the near-miss states give the check that must fail a short one: the
+    browser is warm, and a state that must fail fails in seconds, while every other check keeps the session's)."""
+    return (ctx.get("fail_fast") or {}).get(ctx.get("check")) or browser(ctx).step_timeout_ms
+
+
 TIMED_OUT = re.compile(r"Timeout (\d+)ms exceeded")
 
 
@@ -51,9 +58,16 @@ TIMED_OUT = re.compile(r"Timeout (\d+)ms exceeded")
 def step(ctx, name: str):
     """A browser step (browser.py's: errors become StepFailed); a wait that timed out also says which setting
     gives the browser more time, so a loaded machine's failure reads as that, not as a UI bug."""
+    session, ms = browser(ctx), wait_ms(ctx)
     try:
-        with browser(ctx).step(name) as page:
-            yield page
+        with session.step(name) as page:
+            if ms != session.step_timeout_ms:
+                page.context.set_default_timeout(ms)
+            try:
+                yield page
+            finally:
+                if ms != session.step_timeout_ms:
+                    page.context.set_default_timeout(session.step_timeout_ms)
     except StepFailed as exc:
         m = TIMED_OUT.search(str(exc))
         if not m:
