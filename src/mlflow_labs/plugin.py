@@ -147,7 +147,7 @@ class _Verdict:
         reports = config.stash.get(_REPORTS, [])
         what = os.environ.get("TOX_ENV_NAME") or ", ".join(sorted({r.lab for r in reports})) or "tests"
         written = ", ".join(sorted({f"{settings.current().reports}/{r.lab}.json" for r in reports}))
-        lab = LABS.get(what)
+        lab = None if config.option.collectonly else LABS.get(what)
         lines, failed = verdict.verdict(what, time.monotonic() - config.stash.get(_STARTED, time.monotonic()), stats,
                                         reports, markexpr=config.option.markexpr, written=written,
                                         harness_left=harness_left, lab_readme=lab.readme if lab else None,

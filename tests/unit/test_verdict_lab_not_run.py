@@ -106,3 +106,9 @@ def test_harness_proofs_alone_are_not_the_labs_verdict(tmp_path):
     """`tox -e labN -- -m harness` selects only harness proofs: no lab run is expected of it."""
     p = throwaway(tmp_path, "lab1", True, "-m", "harness")
     assert "NOT RUN" not in p.stdout, p.stdout[-2000:]
+
+
+def test_a_collection_only_session_is_not_judged(tmp_path):
+    """`pytest --collect-only` inside `tox -e lab3` (tests/lab3/test_learner_selection.py does) runs nothing."""
+    p = throwaway(tmp_path, "lab1", True, "--collect-only", "-q")
+    assert p.returncode == 0 and "NOT RUN" not in p.stdout, p.stdout[-2000:]

@@ -104,7 +104,8 @@ def verdict(what: str, seconds: float, stats: dict, reports: list, *, markexpr: 
     if n["failed"] or n["error"]:
         return ([(f"mlflow-labs: {what} FAILED after {seconds:.0f} s ({tally}){where}", RED)]
                 + [(f"  {line}", {"red": True}) for line in failure_lines(reports, stats)]), True
-    lab_session = lab_readme is not None and selects(markexpr, harness=False)
+    # judged when tests of the lab ran or skipped (a --collect-only session, or one that selected nothing, is not)
+    lab_session = lab_readme is not None and selects(markexpr, harness=False) and bool(n["passed"] or n["skipped"])
     if lab_session and own_run_missing(lab_readme.parent, set(ran)):
         why = skip_reasons(stats) or ["no selected test runs it: the selection (-k, -m) left it out; run "
                                       f"`tox -e {what}` with none"]
