@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import os
 import sqlite3
 import subprocess
@@ -172,6 +173,10 @@ def assert_rows(graded: Graded, expect: dict[str, tuple[str, str]]) -> None:
         if status == "FAIL":
             assert row["first_failure"] == what, (learner, row)
             assert row["hint"] and row["readme_step"].startswith("labs/"), row  # the step to revisit, and where
+            # the gradebook page says the same: the check that failed, the hint, and where that step is
+            page = html.unescape((graded.out / "gradebook.html").read_text())
+            mine = page.split(f"<tr><td>{learner}</td>", 1)[1].split("</tr>", 1)[0]
+            assert f"<b>{what}</b>" in mine and f"revisit: {row['hint']}" in mine and row["readme_step"] in mine, mine
         elif status == "ERROR":
             assert what in row["detail"], (learner, row["detail"])
             assert row["readme_step"].startswith("labs/"), row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -38,6 +39,10 @@ def cmd_grade(args) -> int:
                        f"--roster-template > roster.csv` writes its header for {lab.name}.")
     learners = roster.load(args.roster, lab)  # a RosterError (exit 2) before anything is graded
     out = Path(args.out) if args.out else settings.current().reports / f"grade-{lab.name}"
+    # a browser per learner costs a core and a gigabyte: a lab whose checks drive one grades a core's worth at once
+    from mlflow_labs.harness.inputs import BROWSER
+    browser = any(i.kind == BROWSER for i in lab.inputs)
+    args.workers = args.workers or (min(WORKERS, os.cpu_count() or 1) if browser else WORKERS)
     out.mkdir(parents=True, exist_ok=True)
     print(f"grading {len(learners)} learner(s) on {lab.name} ({args.workers} at a time, "
           f"{args.time_bound:.0f} s and {args.max_response_mb} MB per learner)", file=sys.stderr, flush=True)
@@ -81,7 +86,8 @@ def register(subparsers) -> None:
                    help="print the lab's roster header (stdout) and what goes in each column (stderr), then exit")
     p.add_argument("--out", default=None, help="folder for grades.csv, grades-junit.xml, gradebook.html "
                                                "(default reports/grade-LAB)")
-    p.add_argument("--workers", type=_positive(int), default=WORKERS, help=f"learners graded at once (default {WORKERS})")
+    p.add_argument("--workers", type=_positive(int), default=None,
+                   help=f"learners graded at once (default {WORKERS}; for a lab whose checks drive a browser, one per CPU core)")
     p.add_argument("--time-bound", type=_positive(float), default=TIME_BOUND,
                    help=f"seconds per learner; then their checks, and whatever they started (a browser), are stopped "
                         f"(default {TIME_BOUND:.0f})")

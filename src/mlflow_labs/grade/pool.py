@@ -89,8 +89,11 @@ class Worker:
         except ProcessLookupError:
             pass
         self.proc.wait()
-        self.proc.stdout.close()
-        self.proc.stdin.close()
+        for f in (self.proc.stdout, self.proc.stdin, self.log):
+            try:
+                f.close()
+            except OSError:  # its stdin's buffer could not be flushed to a dead process: nothing to keep
+                pass
 
     def close(self) -> None:
         """Ask it to end (stdin closed), then kill what does not."""
@@ -126,6 +129,7 @@ class Pool:
         self.started = 0
         self.workers: list[Worker] = []
         self.selector = selectors.DefaultSelector()
+        self.broken = ""  # why a worker could not even start (its log): no learner can be graded then
 
     def __enter__(self) -> "Pool":
         return self
@@ -165,6 +169,10 @@ class Pool:
             wait = max(0.0, min(limits) - now) if limits else 0.05
             for key, _ in self.selector.select(min(wait, 1.0)):
                 self._read(key.data, finish)
+            if self.broken:  # a worker died before it was ready: the next would too; say so for every learner
+                for job in pending:
+                    finish(job, Outcome(None, [], 0.0, self.broken))
+                pending.clear()
             now = time.monotonic()
             for w in list(self.workers):
                 if w.job and now > w.sent + w.job.bound + GRACE:
@@ -185,6 +193,8 @@ class Pool:
         if events is None:  # it died (not killed by us): its job, if any, ends with its log
             job, seen, tail = w.job, w.events, w.log_tail()
             self._retire(w)
+            if not w.ready:
+                self.broken = f"the grading worker did not start (exit {w.proc.returncode}){': ' + tail if tail else ''}"
             if job is not None:
                 finish(job, Outcome(None, seen, time.monotonic() - w.sent,
                                     f"the grading worker died (exit {w.proc.returncode}){': ' + tail if tail else ''}"))

@@ -105,6 +105,8 @@ def lab_inputs(roster: Path, row: dict, env: Mapping[str, str], host: str, input
     secrets: list[str] = []
     for i in inputs:
         cols = i.columns()
+        if not cols:
+            continue  # a browser: nothing to give per learner
         if i.kind == declared.REPO:
             if row.get(i.name):
                 repos[i.name] = repository(roster, i.name, row[i.name])

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from mlflow_labs.errors import LabError
 from mlflow_labs.grade.references import BearerAuth, Problem, lab_inputs, server_credentials
+from mlflow_labs.harness.inputs import REPO, SECRET
 from mlflow_labs.harness.inputs import columns as input_columns
 
 REQUIRED = ("learner", "tracking_uri")
@@ -72,9 +73,11 @@ def template(spec) -> tuple[str, list[str]]:
              "netrc": "or: a netrc file with the server's host (relative to the roster's folder)"}
     for i in spec.inputs:
         cols = i.columns()
-        if i.kind == "repo":
+        if not cols:
+            continue  # a browser: nothing to give per learner
+        if i.kind == REPO:
             about[cols[0]] = f"{i.what}: a path or git URL (cloned read-only)"
-        elif i.kind == "secret":
+        elif i.kind == SECRET:
             about[cols[0]] = f"{i.what}: the variable holding it"
         else:
             about.update({cols[0]: f"{i.what}: the username" + (f" (default {i.default_username})"

@@ -21,12 +21,13 @@ from typing import Mapping
 LOGIN = "login"    # a username and a secret (a password, or an access token sent as one)
 SECRET = "secret"  # one secret alone (a browser's session cookie)
 REPO = "repo"      # a path or git URL (lab 4's training repository), cloned read-only by grade
+BROWSER = "browser"  # no column: the checks drive a browser of their own (lab 5), so grade runs fewer at once
 
 
 @dataclass(frozen=True)
 class Input:
     name: str                      # "reader": the roster's column stem and what messages call it
-    kind: str                      # LOGIN | SECRET | REPO
+    kind: str                      # LOGIN | SECRET | REPO | BROWSER
     variables: tuple[str, ...] = ()  # LOGIN: (username variable, secret variable); SECRET: (variable,)
     what: str = ""                 # one line for the roster template: who or what this is
     secret: str = "password"       # LOGIN: what the secret is called in column names (password | token)
@@ -39,7 +40,7 @@ class Input:
             return (f"{self.name}_username", f"{self.name}_{self.secret}_var", f"{self.name}_netrc")
         if self.kind == SECRET:
             return (f"{self.name}_var",)
-        return (self.name,)
+        return () if self.kind == BROWSER else (self.name,)
 
 
 def columns(inputs: tuple[Input, ...]) -> tuple[str, ...]:
