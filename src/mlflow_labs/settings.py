@@ -8,7 +8,7 @@ Environment variables (read by `Settings.from_env`; a command-line option, where
   MLFLOW_LABS_TRACKING_URI      pytest: check this server instead of starting one   (--mlflow-labs-tracking-uri)
   MLFLOW_LABS_REPORTS           folder for reports/<lab>.json                        (--reports; default reports/)
   MLFLOW_LABS_POSTGRES_IMAGE    lab 3's PostgreSQL image  (default postgres:15; offline: mlflow-labs/postgres:15)
-  MLFLOW_LABS_MLFLOW_IMAGE      lab 3's MLflow image      (default burakince/mlflow:3.15.1; offline: mlflow-labs/mlflow:3.15.1)
+  MLFLOW_LABS_MLFLOW_IMAGE      lab 3's MLflow image      (default DOCUMENTED_MLFLOW_IMAGE; offline: OFFLINE_MLFLOW_IMAGE)
   MLFLOW_LABS_CHART             lab 2: a local copy of the community mlflow chart (folder or .tgz), read by lab2/chart.py;
                                 unset: the chart cache below, else `helm pull` into it (needs internet once)
   XDG_CACHE_HOME                the chart cache is $XDG_CACHE_HOME/mlflow-labs/charts (default ~/.cache/mlflow-labs/charts,
@@ -43,7 +43,9 @@ points them at the images `scripts/build-offline-images` builds.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -56,9 +58,13 @@ DOCUMENTED_PORT = 7006        # the port every lab README uses for its MLflow se
 EPHEMERAL_PORT = 7007         # lab 3's throwaway SQLite container
 PG_MAJOR = 15                 # what Debian bookworm ships, so the official and the offline image behave alike
 DEFAULT_POSTGRES_IMAGE = f"postgres:{PG_MAJOR}"
-# The community chart's appVersion and the image lab 3's README documents: the official MLflow image
-# lacks psycopg2, this one has it.
-DOCUMENTED_MLFLOW_IMAGE = "burakince/mlflow:3.15.1"
+# The MLflow the chart's image runs: the community chart's appVersion (what chart 1.11.5 deploys), written
+# here once. The image lab 3's README documents is that image (the official MLflow image lacks psycopg2,
+# this one has it); scripts/build-offline-images builds the same version (it reads this line). The READMEs
+# and the workflow name it literally, as a learner types it: tests/unit/test_version_pins.py holds them to it.
+CHART_APP_VERSION = "3.15.1"
+DOCUMENTED_MLFLOW_IMAGE = f"burakince/mlflow:{CHART_APP_VERSION}"
+OFFLINE_MLFLOW_IMAGE = f"mlflow-labs/mlflow:{CHART_APP_VERSION}"   # scripts/build-offline-images' build of it
 DEFAULT_MLFLOW_IMAGE = DOCUMENTED_MLFLOW_IMAGE
 INFRA_CHOICES = ("auto", "docker", "local")
 
@@ -165,6 +171,36 @@ def chart_cache() -> Path:
     """Where lab 2 keeps the community chart's .tgz once `helm pull` fetched it (or you copied it there)."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "mlflow-labs" / "charts"
+
+
+# The MLflow the course is written for has ONE home: pyproject.toml's `mlflow[auth]==X.Y.Z`. Code reads it
+# here; the READMEs and requirement files a learner types name it literally, held to it by
+# tests/unit/test_version_pins.py; scripts/bump-mlflow moves them all.
+_PIN = re.compile(r"""["']mlflow(?:\[[\w,\s-]*\])?==([\w.+-]+)["']""")
+
+
+@functools.lru_cache(maxsize=None)
+def mlflow_pin() -> str:
+    """The pinned MLflow version: from the checkout's pyproject.toml (the one place it is written), else from
+    the installed package's metadata (the same line, as built)."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        pyproject = parent / "pyproject.toml"
+        if pyproject.is_file() and (parent / "src" / "mlflow_labs").is_dir():
+            found = _PIN.search(pyproject.read_text())
+            if found:
+                return found.group(1)
+    from importlib import metadata  # noqa: PLC0415 - only for an installed copy without its checkout
+    try:
+        requires = metadata.requires("mlflow-labs") or []
+    except metadata.PackageNotFoundError:
+        requires = []
+    for req in requires:
+        found = _PIN.search(f'"{req.split(";")[0].strip()}"')
+        if found:
+            return found.group(1)
+    raise LabError("Cannot tell which MLflow this course pins: no `mlflow==X.Y.Z` in pyproject.toml or in the "
+                   "installed mlflow-labs package. Reinstall it (`pip install -e .` in the checkout).")
 
 
 BROWSER_STEP_TIMEOUT_S = 30   # one element wait in lab 5's browser: the UI answers in seconds, a loaded machine slower

@@ -20,7 +20,7 @@ START_TIMEOUT = 180
 def mlflow_executable() -> str:
     found = find_tool("mlflow")
     if not found:
-        raise PrerequisiteMissing("The `mlflow` command is not installed.", "pip install mlflow==3.17.2")
+        raise PrerequisiteMissing("The `mlflow` command is not installed.", f"pip install mlflow=={settings.mlflow_pin()}")
     return found
 
 

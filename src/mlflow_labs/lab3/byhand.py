@@ -41,7 +41,7 @@ def table(route: str | None = None) -> ByHand:
         rows.append(Placeholder(r"(psycopg2://[^@\s]+@)<RDS-ENDPOINT>", r"\1host.docker.internal",
                                 "<RDS-ENDPOINT> in the MLflow container's URI -> host.docker.internal "
                                 "(the README's table: the Docker bridge gateway)"))
-        rows += [p for p in (_image(settings.DOCUMENTED_MLFLOW_IMAGE, "mlflow-labs/mlflow:3.15.1"),
+        rows += [p for p in (_image(settings.DOCUMENTED_MLFLOW_IMAGE, settings.OFFLINE_MLFLOW_IMAGE),
                              _image(settings.DEFAULT_POSTGRES_IMAGE, f"mlflow-labs/postgres:{settings.PG_MAJOR}")) if p]
     rows += [literal("<RDS-ENDPOINT>", "127.0.0.1", "<RDS-ENDPOINT> -> 127.0.0.1 (the README's table: Step 0's PostgreSQL)"),
              literal("<USERNAME>", "postgres", "<USERNAME> -> postgres (the README's table: Step 0's admin user)")]

@@ -256,9 +256,9 @@ class Lab6Run(LabRun):
                      replaced.api == 403, replaced.line())
 
     def host_header_container(self) -> None:
-        """A client container calling the server container by name on a Docker network, before and after the fix."""
+        """A client container calling the server container by name on a Docker network, before and after the fix:
+        the two servers run at the same time, each on its own name."""
         from mlflow_labs.infra import docker_engine  # noqa: PLC0415
-        from mlflow_labs.infra.mlflow_container import MlflowContainer  # noqa: PLC0415
 
         with self.phase("Host header from a container"):
             image = settings.mlflow_image()
@@ -267,15 +267,14 @@ class Lab6Run(LabRun):
             net = c.networks.create(f"mlflow-labs-lab6-{docker_engine.SESSION}", labels=docker_engine.labels())
             c.close()
             try:
-                for label in ("default", "--allowed-hosts"):
-                    # the client calls the server by its container name, as a compose client calls `http://mlflow:5000`
-                    name = f"mlflow-labs-lab6-{docker_engine.SESSION}-{len(self.figures['hosts'])}"
-                    args = hosts.allowed_hosts_arg(name) if label == "--allowed-hosts" else []
-                    with MlflowContainer("sqlite:////tmp/mlflow.db", network=net.name, name=name,
-                                         extra_args=args, progress=self.progress):
-                        codes = hosts.container_probe(image, net.name, f"http://{name}:5000")
-                    self.figures["hosts"].append({"server": f"container, {label}", "codes": codes})
-                    api, health = codes.get(hosts.SEARCH), codes.get("/health")
+                # the client calls each server by its container name, as a compose client calls `http://mlflow:5000`
+                names = {label: f"mlflow-labs-lab6-{docker_engine.SESSION}-{n}"
+                         for n, label in enumerate(("default", "--allowed-hosts"))}
+                args = {"default": [], "--allowed-hosts": hosts.allowed_hosts_arg(names["--allowed-hosts"])}
+                codes = hosts.probe_by_name(image, net.name, [(names[k], args[k]) for k in names], self.progress)
+                for (label, name), got in zip(names.items(), codes):
+                    self.figures["hosts"].append({"server": f"container, {label}", "codes": got})
+                    api, health = got.get(hosts.SEARCH), got.get("/health")
                     want = 403 if label == "default" else 200
                     self.row(f"from a container by name, {label}: API {want}, /health 200", "lab6/hosts.py",
                              api == want and health == 200, f"http://{name}:5000: API HTTP {api}, /health HTTP {health}")
