@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from mlflow_labs.errors import LabError
@@ -71,6 +72,9 @@ def cmd_check(args) -> int:
         options["repo"] = args.repo
     if args.experiment:  # a learner's own experiment on a shared class server (what `grade` passes per learner)
         options["experiment"] = args.experiment
+    if lab.inputs:  # the credentials its spec declares, from the environment (`grade` takes them from the roster)
+        from mlflow_labs.harness.inputs import from_environment
+        options["env"] = from_environment(lab.inputs, os.environ)
     from mlflow_labs.harness.report import Report
     report = Report(f"check-{args.lab}")  # what the checks spent (lab 5's browser phases) and produced (screenshots)
     results = checks.run_checks(args.tracking_uri, report=report, **options)

@@ -57,6 +57,9 @@ class LabSpec:
     infra: tuple[str, ...] = ("auto", "docker", "local")  # what `run --infra` means for it
     infra_help: str = "auto|docker|local"
     check_options: tuple[str, ...] = ()   # the optional `check` flags it takes: "repo", "after-restart"
+    # what its checks need besides the server (harness/inputs.py Input: a role's credentials, the learner's
+    # repository): `check` reads them from the environment/options, `grade` from the roster's columns for them
+    inputs: tuple = ()
     # "module:function" (uri): proves an MLflow server answers before `check`/`grade` run the checks, for a lab
     # whose server rightly refuses the generic probe's anonymous search (lab 6's basic auth, lab 7's SSO)
     server_probe: str = ""
