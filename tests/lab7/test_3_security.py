@@ -56,7 +56,7 @@ def test_an_id_token_issued_to_another_application_is_refused(lab):
     code = security.status(lab.uri, bearer=other)
     assert code == 401
     r = requests.post(f"{lab.uri}/api/2.0/mlflow/users/current/tokens", headers={"Authorization": f"Bearer {other}"},
-                      json={"name": "from-reports", "expiration": "2030-01-01T00:00:00Z"}, timeout=60)
+                      json={"name": "from-reports", "expiration": "2030-01-01T00:00:00Z"}, timeout=60)   # 401 before any validation
     assert r.status_code == 401, (r.status_code, r.text[:200])
     own = security.idp_tokens(lab.idp, "alice", client_id="mlflow", redirect_uri=f"{lab.uri}/callback",
                               client_secret=lab.secrets["OIDC_CLIENT_SECRET"])["id_token"]
