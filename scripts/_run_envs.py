@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))   # the package's settings, also before .venv's editable install exists
 from mlflow_labs import settings  # noqa: E402 - after the path it is found on
 from mlflow_labs.errors import LabError  # noqa: E402
+from mlflow_labs.harness import cost  # noqa: E402
 
 try:  # MLFLOW_LABS_REPORTS, else reports/ in this checkout
     REPORTS = (ROOT / settings.current().reports).resolve()
@@ -77,12 +79,19 @@ def junit_counts(env: str) -> dict | None:
 
 class PeakMemory(threading.Thread):
     """Largest sum of RSS over this process's descendants (servers, pytest, tox), sampled every 2 s.
-    Containers run under dockerd, outside this tree: not counted."""
+    Containers run under dockerd, outside this tree: not counted.
 
-    def __init__(self):
+    Also the CPU an env's ORPHANS spent: a process an env started whose parent exited without waiting for it (a
+    server `run --keep-infra` left for the tests, re-parented to init) is outside the tree wait4 counts. It still
+    carries the env's MLFLOW_LABS_COST_FILE in its environment: its own CPU seconds, as last sampled, are added."""
+
+    def __init__(self, markers: dict[str, str]):
         super().__init__(daemon=True)
         self.peak_mb = 0.0
         self._stop = threading.Event()
+        self.markers = {env: f"MLFLOW_LABS_COST_FILE={path}".encode() for env, path in markers.items()}
+        self.orphan_cpu: dict[str, dict[tuple, float]] = {env: {} for env in markers}
+        self._owner: dict[tuple, str | None] = {}  # (pid, start time) -> the env whose marker it carries
 
     def run(self):
         try:
@@ -92,15 +101,52 @@ class PeakMemory(threading.Thread):
         me = psutil.Process()
         while not self._stop.wait(2):
             total = 0
+            tree = {me.pid}
             for p in me.children(recursive=True):
+                tree.add(p.pid)
                 try:
                     total += p.memory_info().rss
                 except psutil.Error:
                     pass
             self.peak_mb = max(self.peak_mb, total / 2**20)
+            self._sample_orphans(psutil, tree)
+
+    def _sample_orphans(self, psutil, tree: set[int]) -> None:
+        for p in psutil.process_iter():
+            if p.pid in tree:
+                continue
+            try:
+                key = (p.pid, p.create_time())
+                if key not in self._owner:
+                    environ = open(f"/proc/{p.pid}/environ", "rb").read()
+                    self._owner[key] = next((env for env, m in self.markers.items() if m + b"\0" in environ + b"\0"), None)
+                env = self._owner[key]
+                if env:
+                    t = p.cpu_times()
+                    self.orphan_cpu[env][key] = t.user + t.system
+            except (psutil.Error, OSError):
+                continue
+
+    def orphans(self, env: str) -> float:
+        return sum(self.orphan_cpu.get(env, {}).values())
 
     def stop(self):
         self._stop.set()
+
+
+def cost_file(env: str) -> Path:
+    return REPORTS / f"cost-{env}.jsonl"
+
+
+def reaped_cpu_seconds(proc: subprocess.Popen) -> float | None:
+    """None while the env runs; once it ended, reap it and return the CPU seconds (user + system) of its whole
+    process tree: wait4's rusage counts the env and every descendant that was waited for (pytest, servers,
+    browsers, the README's commands)."""
+    pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+    if pid == 0:
+        return None
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_utime + usage.ru_stime
 
 
 def skip_verdict(env: str, allowed):
@@ -133,7 +179,7 @@ def main() -> int:
 
     REPORTS.mkdir(exist_ok=True)
     for env in envs:  # stale results of an env must not count for this run
-        for stale in (REPORTS / f"junit-{env}.xml", REPORTS / f"{env}.log", REPORTS / f"{env}.json"):
+        for stale in (REPORTS / f"junit-{env}.xml", REPORTS / f"{env}.log", REPORTS / f"{env}.json", cost_file(env)):
             stale.unlink(missing_ok=True)
     t0 = time.monotonic()
 
@@ -152,7 +198,7 @@ def main() -> int:
     from importlib.metadata import version  # this Python is the shared env's, so this is what the labs run
     say(f"{len(envs)} env(s), {jobs} at a time, longest first: {', '.join(envs)}  (MLflow {version('mlflow')} in {sys.prefix}; "
         f"logs: {REPORTS}/<env>.log)")
-    memory = PeakMemory()
+    memory = PeakMemory({env: str(cost_file(env)) for env in envs})
     memory.start()
     pending, running, results = list(envs), {}, {}
     posargs = ["--", *args.pytest_args] if args.pytest_args else []
@@ -160,13 +206,16 @@ def main() -> int:
         while pending and len(running) < jobs:
             env = pending.pop(0)
             log = open(REPORTS / f"{env}.log", "w")
+            # each env counts what its proofs cost (harness/cost.py) into a file of its own
             proc = subprocess.Popen(["tox", "run", "-e", env, *posargs], cwd=ROOT, stdout=log,
-                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    env={**os.environ, "MLFLOW_LABS_COST_FILE": str(cost_file(env))})
             running[env] = (proc, log, time.monotonic())
             say(f"{env} started")
         time.sleep(0.5)
         for env, (proc, log, started) in list(running.items()):
-            if proc.poll() is None:
+            cpu = reaped_cpu_seconds(proc)
+            if cpu is None:
                 continue
             log.close()
             del running[env]
@@ -188,6 +237,8 @@ def main() -> int:
             ok = verdict == "passed"
             results[env] = {"ok": ok, "verdict": verdict, "exit": proc.returncode, "seconds": round(seconds, 1),
                             **(counts or {"passed": 0, "failed": 0, "skipped": 0}),
+                            "cpu_seconds": round(cpu + memory.orphans(env), 1),
+                            "cost": cost.totals(cost.read(cost_file(env))),
                             "allowed_skips": dict(skips.allowed) if skips else {},
                             "unlisted_skips": [{"test": u.test, "reason": u.message} for u in skips.unlisted] if skips else []}
             c = results[env]
@@ -213,10 +264,15 @@ def main() -> int:
             print(f"\n---- {env}: last {min(80, len(lines))} lines of {SHOWN}{env}.log ----")
             print("\n".join(lines[-80:]))
 
-    print(f"\n{'env':8} {'result':8} {'passed':>6} {'failed':>6} {'skipped':>7} {'seconds':>8}")
+    # what each env's proofs cost besides time: MLflow server starts, README runs (whole/partial), browser
+    # launches, and the CPU seconds of its process tree (containers run under their engine: not counted)
+    print(f"\n{'env':8} {'result':8} {'passed':>6} {'failed':>6} {'skipped':>7} {'seconds':>8} {'cpu s':>7} "
+          f"{'servers':>7} {'READMEs':>7} {'partial':>7} {'browsers':>8}")
     for env in envs:
-        r = results[env]
-        print(f"{env:8} {'ok' if r['ok'] else 'FAILED':8} {r['passed']:6} {r['failed']:6} {r['skipped']:7} {r['seconds']:8.1f}")
+        r, c = results[env], results[env]["cost"]
+        print(f"{env:8} {'ok' if r['ok'] else 'FAILED':8} {r['passed']:6} {r['failed']:6} {r['skipped']:7} {r['seconds']:8.1f} "
+              f"{r['cpu_seconds']:7.0f} {c[cost.SERVER]:7} {c[cost.README_WHOLE]:7} {c[cost.README_PARTIAL]:7} "
+              f"{c[cost.BROWSER]:8}")
     total = {k: sum(r[k] for r in results.values()) for k in ("passed", "failed", "skipped")}
     # an unlisted skip counts as a failure, not a skip; an env that errored before pytest, ran nothing or
     # passed nothing counts once as failed, so the line cannot read green
@@ -228,10 +284,14 @@ def main() -> int:
     for r in results.values():
         for name, n in r["allowed_skips"].items():
             allowed_counts[name] = allowed_counts.get(name, 0) + n
+    spent = {k: sum(r["cost"][k] for r in results.values()) for k in cost.KINDS}
     print(f"wall {wall:.0f}s with {jobs} at a time; sum of env times {sum(r['seconds'] for r in results.values()):.0f}s; "
+          f"CPU {sum(r['cpu_seconds'] for r in results.values()):.0f}s; "
+          + "; ".join(f"{k} {v}" for k, v in spent.items()) + "; "
           f"peak memory of the process tree {memory.peak_mb:.0f} MB; reports in {SHOWN}")
     (REPORTS / "test-summary.json").write_text(json.dumps(
         {"jobs": jobs, "wall": round(wall, 1), "peak_rss_mb": round(memory.peak_mb), "envs": results, "total": total,
+         "cost": spent, "cpu_seconds": round(sum(r["cpu_seconds"] for r in results.values()), 1),
          "allowed_skips": allowed_counts}, indent=2))
     shown = ", ".join(f"{n} x{c}" for n, c in sorted(allowed_counts.items()))
     print(f"{total['passed']} passed, {total['failed']} failed, {total['skipped']} skipped"

@@ -1,5 +1,5 @@
 """The learner replay by lab name (`mlflow-labs run LAB --by-hand`, tests/byhand): the registry's spec of
-LAB handed to harness/readme/replay.py, with the lab's own table (labN/byhand.py)."""
+LAB handed to harness/readme/replay.py, with its spec's table (or the lab's own, labN/byhand.py)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
-"""`mlflow-labs run | check | doctor | grade`: the learner's entry point; the same code the tests run."""
+"""`mlflow-labs run | check | doctor | images | grade`: the learner's entry point; the same code the tests run."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from mlflow_labs.errors import LabError
@@ -71,16 +72,37 @@ def cmd_check(args) -> int:
         options["repo"] = args.repo
     if args.experiment:  # a learner's own experiment on a shared class server (what `grade` passes per learner)
         options["experiment"] = args.experiment
-    results = checks.run_checks(args.tracking_uri, **options)
+    if lab.inputs:  # the credentials its spec declares, from the environment (`grade` takes them from the roster)
+        from mlflow_labs.harness.inputs import from_environment
+        options["env"] = from_environment(lab.inputs, os.environ)
+    from mlflow_labs.harness.report import Report
+    report = Report(f"check-{args.lab}")  # what the checks spent (lab 5's browser phases) and produced (screenshots)
+    results = checks.run_checks(args.tracking_uri, report=report, **options)
     for r in results:
         print(f"{'PASS' if r.ok else 'FAIL'}  {r.name}: {r.detail}")
         if not r.ok:
             print(f"      hint: {r.hint}")
     failed = sum(not r.ok for r in results)
     print(f"{len(results) - failed} passed, {failed} failed")
+    write_check_results(args.lab, results, report)
     if not args.after_restart and restart:
         print(checks.record_run_ids(args.tracking_uri))
     return EXIT_FAIL if failed else 0
+
+
+def write_check_results(lab: str, results, report) -> None:
+    """reports/check-LAB.json: what `check` printed, as data (each result, the phases it spent, the files it
+    made), for whoever ran it: a lab run whose README runs `mlflow-labs check` reads its results there
+    instead of checking a second time (lab 5's browser walk)."""
+    import json
+    from mlflow_labs import settings
+    reports = settings.current().reports
+    data = {"lab": lab, "results": [r.as_dict() for r in results], "phases": report.phases, "files": report.files}
+    try:
+        reports.mkdir(parents=True, exist_ok=True)
+        (reports / f"check-{lab}.json").write_text(json.dumps(data, indent=2))
+    except OSError as exc:  # the results were printed: a folder that cannot be written is a warning
+        print(f"warning: could not write {reports}/check-{lab}.json: {exc}", file=sys.stderr)
 
 
 def cmd_doctor(args) -> int:
@@ -91,6 +113,17 @@ def cmd_doctor(args) -> int:
         line = f"{mark:8}{s.prereq.name:36} {s.detail if s.present else (s.what or s.detail)}"
         print(line + ("" if s.present else f"\n        for {', '.join(s.prereq.labs)}; fix: {s.fix}"))
     return 0
+
+
+def cmd_images(args) -> int:
+    """A README's screenshots, regenerated from a whole run of its lab (harness/readme_images.py)."""
+    from mlflow_labs.harness.readme_images import regenerate
+    from mlflow_labs.labs import LABS, get_lab
+    spec = get_lab(args.lab)
+    if not spec.screenshots:
+        raise LabError(f"{spec.name}'s README shows no screenshots of a run; the labs whose README does: "
+                       f"{', '.join(name for name, s in LABS.items() if s.screenshots)}.")
+    return regenerate(spec)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -128,6 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("doctor", help="list every lab's prerequisites and how to get the missing ones")
     d.add_argument("lab", nargs="?")
     d.set_defaults(func=cmd_doctor)
+
+    i = sub.add_parser("images", help="regenerate a lab README's screenshots from a whole run of the lab ("
+                                      f"{', '.join(name for name, spec in LABS.items() if spec.screenshots)})")
+    i.add_argument("lab")
+    i.set_defaults(func=cmd_images)
 
     for spec in LABS.values():  # a lab's own subcommands live in its package (lab 4's `reproduce`)
         for register in spec.commands:

@@ -1,4 +1,5 @@
-"""pytest plugin: options and thin fixtures. The work is in harness/, infra/ and the lab packages.
+"""pytest plugin: options and thin fixtures. The work is in harness/ (the verdict line: harness/verdict.py),
+infra/ and the lab packages; fixtures only the project's own tests use are in tests/conftest.py.
 
 Loaded through the `pytest11` entry point wherever mlflow-labs is installed, so its options carry the
 `--mlflow-labs-` prefix (as pytest plugins do) and never clash with another project's `--infra`.
@@ -56,6 +57,9 @@ def pytest_addoption(parser, pluginmanager):
 
 
 def pytest_configure(config):
+    from mlflow_labs.labs import LABS
+    for spec in LABS.values():  # each lab's marker (`-m lab3`), from its spec: a new lab adds none by hand
+        config.addinivalue_line("markers", f"{spec.name}: {spec.title}")
     config.stash[_REPORTS] = []
     config.stash[_STARTED] = time.monotonic()
     terminate_like_interrupt()  # a killed test run still tears down the servers it started
@@ -98,31 +102,6 @@ def progress(request):
     return say
 
 
-@pytest.fixture(scope="session")
-def _empty_mlflow_server_process(tmp_path_factory, progress):
-    from mlflow_labs.infra.mlflow_server import MlflowServer
-    work = tmp_path_factory.mktemp("empty-mlflow-server")
-    with MlflowServer(f"sqlite:///{work / 'empty.db'}", workdir=work, progress=progress) as server:
-        yield server
-
-
-@pytest.fixture
-def empty_mlflow_server(_empty_mlflow_server_process):
-    """A real MLflow server (SQLite) holding nothing but MLflow's own Default experiment, started once
-    per pytest process and shared by the tests that only READ from it (checks that must fail on
-    nothing). A test that writes must start its own server. Each use first proves the server is still
-    empty, so a test that wrote to it fails the next user instead of silently changing what it sees."""
-    from mlflow_labs.harness.client import TrackingClient
-    server = _empty_mlflow_server_process
-    client = TrackingClient(server.uri, timeout=60)
-    exps = client.search_experiments(view_type="ALL")  # deleted ones too
-    runs = client.search_runs([e["experiment_id"] for e in exps] or ["0"], max_results=10, run_view_type="ALL")
-    assert [e["name"] for e in exps] == ["Default"] and not runs, (
-        f"the shared empty MLflow server at {server.uri} is no longer empty (experiments "
-        f"{[e['name'] for e in exps]}, {len(runs)} run(s)): a test wrote to it; give that test its own server")
-    return server
-
-
 @pytest.fixture
 def lab_report(request):
     """Collect a Report: printed as a table at the end of the session and written to reports/<lab>.json.
@@ -147,78 +126,38 @@ def pytest_terminal_summary(terminalreporter, config):
 
 
 class _Verdict:
-    """The very last line of a session: ONE verdict, the time it took and where the report is; on a
-    failure, where it failed (the README line or check, with its hint: what `mlflow-labs run` prints) and
-    how to see more. Also says how many harness-proof tests this selection left out and how to run them."""
+    """The very last line of a session (harness/verdict.py composes it): ONE verdict; for a lab's session
+    (`tox -e labN`) PASSED only when the lab's own README run happened, else NOT RUN, why, the fix, and a
+    non-zero exit."""
+
+    session = None
+
+    def pytest_sessionstart(self, session):
+        self.session = session
 
     @pytest.hookimpl(wrapper=True, trylast=True)
     def pytest_terminal_summary(self, terminalreporter, config):
+        from mlflow_labs.harness import verdict
+        from mlflow_labs.harness.readme.runner import readmes_run
+        from mlflow_labs.labs import LABS
         result = yield
-        config.stash[_VERDICT] = lines = []  # written at unconfigure: after pytest's own closing line
         stats = terminalreporter.stats
-        count = {k: len(stats.get(k, [])) for k in ("failed", "error", "skipped")}
-        count["passed"] = len([r for r in stats.get("passed", []) if r.when == "call"])
         harness_left = len([i for i in stats.get("deselected", []) if getattr(i, "get_closest_marker", None)
                             and i.get_closest_marker("harness")])
-        what = os.environ.get("TOX_ENV_NAME") or ", ".join(sorted({r.lab for r in config.stash.get(_REPORTS, [])})) or "tests"
-        seconds = time.monotonic() - config.stash.get(_STARTED, time.monotonic())
         reports = config.stash.get(_REPORTS, [])
+        what = os.environ.get("TOX_ENV_NAME") or ", ".join(sorted({r.lab for r in reports})) or "tests"
         written = ", ".join(sorted({f"{settings.current().reports}/{r.lab}.json" for r in reports}))
-        where = f"; report: {written}" if written else ""
-        tally = f"{count['passed']} passed, {count['failed'] + count['error']} failed, {count['skipped']} skipped"
-        left_out = ""
-        if harness_left and not _selects_harness(config.option.markexpr):
-            left_out = f"; {harness_left} harness-proof test(s) not selected (`tox -e {what} -- -m harness` runs them)"
-        if count["failed"] or count["error"]:
-            lines.append((f"mlflow-labs: {what} FAILED after {seconds:.0f} s ({tally}){where}",
-                          {"red": True, "bold": True}))
-            lines += [(f"  {line}", {"red": True}) for line in _failure_lines(reports, stats)]
-        elif count["passed"]:
-            lines.append((f"mlflow-labs: {what} PASSED in {seconds:.0f} s ({tally}){left_out}{where}",
-                          {"green": True, "bold": True}))
-        else:
-            lines.append((f"mlflow-labs: {what}: NO VERDICT, nothing passed ({tally}){left_out}",
-                          {"yellow": True, "bold": True}))
+        lab = None if config.option.collectonly else LABS.get(what)
+        lines, failed = verdict.verdict(what, time.monotonic() - config.stash.get(_STARTED, time.monotonic()), stats,
+                                        reports, markexpr=config.option.markexpr, written=written,
+                                        harness_left=harness_left, lab_readme=lab.readme if lab else None,
+                                        ran=readmes_run() | verdict.readmes_in(reports, settings.repo_root()))
+        config.stash[_VERDICT] = lines  # written at unconfigure: after pytest's own closing line
+        if failed and self.session is not None and self.session.exitstatus == pytest.ExitCode.OK:
+            self.session.exitstatus = pytest.ExitCode.TESTS_FAILED   # tox and scripts/test see a lab that did not run
         return result
 
     def pytest_unconfigure(self, config):
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         for line, markup in config.stash.get(_VERDICT, []) if reporter else []:
             reporter.write_line(line, **markup)
-
-
-def _selects_harness(markexpr: str | None) -> bool:
-    """Whether the -m expression keeps a harness-marked test (CI's "harness or not harness" does: its
-    deselected harness tests were left out by -k or a lab's own skip, not by the learner's selection)."""
-    if not markexpr:
-        return True
-    try:
-        from _pytest.mark.expression import Expression  # pytest's own -m parser; no public API for it
-        return Expression.compile(markexpr).evaluate(lambda name, **_: name == "harness")
-    except Exception:  # noqa: BLE001 - another pytest's parser: the plain reading
-        return "not harness" not in markexpr
-
-
-def _failure_lines(reports, stats, most: int = 3) -> list[str]:
-    """Where it failed, first from the lab reports (README:LINE or the check, with its hint or the
-    one-paragraph error naming the fix), else from pytest's own crash line per failed test."""
-    lines = []
-    for r in reports:
-        if r.error:
-            lines.append(f"{r.lab}: {r.error}")
-        lines += [f"{row.where}: {row.step}: {row.detail.strip().splitlines()[-1] if row.detail.strip() else 'failed'}"
-                  for row in r.rows if row.status == "failed"]
-    if not lines:
-        # one entry per distinct error: a lab fixture whose README failed errors every test that shares it
-        tests_by_message: dict[str, list[str]] = {}
-        for rep in stats.get("failed", []) + stats.get("error", []):
-            crash = getattr(rep.longrepr, "reprcrash", None)
-            tests_by_message.setdefault(crash.message if crash else rep.outcome, []).append(rep.nodeid)
-        for message, tests in tests_by_message.items():
-            first, *rest = message.splitlines() or [""]
-            # a README step's error (README:LINE first) carries the failing check and its hint in the
-            # block's output: the fix, as `mlflow-labs run` shows it
-            fix = [ln.strip() for ln in rest if ln.strip().startswith(("FAIL ", "hint:"))]
-            who = tests[0] + (f" (and {len(tests) - 1} more test(s), same error)" if len(tests) > 1 else "")
-            lines.append(f"{who}: {first}" + "".join(f"\n    {f}" for f in fix))
-    return lines[:most] + ([f"... and {len(lines) - most} more: see the summary above"] if len(lines) > most else [])

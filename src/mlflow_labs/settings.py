@@ -8,7 +8,7 @@ Environment variables (read by `Settings.from_env`; a command-line option, where
   MLFLOW_LABS_TRACKING_URI      pytest: check this server instead of starting one   (--mlflow-labs-tracking-uri)
   MLFLOW_LABS_REPORTS           folder for reports/<lab>.json                        (--reports; default reports/)
   MLFLOW_LABS_POSTGRES_IMAGE    lab 3's PostgreSQL image  (default postgres:15; offline: mlflow-labs/postgres:15)
-  MLFLOW_LABS_MLFLOW_IMAGE      lab 3's MLflow image      (default burakince/mlflow:3.15.1; offline: mlflow-labs/mlflow:3.15.1)
+  MLFLOW_LABS_MLFLOW_IMAGE      lab 3's MLflow image      (default DOCUMENTED_MLFLOW_IMAGE; offline: OFFLINE_MLFLOW_IMAGE)
   MLFLOW_LABS_CHART             lab 2: a local copy of the community mlflow chart (folder or .tgz), read by lab2/chart.py;
                                 unset: the chart cache below, else `helm pull` into it (needs internet once)
   XDG_CACHE_HOME                the chart cache is $XDG_CACHE_HOME/mlflow-labs/charts (default ~/.cache/mlflow-labs/charts,
@@ -22,6 +22,8 @@ Environment variables (read by `Settings.from_env`; a command-line option, where
   MLFLOW_LABS_SSO_PYTHON        lab 7: the Python 3.12+ for mlflow-oidc-auth's venv (default: found on PATH / pyenv; lab7/environment.py)
   MLFLOW_LABS_SSO_VENV          lab 7: where that venv is (default .venv-lab7 in the checkout; scripts/provision-lab7 builds it)
   MLFLOW_LABS_MLFLOW_VERSION    another MLflow than the pin, in its own .venv-mlflow-X (scripts/_venv.sh; drift job)
+  MLFLOW_LABS_COST_FILE         where the harness counts what a proof costs (server starts, README runs, browser
+                                launches; harness/cost.py): scripts/test sets reports/cost-<env>.jsonl per env; unset: not counted
 Used by the shell scripts only (not read by Python):
   MLFLOW_LABS_VENV              scripts/_venv.sh: the virtualenv the scripts use (default .venv)
   MLFLOW_LABS_CACHE             scripts/build-offline-images: where downloaded wheels/binaries are cached
@@ -32,6 +34,8 @@ Used by the shell scripts only (not read by Python):
   MLFLOW_LABS_JOBS              scripts/test: how many tox envs run at once (default 2)
   MLFLOW_LABS_ALLOWED_SKIPS     scripts/test: which entries of tests/allowed-skips.toml apply (default all; `none`
                                 for a job that has every prerequisite, e.g. the GitHub kind job; or names: `kind`)
+  MLFLOW_LABS_BREAK_CHECKS      the test suite (tests/nearmiss): check each near miss again with its check broken, which
+                                must then fail its test (scripts/test sets it: CI proves every near-miss test can fail)
   MLFLOW_LABS_SELECT            tox.ini: the pytest -m expression of every env (default "not harness": a learner's
                                 `tox -e labN`; scripts/test sets "harness or not harness": CI runs everything)
 Lab 6 reads the learner's credentials from LAB6_READER_USERNAME/PASSWORD and LAB6_WRITER_USERNAME/PASSWORD
@@ -43,7 +47,9 @@ points them at the images `scripts/build-offline-images` builds.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -56,9 +62,13 @@ DOCUMENTED_PORT = 7006        # the port every lab README uses for its MLflow se
 EPHEMERAL_PORT = 7007         # lab 3's throwaway SQLite container
 PG_MAJOR = 15                 # what Debian bookworm ships, so the official and the offline image behave alike
 DEFAULT_POSTGRES_IMAGE = f"postgres:{PG_MAJOR}"
-# The community chart's appVersion and the image lab 3's README documents: the official MLflow image
-# lacks psycopg2, this one has it.
-DOCUMENTED_MLFLOW_IMAGE = "burakince/mlflow:3.15.1"
+# The MLflow the chart's image runs: the community chart's appVersion (what chart 1.11.5 deploys), written
+# here once. The image lab 3's README documents is that image (the official MLflow image lacks psycopg2,
+# this one has it); scripts/build-offline-images builds the same version (it reads this line). The READMEs
+# and the workflow name it literally, as a learner types it: tests/unit/test_version_pins.py holds them to it.
+CHART_APP_VERSION = "3.15.1"
+DOCUMENTED_MLFLOW_IMAGE = f"burakince/mlflow:{CHART_APP_VERSION}"
+OFFLINE_MLFLOW_IMAGE = f"mlflow-labs/mlflow:{CHART_APP_VERSION}"   # scripts/build-offline-images' build of it
 DEFAULT_MLFLOW_IMAGE = DOCUMENTED_MLFLOW_IMAGE
 INFRA_CHOICES = ("auto", "docker", "local")
 
@@ -97,6 +107,7 @@ class Settings:
     k8s_infra: str = "auto"
     jobs: int = 2                       # scripts/test: tox envs at once
     allowed_skips: str | None = None    # scripts/test: which allowed skips apply (None: all)
+    cost_file: Path | None = None       # harness/cost.py: where server starts, README runs, browser launches are counted
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **options) -> "Settings":
@@ -120,6 +131,7 @@ class Settings:
             k8s_infra=get("K8S_INFRA") or "auto",
             jobs=_count("JOBS", get("JOBS"), 2),
             allowed_skips=get("ALLOWED_SKIPS"),
+            cost_file=Path(get("COST_FILE")) if get("COST_FILE") else None,
         )
         given = {k: v for k, v in options.items() if v is not None}
         return replace(s, **given) if given else s
@@ -165,6 +177,36 @@ def chart_cache() -> Path:
     """Where lab 2 keeps the community chart's .tgz once `helm pull` fetched it (or you copied it there)."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "mlflow-labs" / "charts"
+
+
+# The MLflow the course is written for has ONE home: pyproject.toml's `mlflow[auth]==X.Y.Z`. Code reads it
+# here; the READMEs and requirement files a learner types name it literally, held to it by
+# tests/unit/test_version_pins.py; scripts/bump-mlflow moves them all.
+_PIN = re.compile(r"""["']mlflow(?:\[[\w,\s-]*\])?==([\w.+-]+)["']""")
+
+
+@functools.lru_cache(maxsize=None)
+def mlflow_pin() -> str:
+    """The pinned MLflow version: from the checkout's pyproject.toml (the one place it is written), else from
+    the installed package's metadata (the same line, as built)."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        pyproject = parent / "pyproject.toml"
+        if pyproject.is_file() and (parent / "src" / "mlflow_labs").is_dir():
+            found = _PIN.search(pyproject.read_text())
+            if found:
+                return found.group(1)
+    from importlib import metadata  # noqa: PLC0415 - only for an installed copy without its checkout
+    try:
+        requires = metadata.requires("mlflow-labs") or []
+    except metadata.PackageNotFoundError:
+        requires = []
+    for req in requires:
+        found = _PIN.search(f'"{req.split(";")[0].strip()}"')
+        if found:
+            return found.group(1)
+    raise LabError("Cannot tell which MLflow this course pins: no `mlflow==X.Y.Z` in pyproject.toml or in the "
+                   "installed mlflow-labs package. Reinstall it (`pip install -e .` in the checkout).")
 
 
 BROWSER_STEP_TIMEOUT_S = 30   # one element wait in lab 5's browser: the UI answers in seconds, a loaded machine slower

@@ -28,7 +28,7 @@ def test_lab5_replays_by_hand(progress):
     report = replay("lab5", progress=progress)
     assert_replayed(report)
     skipped = [r.step for r in report.rows if r.status == "skipped"]
-    assert len(skipped) == 2 and "pip install" in skipped[0] and "lab5.images" in skipped[1], report.table()
+    assert len(skipped) == 2 and "pip install" in skipped[0] and "images lab5" in skipped[1], report.table()
     assert all("port 7006" in k or "Ctrl+C" in k for k in report.substitutions), report.substitutions
     assert_check_block_passed(report, "lab5")
 

@@ -6,23 +6,43 @@
   huge    answers /health 'OK', then every API call with an endless JSON-looking body
   echo    answers /health 'OK', then every API call with HTTP 403 echoing the credentials it was sent
           (decoded too): a server fishing for the instructor's password
+  fifty   answers /health 'OK', then every API call with 50 MB of JSON (no Content-Length: read to find out)
+  redirect  answers every path with a 302 to the same path on ``target`` (another learner's server)
+  loop    answers every path with a 302 to itself
+  record  answers /health 'OK' and every API call with '{}' (what it was asked is the point: see requests)
+  fakeui  answers lab 5's REST questions (an experiment, two finished runs with an accuracy) and its page to
+          a script, but a browser asking for a page gets no answer, ever: the browser waits
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from mlflow_labs.harness.net import free_port
 
-KINDS = ("silent", "drip", "html", "huge", "echo")
+def _run(n: int) -> dict:
+    return {"info": {"run_id": f"r{n}", "run_uuid": f"r{n}", "run_name": f"run-{n}", "status": "FINISHED",
+                     "start_time": n, "experiment_id": "1", "lifecycle_stage": "active"},
+            "data": {"metrics": [{"key": "accuracy", "value": n / 10, "timestamp": 1, "step": 0}], "params": [], "tags": []}}
+
+
+FAKE_API = {  # lab 5's REST questions, answered as an MLflow server would
+    "/experiments/get-by-name": {"experiment": {"experiment_id": "1", "name": "wine-compare", "lifecycle_stage": "active"}},
+    "/experiments/search": {"experiments": [{"experiment_id": "1", "name": "wine-compare", "lifecycle_stage": "active"}]},
+    "/runs/search": {"runs": [_run(7), _run(8)]},
+}
+
+KINDS = ("silent", "drip", "html", "huge", "echo", "fifty", "loop", "record", "fakeui")  # + redirect, which needs a target
+FIFTY_MB = 50 * 1024 * 1024
 
 
 class HostileServer:
-    def __init__(self, kind: str):
-        assert kind in KINDS, kind
-        self.kind = kind
+    def __init__(self, kind: str, target: str = ""):
+        assert kind in KINDS or kind == "redirect" and target, kind
+        self.kind, self.target = kind, target
         self.stopping = threading.Event()
         self.requests: list[str] = []  # what was asked (paths and headers), for assertions
         self.port = free_port()
@@ -42,6 +62,40 @@ class HostileServer:
             def _hostile(self):
                 if outer.kind == "silent":
                     outer.stopping.wait(600)
+                elif outer.kind in ("redirect", "loop"):
+                    self.send_response(302)
+                    self.send_header("Location", (outer.target if outer.kind == "redirect" else outer.uri) + self.path)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                elif outer.kind == "fakeui":
+                    if "Mozilla" in self.headers.get("User-Agent", ""):
+                        outer.stopping.wait(600)  # a browser: the page never comes
+                        return
+                    path = self.path.split("?")[0].removeprefix("/api/2.0/mlflow")
+                    answer = FAKE_API.get(path, {}) if "/api/" in self.path else None
+                    body = (json.dumps(answer).encode() if answer is not None else b"OK" if path == "/health" else
+                            b'<!doctype html><html><body><div id="root"></div></body></html>')
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                elif outer.kind == "record" or outer.kind == "fifty" and "/api/" not in self.path:
+                    body = b"OK" if "/api/" not in self.path else b"{}"
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                elif outer.kind == "fifty":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.end_headers()
+                    block = b'{"name": "x", "experiment_id": "1"},' * 1000
+                    self.wfile.write(b'{"experiments": [')
+                    for _ in range(FIFTY_MB // len(block)):
+                        if outer.stopping.is_set():
+                            break
+                        self.wfile.write(block)
+                    self.wfile.write(b'{}]}')
                 elif outer.kind == "html":
                     body = b"<!doctype html><html><body><h1>Welcome to nginx!</h1></body></html>"
                     self.send_response(200)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from mlflow_labs.labs import repo_root
 from mlflow_labs.harness.net import free_port
 
 pytestmark = pytest.mark.lab1
@@ -69,12 +68,12 @@ def test_doctor_lists_every_prerequisite():
             assert "fix:" in p.stdout.split(line, 1)[1].splitlines()[1]
 
 
-@pytest.mark.harness
-def test_run_lab1_end_to_end_writes_report(tmp_path):
-    """What the README's first command does: start everything, run the README, check, restart, check."""
-    p = cli("run", "lab1", "--reports", str(tmp_path), timeout=900, cwd=repo_root())
-    assert p.returncode == 0, p.stdout + p.stderr
-    data = json.loads(Path(tmp_path, "lab1.json").read_text())
+def test_run_lab1_end_to_end_writes_report(lab1_run):
+    """What the README's first command does: start everything, run the README, check, restart, check. This is
+    the session's one lab 1 run (tests/lab1/conftest.py: `mlflow-labs run lab1 --keep-infra`); its teardown
+    is proven by the failure and SIGTERM tests, which stop what they started."""
+    assert lab1_run.returncode == 0, lab1_run.why()
+    data = json.loads(Path(lab1_run.reports, "lab1.json").read_text())
     assert data["ok"] is True
     wheres = [s["where"] for s in data["steps"]]
     assert any(w.startswith("labs/lab1-sqlite-local/README.md:") for w in wheres)
@@ -82,8 +81,9 @@ def test_run_lab1_end_to_end_writes_report(tmp_path):
     restart = [s for s in data["steps"] if s["step"] == "a new server process answers after the restart"]
     assert [s["status"] for s in restart] == ["passed"], restart
     assert all(isinstance(s["seconds"], (int, float)) for s in data["steps"])
-    assert {"steps", "checks", "server restart", "teardown"} <= set(data["phases"])
-    assert "step" in p.stdout and "README.md:" in p.stdout  # the table a learner sees
+    assert {"steps", "checks", "server restart"} <= set(data["phases"])
+    assert "step" in lab1_run.output and "README.md:" in lab1_run.output  # the table a learner sees
+    assert f"report: {lab1_run.reports}/lab1.json" in lab1_run.output
 
 
 @pytest.mark.harness
@@ -91,16 +91,20 @@ def test_run_with_an_unexpected_failure_is_one_paragraph_report_written_infra_re
     """The one policy of `mlflow-labs run`, for every lab: a failure that is not a LabError (a bug)
     still ends in one paragraph, the report is written, what was started is stopped, exit 1."""
     from mlflow_labs import cli
-    from mlflow_labs.harness.net import port_in_use
+    from mlflow_labs.harness.process import BackgroundProcess
+    from mlflow_labs.harness.readme.parse import Block
     from mlflow_labs.lab1.scenario import Lab1Run
 
     seen = {}
 
     def steps(self):
         server = next(b for b in self.docs.blocks if b.action == "background")
-        self.docs.run(stop_before_line=server.line + 1)  # the README's own server is up now
-        seen.update(port=self.port, workdir=self.workdir)
-        assert port_in_use(self.port)
+        self.docs.run(stop_before_line=server.line)  # the README's blocks up to its server
+        # a process started the way the README's server block starts one (its own process group, stopped by the
+        # run's teardown), without paying an MLflow start: the session's run and the SIGTERM test start those
+        self.docs.run_block(Block(server.line, "bash", "sleep 300\n", {"background": True}))
+        seen.update(pid=self.docs.background_process(server.line).pid, workdir=self.workdir)
+        assert BackgroundProcess.group_alive(seen["pid"])
         raise ZeroDivisionError("injected failure")
 
     monkeypatch.setattr(Lab1Run, "steps", steps)
@@ -112,7 +116,7 @@ def test_run_with_an_unexpected_failure_is_one_paragraph_report_written_infra_re
     assert "ZeroDivisionError: injected failure" in line and "--keep-infra" in line, line
     data = json.loads(Path(tmp_path, "lab1.json").read_text())
     assert data["ok"] is False and "ZeroDivisionError: injected failure" in data["error"]
-    assert any(s["status"] == "passed" and s["step"].startswith("mlflow ui") for s in data["steps"]), data["steps"]
+    assert any(s["status"] == "passed" and s["step"].startswith("sleep 300") for s in data["steps"]), data["steps"]
     assert "teardown" in data["phases"]
-    assert not port_in_use(seen["port"]), "the README's server still answers after the failed run"
+    assert not BackgroundProcess.group_alive(seen["pid"]), "the background process outlived the failed run"
     assert not Path(seen["workdir"]).exists(), "the run's work dir was left behind"

@@ -29,7 +29,7 @@ def test_sigterm_during_a_run_stops_the_readme_server(tmp_path):
             # the README step after the server start begins once the server answers: its workers are up
             if server_started and "README.md:" in line and "waiting for" not in line:
                 break
-            server_started = server_started or "started in background: mlflow" in line
+            server_started = server_started or ("started in background:" in line and "mlflow ui" in line)
             assert time.monotonic() < deadline, "the README's server was never started"
         else:
             pytest.fail(f"the run ended (exit {run.wait()}) before its server started")

@@ -1,71 +1,57 @@
-"""Lab 1 end to end: the README's own blocks start a real server, train, log; the REST checks prove it."""
+"""Lab 1 end to end: the session's `mlflow-labs run lab1` (tests/lab1/conftest.py) ran the README's own
+blocks on a real server, trained and logged, restarted the server and checked twice; the REST reads here
+prove it independently of the check module."""
 
 from __future__ import annotations
 
+import re
+
+import psutil
 import pytest
 
-from mlflow_labs.lab1 import checks
 from mlflow_labs.harness.client import TrackingClient
-from mlflow_labs.harness.process import BackgroundProcess
-from mlflow_labs.lab1 import scenario
+from mlflow_labs.lab1 import checks
 
 pytestmark = pytest.mark.lab1
 
+README = "labs/lab1-sqlite-local/README.md:"
 
-@pytest.fixture(scope="module")
-def lab1_docs(tmp_path_factory, progress, tracking_uri_option):
-    """Run the whole Lab 1 README once for this module; the server it started stays up until the end."""
+
+def test_every_readme_block_ran_or_was_skipped_with_reason(lab1_run):
+    steps = [s for s in lab1_run.rows() if s["where"].startswith(README)]
+    assert steps, lab1_run.why()
+    for s in steps:
+        assert s["status"] in {"passed", "skipped", "shown"}, s
+        if s["status"] == "skipped":
+            assert s["detail"].strip(), f"{s['where']} skipped without a reason"
+    assert any("mlflow ui" in s["step"] and s["status"] == "passed" for s in steps), steps
+    assert any("python train.py" in s["step"] and s["status"] == "passed" for s in steps), steps
+
+
+def test_port_substitution_is_reported(lab1_run, lab1_uri):
+    port = lab1_uri.rsplit(":", 1)[1]
+    assert any("7006" in reason and port in reason for reason in lab1_run.report["substitutions"]), lab1_run.report
+
+
+def test_checks_pass(request, tracking_uri_option):
+    """The checks, before and after the restart (the run's), or against the learner's own server."""
     if tracking_uri_option:
-        pytest.skip(f"--mlflow-labs-tracking-uri {tracking_uri_option} given: checking that server, not starting one")
-    with scenario.Lab1Run(workdir=tmp_path_factory.mktemp("lab1"), progress=progress) as lab:
-        lab.setup()
-        lab.run_readme()
-        yield lab.docs, lab.uri
+        results = checks.run_checks(tracking_uri_option)
+        failed = [f"{r.name}: {r.detail}" for r in results if not r.ok]
+        assert not failed, failed
+        assert [r.name for r in results] == [c.name for c in checks.suite.checks], "not every check ran"
+        return
+    run = request.getfixturevalue("lab1_run")
+    assert run.returncode == 0, run.why()
+    for where in ("lab1/checks.py", "lab1/checks.py after restart"):
+        rows = run.rows(where)
+        assert [r["step"] for r in rows] == [c.name for c in checks.suite.checks], f"not every check ran {where}"
+        assert all(r["status"] == "passed" for r in rows), rows
 
 
-def test_every_readme_block_ran_or_was_skipped_with_reason(lab1_docs):
-    docs, _ = lab1_docs
-    statuses = {s.where: (s.status, s.note) for s in docs.steps}
-    assert statuses, "no steps ran"
-    for where, (status, note) in statuses.items():
-        assert status in {"passed", "skipped", "shown"}, where
-        if status == "skipped":
-            assert note.strip(), f"{where} skipped without a reason"
-    assert any(s.action == "background" and s.status == "passed" for s in docs.steps)
-    assert any("python train.py" in s.summary and s.status == "passed" for s in docs.steps)
-
-
-def test_port_substitution_is_reported(lab1_docs):
-    docs, uri = lab1_docs
-    port = uri.rsplit(":", 1)[1]
-    assert any("7006" in reason and port in reason for reason in docs.applied), docs.applied
-
-
-@pytest.fixture(scope="module")
-def lab1_uri(request, tracking_uri_option):
-    """The learner's server when --mlflow-labs-tracking-uri is given, else the one the README started."""
-    return tracking_uri_option or request.getfixturevalue("lab1_docs")[1]
-
-
-def test_checks_pass(request, lab1_uri, lab_report, tracking_uri_option):
-    uri = lab1_uri
-    results = checks.run_checks(uri)
-    # reports/lab1.json and the end-of-session table: the README steps (when the harness ran them) and the checks
-    report = lab_report("lab1")
-    if not tracking_uri_option:
-        docs = request.getfixturevalue("lab1_docs")[0]
-        report.substitutions.update(docs.applied)
-        report.add_steps(docs.steps)
-    report.add_checks(results, "lab1/checks.py")
-    failed = [f"{r.name}: {r.detail}" for r in results if not r.ok]
-    assert not failed, failed
-    assert [r.name for r in results] == [c.name for c in checks.suite.checks], "not every check ran"
-
-
-def test_run_has_the_documented_params_metrics_and_artifact(lab1_docs):
+def test_run_has_the_documented_params_metrics_and_artifact(lab1_uri):
     """Independently of the check module: read the run straight from the REST API."""
-    _, uri = lab1_docs
-    c = TrackingClient(uri)
+    c = TrackingClient(lab1_uri)
     exp = c.experiment_by_name("wine-prediction-mlops")
     runs = c.search_runs([exp["experiment_id"]], filter="attributes.run_name = 'Run_v1'")
     assert len(runs) == 1
@@ -76,27 +62,23 @@ def test_run_has_the_documented_params_metrics_and_artifact(lab1_docs):
     assert files == ["model.pkl"]
 
 
-def test_run_survives_server_restart(lab1_docs):
-    docs, uri = lab1_docs
-    c = TrackingClient(uri)
+def test_run_survives_server_restart(lab1_run, lab1_uri):
+    """The run was logged to a server process that is gone; the one answering now started after the run
+    ended, and serves the same run (its id, as the check before the restart found it)."""
+    [restart] = [r for r in lab1_run.rows() if r["step"] == "a new server process answers after the restart"]
+    assert restart["status"] == "passed", restart
+    old, new = map(int, re.match(r"pid (\d+) \(stopped\) -> (\d+)", restart["detail"]).groups())
+    assert not psutil.pid_exists(old), f"the server of before the restart (pid {old}) still runs"
+    before = next(r for r in lab1_run.rows("lab1/checks.py") if r["step"].startswith("run 'Run_v1'"))
+    run_id = re.search(r"run_id=(\w+)", before["detail"]).group(1)
+    c = TrackingClient(lab1_uri)
+    run = c.get_run(run_id)
+    assert run["info"]["status"] == "FINISHED"
+    assert psutil.Process(new).create_time() > run["info"]["end_time"] / 1000, "the server answering now predates the run"
     exp = c.experiment_by_name("wine-prediction-mlops")
-    before = {r["info"]["run_id"] for r in c.search_runs([exp["experiment_id"]])}
-    line = docs.background_lines()[0]
-    old_pid = docs.background[line][1].proc.pid
-    step = docs.restart_background(line)
-    assert step.status == "passed"
-    # a NEW server answers: the old one's whole process group is gone, the new process is another
-    new = docs.background[line][1]
-    assert not BackgroundProcess.group_alive(old_pid), "the old server outlived the stop"
-    assert new.alive() and new.proc.pid != old_pid
-    assert TrackingClient(uri).ensure_mlflow()
-    after = {r["info"]["run_id"] for r in c.search_runs([exp["experiment_id"]])}
-    assert before and after == before
-    assert all(r.ok for r in checks.run_checks(uri)), [r for r in checks.run_checks(uri) if not r.ok]
+    assert [r["info"]["run_id"] for r in c.search_runs([exp["experiment_id"]], filter="attributes.run_name = 'Run_v1'")] == [run_id]
 
 
-def test_learner_check_command_in_readme_ran_against_the_server(lab1_docs):
-    docs, _ = lab1_docs
-    step = next(s for s in docs.steps if "mlflow-labs check lab1" in s.summary)
-    assert step.status == "passed"
-    assert "0 failed" in step.note
+def test_learner_check_command_in_readme_ran_against_the_server(lab1_run):
+    [step] = [s for s in lab1_run.rows() if s["where"].startswith(README) and "mlflow-labs check lab1" in s["step"]]
+    assert step["status"] == "passed", step  # `check` exits 1 on any FAIL

@@ -1,28 +1,21 @@
 """Lab 1's checks, each shown able to fail on a state that is right except the one thing it is about
-(tests/nearmiss/lab1_states.py), on one real MLflow server; the correct state passes them all."""
+(tests/nearmiss/lab1_states.py), on the session's own lab 1 server (each state in experiments of its own,
+checked with `--experiment`, as on a class's shared server); the correct state passes them all."""
 
 from __future__ import annotations
 
 import pytest
 
-from mlflow_labs.lab1 import checks
-from tests.nearmiss import assert_all_pass, assert_near_miss, registered, run_state
-from tests.nearmiss import lab1_states as states
-from tests.nearmiss.world import sqlite_world
+from tests.nearmiss import near_miss_tests
+from tests.nearmiss.world import World, not_mlflow
 
 pytestmark = [pytest.mark.lab1, pytest.mark.harness]
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory, progress):
-    with sqlite_world(tmp_path_factory.mktemp("nearmiss-lab1"), progress) as w:
-        yield w
+def world(lab1_uri):
+    with not_mlflow() as elsewhere:
+        yield World(lab1_uri, elsewhere=elsewhere, shared=True)
 
 
-def test_the_correct_state_passes_every_check(world):
-    assert_all_pass(run_state(world, "lab1", states.correct), set(registered(checks)))
-
-
-@pytest.mark.parametrize("case", states.NEAR_MISSES.values(), ids=lambda c: c.why)
-def test_a_near_miss_fails_exactly_its_check(world, case):
-    assert_near_miss(run_state(world, "lab1", case.build), case, registered(checks))
+test_the_correct_state_passes_every_check, test_a_near_miss_fails_exactly_its_check = near_miss_tests("lab1")

@@ -32,24 +32,26 @@ def copy_with_broken_readme(root: Path) -> Path:
     (root / "scripts").mkdir()
     (root / "scripts" / "_venv.sh").write_text(": # the env already exists (this test's own)\n")
     (root / "tests" / "lab1").mkdir(parents=True)
-    for name in ("tests/__init__.py", "tests/lab1/__init__.py", "tests/lab1/test_lab1.py"):
+    for name in ("tests/__init__.py", "tests/lab_command.py", "tests/lab1/__init__.py", "tests/lab1/conftest.py",
+                 "tests/lab1/test_lab1.py"):
         shutil.copy(src / name, root / name)
     lab = get_lab("lab1").readme.parent
     shutil.copytree(lab, root / "labs" / lab.name)
     readme = root / "labs" / lab.name / "README.md"
-    original, broken = MUTATIONS[CASE][:2]
-    assert readme.read_text().count(original) == 1, f"the README no longer contains {original!r}; update this test"
-    readme.write_text(readme.read_text().replace(original, broken))
+    m = MUTATIONS[CASE]
+    assert readme.read_text().count(m.original) == 1, f"the README no longer contains {m.original!r}; update this test"
+    readme.write_text(readme.read_text().replace(m.original, m.broken))
     return readme
 
 
 def test_a_failing_readme_step_is_named_in_the_tox_verdict_with_its_fix(tmp_path, progress):
     readme = copy_with_broken_readme(tmp_path)
     where = f"{readme.relative_to(tmp_path)}:{check_block_line(readme, 'lab1')}"
-    failing = MUTATIONS[CASE][2]
+    failing = MUTATIONS[CASE].check
     hint = next(c.hint for c in checks.suite.checks if c.name == failing)
-    # a learner's shell: tox from this environment, no selection or reports dir of CI's
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_LABS_")}
+    # a learner's shell: tox from this environment, no selection or reports dir of CI's (the cost file stays: what
+    # the nested run spends is this env's)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_LABS_") or k == "MLFLOW_LABS_COST_FILE"}
     env.update(MLFLOW_LABS_VENV=sys.prefix, MLFLOW_LABS_REPORTS=str(tmp_path / "reports"),
                PATH=f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}")
     progress(f"tox -e lab1 on a copy whose README has {CASE} (the README runs up to its check line)")

@@ -15,6 +15,7 @@ import stat
 import pytest
 import yaml
 
+from mlflow_labs import settings
 from mlflow_labs.harness.readme.runner import ReadmeRunner
 from mlflow_labs.errors import PrerequisiteMissing
 from mlflow_labs.lab2 import chart as cv
@@ -81,6 +82,14 @@ def test_documented_install_renders(chart, password_dir, inv):
     # lab 3 adds the dbchecker script's ConfigMap
     extra = ["ConfigMap"] if inv.readme == LAB3_K8S else []
     assert kinds == sorted(["ConfigMap", "Deployment", "Secret", "Secret", "Service", "ServiceAccount", *extra]), kinds
+
+
+def test_the_chart_runs_the_image_settings_names(chart):
+    """settings.CHART_APP_VERSION (the one place the chart's appVersion is written) is what this chart deploys:
+    the README's install renders MLflow's container with settings.DOCUMENTED_MLFLOW_IMAGE, the image lab 3
+    documents and the pods path maps to the offline build."""
+    image = _container(cv.render(_installed(LAB2), chart=chart).pod_spec(), "mlflow")["image"]
+    assert image == settings.DOCUMENTED_MLFLOW_IMAGE, f"the chart runs {image}; settings.CHART_APP_VERSION is wrong"
 
 
 @pytest.mark.parametrize("inv", [i for i in invocations() if i.expect_rejected], ids=_id)

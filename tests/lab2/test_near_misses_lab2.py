@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlflow_labs.lab2 import checks
-from tests.nearmiss import assert_all_pass, assert_near_miss, registered, run_state
-from tests.nearmiss import lab2_states as states
+from tests.nearmiss import near_miss_tests
 from tests.nearmiss.world import sqlite_world
 
 pytestmark = [pytest.mark.lab2, pytest.mark.harness]
@@ -20,11 +18,4 @@ def world(tmp_path_factory, progress):
         yield w
 
 
-def test_the_correct_states_pass_every_check(world):
-    assert_all_pass(run_state(world, "lab2", states.correct), set(states.PRESENT))
-    assert_all_pass(run_state(world, "lab2", states.correct_lost), set(states.LOST))
-
-
-@pytest.mark.parametrize("case", states.NEAR_MISSES.values(), ids=lambda c: c.why)
-def test_a_near_miss_fails_exactly_its_check(world, case):
-    assert_near_miss(run_state(world, "lab2", case.build), case, registered(checks))
+test_the_correct_state_passes_every_check, test_a_near_miss_fails_exactly_its_check = near_miss_tests("lab2")

@@ -116,7 +116,7 @@ BEFORE_DESTROY, AFTER_RECREATE = "lab3/checks.py", "lab3/checks.py after recreat
 def server_identity(lab: Lab3Run) -> tuple:
     """The local server's pid, or the container's id: proves a fresh server answers after Step 5."""
     if lab.infra == "local":
-        return tuple(p.proc.pid for _, p in lab.docs.background.values())
+        return tuple(p.pid for p in lab.docs.servers.values())
     c = docker_engine.client()
     try:
         return tuple(x.id for x in c.containers.list(filters={"label": f"{settings.LABEL}.session={docker_engine.SESSION}",

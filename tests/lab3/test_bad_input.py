@@ -35,7 +35,7 @@ def test_wrong_db_password_is_one_clear_error_before_mlflow_starts(require_path,
         msg = str(exc.value)
         assert "mlflow_user" in msg and f"127.0.0.1:{lab.pg.port}" in msg and "password" in msg, msg
         assert "\n" not in msg  # one paragraph, no traceback
-        assert not lab.docs.background, "MLflow was started anyway (it would retry for ~100 s)"
+        assert not lab.docs.servers, "MLflow was started anyway (it would retry for ~100 s)"
 
 
 def test_db_port_closed_names_host_and_port():

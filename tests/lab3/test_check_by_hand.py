@@ -12,11 +12,18 @@ import sys
 import pytest
 
 from mlflow_labs.infra.mlflow_server import MlflowServer
+from mlflow_labs.harness.readme.parse import parse_blocks
 from mlflow_labs.lab3 import checks
+from mlflow_labs.labs import get_lab
 
-from .test_counter_example import write_log_run
 
 pytestmark = [pytest.mark.lab3, pytest.mark.harness]
+
+
+def write_log_run(workdir):
+    """The README's own log_run.py (its `file=log_run.py` block), into ``workdir``."""
+    block = next(b for b in parse_blocks(get_lab("lab3").readme.read_text()) if b.directive.get("file") == "log_run.py")
+    (workdir / "log_run.py").write_text(block.text)
 SURVIVORS = "runs logged before the server was recreated are all still there"
 
 

@@ -39,7 +39,8 @@ def test_postgres_image_honours_postgres_user_password_db(require_path):
 
 def test_build_offline_images_skips_what_exists_and_prints_only_settings(require_path):
     require_path("docker")
-    wanted = ["mlflow-labs/debian:bookworm", "mlflow-labs/postgres:15", "mlflow-labs/mlflow:3.15.1"]
+    # the MLflow image is the chart's appVersion, which the script reads from settings (its one home)
+    wanted = ["mlflow-labs/debian:bookworm", "mlflow-labs/postgres:15", settings.OFFLINE_MLFLOW_IMAGE]
     missing = [i for i in wanted if not docker_engine.image_present(i)]
     if missing:
         pytest.skip(f"offline images {missing} not built here. Fix: scripts/build-offline-images")
@@ -50,4 +51,4 @@ def test_build_offline_images_skips_what_exists_and_prints_only_settings(require
         assert f"{image} exists, skipped" in p.stderr
     exports = [ln for ln in p.stdout.splitlines() if ln and not ln.startswith("#")]
     assert exports == ["export MLFLOW_LABS_POSTGRES_IMAGE=mlflow-labs/postgres:15",
-                       "export MLFLOW_LABS_MLFLOW_IMAGE=mlflow-labs/mlflow:3.15.1"]
+                       f"export MLFLOW_LABS_MLFLOW_IMAGE={settings.OFFLINE_MLFLOW_IMAGE}"]

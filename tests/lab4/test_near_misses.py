@@ -8,8 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from mlflow_labs.lab4 import checks
-from tests.nearmiss import assert_all_pass, assert_near_miss, registered, run_state
+from tests.nearmiss import near_miss_tests
 from tests.nearmiss import lab4_states as states
 from tests.nearmiss.world import sqlite_world
 
@@ -26,10 +25,4 @@ def world(tmp_path_factory, progress):
             yield w
 
 
-def test_the_correct_state_passes_every_check(world):
-    assert_all_pass(run_state(world, "lab4", states.correct), set(registered(checks)))
-
-
-@pytest.mark.parametrize("case", [*states.NEAR_MISSES.values(), *states.EXTRA], ids=lambda c: c.why)
-def test_a_near_miss_fails_exactly_its_check(world, case):
-    assert_near_miss(run_state(world, "lab4", case.build), case, registered(checks))
+test_the_correct_state_passes_every_check, test_a_near_miss_fails_exactly_its_check = near_miss_tests("lab4")

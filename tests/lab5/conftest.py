@@ -28,7 +28,9 @@ def need_browser():
 
 @pytest.fixture(scope="session")
 def lab5(need_browser, tmp_path_factory, progress, tracking_uri_option):
-    """The README run by the harness, then the browser checks; reports/lab5.json + report.html at the end."""
+    """Lab 5's one run per session, the phases of `mlflow-labs run lab5`: the README (its own check block walks
+    the browser checks; the run takes their results), then its UI words clicked; the server stays up for the
+    session (README mutations share it). reports/lab5.json + report.html at the end."""
     from mlflow_labs.lab5 import scenario
     from mlflow_labs.lab5.html_report import write_html
     if tracking_uri_option:
@@ -37,7 +39,8 @@ def lab5(need_browser, tmp_path_factory, progress, tracking_uri_option):
     try:
         lab.setup()
         lab.run_readme()
-        lab.run_browser_checks()
+        lab.readme_check_results()
+        lab.replay_readme_ui()
         yield lab
     finally:
         lab.close()
@@ -48,3 +51,9 @@ def lab5(need_browser, tmp_path_factory, progress, tracking_uri_option):
 def empty_server(empty_mlflow_server):
     """The plugin's empty server (one per session, shared by tests that only read from it)."""
     return empty_mlflow_server
+
+
+@pytest.fixture(scope="session")
+def lab5_uri(lab5) -> str:
+    """The session's lab 5 server (README mutations run their copies against it, each in its own experiment)."""
+    return lab5.uri

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from mlflow_labs.lab5 import checks
-from tests.nearmiss import assert_all_pass, assert_near_miss, registered, run_state
+from tests.nearmiss import near_miss_tests, run_state
 from tests.nearmiss import lab5_states as states
 from tests.nearmiss.world import sqlite_world
 
@@ -31,17 +31,15 @@ def world(need_browser, tmp_path_factory, progress):
         session.close()
 
 
+_correct_state_passes, test_a_near_miss_fails_exactly_its_check = near_miss_tests("lab5")
+
+
 def test_the_correct_state_passes_every_check(world):
-    assert_all_pass(run_state(world, "lab5", states.correct), set(registered(checks)))
+    _correct_state_passes(world)
     # ... and takes every screenshot the README may show (tests/unit/test_lab5_readme_images.py holds the
     # README's images to these names and this viewport)
     taken = sorted(p.stem for p in world.extra["browser"].shots.glob("[0-9][0-9]-*.png"))
     assert taken == sorted(checks.SCREENSHOTS)
-
-
-@pytest.mark.parametrize("case", states.NEAR_MISSES.values(), ids=lambda c: c.why)
-def test_a_near_miss_fails_exactly_its_check(world, case):
-    assert_near_miss(run_state(world, "lab5", case.build), case, registered(checks))
 
 
 def _misplot(metric: str):

@@ -10,20 +10,19 @@ import pytest
 
 from mlflow_labs.harness.ui_steps import UiStepFailed
 from mlflow_labs.lab5 import readme_ui
-from mlflow_labs.labs import get_lab, repo_root
+from mlflow_labs.labs import get_lab
 
 pytestmark = pytest.mark.lab5
 
 README = get_lab("lab5").readme
 
 
-def test_every_ui_instruction_of_the_readme_is_replayed(lab5, tmp_path, progress):
+def test_every_ui_instruction_of_the_readme_is_replayed(lab5):
+    """The session's run replayed the README's UI words (Lab5Run.replay_readme_ui), every one of them."""
     steps = readme_ui.steps_of(README)
     verbs = {s.verb for s in steps}
     assert {"open", "click", "tab", "choose", "tick"} <= verbs, steps  # the grammar the README uses, all of it
-    done = readme_ui.replay(lab5.uri, README, tmp_path, source=str(README.relative_to(repo_root())),
-                            progress=progress)
-    assert done == steps
+    assert lab5.ui_done == steps
 
 
 @pytest.mark.harness  # a README mutation: proves the UI replay can fail

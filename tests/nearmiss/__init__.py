@@ -3,7 +3,9 @@ correctly EXCEPT the one thing that check is about. Exactly that check must fail
 checks it does not concern must still pass.
 
 Each lab's states live in ONE module, ``tests/nearmiss/<lab>_states.py``, holding
-``NEAR_MISSES: dict[check name, NearMiss]`` (and optionally ``EXTRA``: further cases). The unit test
+``NEAR_MISSES: dict[check name, NearMiss]`` (and optionally ``EXTRA``: further cases; ``CORRECT``: the
+correct states with the checks each passes, when there is more than ``correct`` passing every check). Every
+lab's test module is its `world` fixture and the two tests `near_miss_tests(lab)` makes. The unit test
 tests/unit/test_near_miss_coverage.py walks the registry (mlflow_labs.labs.LABS -> checks module -> every
 CheckSuite in it) and names every check that has no entry, so a new lab or a new check cannot go without one.
 The states are logged straight through MLflow's client on a real server (no README run): cheap.
@@ -11,13 +13,21 @@ The states are logged straight through MLflow's client on a real server (no READ
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 import uuid
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Callable
 
+import pytest
+
 from mlflow_labs.harness.suite import CheckResult, CheckSuite
+
+# scripts/test (CI) sets it: each near miss is checked a second time with its check broken (it passes without
+# looking), and the near-miss assertion must then fail. A case that still holds proves nothing.
+BREAK_CHECKS = "MLFLOW_LABS_BREAK_CHECKS"
 
 
 @dataclass(frozen=True)
@@ -89,8 +99,88 @@ def run_state(world, lab: str, build: Callable[..., dict]) -> list[CheckResult]:
 
     world.clear()
     uri, options = target(world, build(world))
-    return LABS[lab].checks().run_checks(uri, **options)
+    checks = LABS[lab].checks()
+    if world.shared:  # the lab's experiment, under the name this state gave it
+        options.setdefault("experiment", world.exp(checks.EXPERIMENT))
+    return checks.run_checks(uri, **options)
 
 
 def fresh_name(name: str) -> str:
     return f"{name}-nearmiss-{uuid.uuid4().hex[:8]}"
+
+
+@contextlib.contextmanager
+def broken(checks_module: ModuleType, name: str):
+    """Every suite's check called ``name`` returns PASS without looking, until the block exits."""
+    patched = [c for s in suites(checks_module) for c in s.checks if c.name == name]
+    assert patched, f"no check named {name!r} in {checks_module.__name__}"
+    saved = [c.func for c in patched]
+    for c in patched:
+        c.func = lambda ctx: "broken on purpose: passes without looking"
+    try:
+        yield
+    finally:
+        for c, func in zip(patched, saved):
+            c.func = func
+
+
+def assert_proves_something(world, lab: str, case: NearMiss, built: dict, hints: dict[str, str]) -> None:
+    """The same state checked again with ``case.check`` broken: the near-miss assertion must now FAIL."""
+    module = lab_checks(lab)
+    uri, options = target(world, built)
+    if world.shared:
+        options.setdefault("experiment", world.exp(module.EXPERIMENT))
+    with broken(module, case.check):
+        again = module.run_checks(uri, **options)
+    try:
+        assert_near_miss(again, case, hints)
+    except AssertionError:
+        return
+    raise AssertionError(f"with '{case.check}' broken, the near-miss '{case.why}' still passes: it proves nothing")
+
+
+def lab_checks(lab: str) -> ModuleType:
+    from mlflow_labs.labs import LABS
+    return LABS[lab].checks()
+
+
+def near_miss_tests(lab: str):
+    """The two tests of a lab's near misses, bound to the `world` fixture of the module that assigns them:
+    every correct state passes its checks; each near miss fails exactly its check (and, where BREAK_CHECKS is
+    set, no longer passes with that check broken)."""
+    states = states_module(lab)
+    correct = getattr(states, "CORRECT", None)
+    cases = [*states.NEAR_MISSES.values(), *getattr(states, "EXTRA", [])]
+
+    def test_the_correct_state_passes_every_check(world):
+        hints = registered(lab_checks(lab))
+        for build, expected in correct or [(states.correct, list(hints))]:
+            assert_all_pass(run_state(world, lab, build), set(expected))
+
+    # a lab whose checks wait for a browser: the check that must fail waits this long, not the session's time
+    fail_fast = getattr(states, "FAIL_FAST_MS", None)
+
+    @pytest.mark.parametrize("case", cases, ids=lambda c: c.why[:70])
+    def test_a_near_miss_fails_exactly_its_check(world, case):
+        hints = registered(lab_checks(lab))
+        world_state = _Built(fail_fast={case.check: fail_fast} if fail_fast else None)
+        assert_near_miss(run_state(world, lab, world_state.wrap(case.build)), case, hints)
+        if os.environ.get(BREAK_CHECKS):
+            assert_proves_something(world, lab, case, world_state.options, hints)
+
+    return test_the_correct_state_passes_every_check, test_a_near_miss_fails_exactly_its_check
+
+
+class _Built:
+    """Keeps what a builder returned (the URI and options the checks ran with), for the broken re-check;
+    adds ``fail_fast`` (a browser lab's short wait for the check that must fail) to them."""
+
+    def __init__(self, fail_fast: dict | None = None):
+        self.options: dict = {}
+        self.fail_fast = fail_fast
+
+    def wrap(self, build):
+        def kept(world):
+            self.options = {**build(world), **({"fail_fast": self.fail_fast} if self.fail_fast else {})}
+            return self.options
+        return kept

@@ -49,6 +49,7 @@ def lost(*, kept: bool = False, experiment_kept: bool = False, uri: bool = False
 
 correct = present()
 correct_lost = lost()
+CORRECT = [(correct, PRESENT), (correct_lost, LOST)]  # the run logged, and after the pod's deletion
 
 NEAR_MISSES = {c.check: c for c in [
     NearMiss(SERVER_CHECK, present(uri=True), "the port-forward points at another service answering /health",

@@ -98,6 +98,10 @@ def story(*, remembered: dict | None = None, rename: dict | None = None, drop_pa
 
 correct = story()
 
+# the check a near miss is about waits at most this long for what it looks for (the browser is warm and the
+# page loaded: an element that is not there by then will not come); every other check keeps the session's 30 s
+FAIL_FAST_MS = 5000
+
 # Only what needs the missing thing fails with it: "cannot check ... (see the earlier failure)" (need()).
 AFTER_RUNS = frozenset(set(ALL) - {RUNS})
 

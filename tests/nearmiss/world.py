@@ -16,28 +16,45 @@ from tests.loopback import serve
 
 
 class World:
-    """One real MLflow server a lab's near-misses share. The checks name their experiment, so before
-    each state every experiment but Default is renamed out of the way and deleted (MLflow keeps a
-    deleted experiment's name reserved; the rename frees it)."""
+    """One real MLflow server a lab's near-misses share. The checks name their experiment, so each state
+    needs the name to itself, one of two ways:
 
-    def __init__(self, uri: str, elsewhere: str = "", **extra):
+    - ``shared=False`` (a server of the near misses' own): before each state every experiment but Default is
+      renamed out of the way and deleted (MLflow keeps a deleted experiment's name reserved; the rename frees
+      it);
+    - ``shared=True`` (a server that holds other things too: the lab's own run of the session): each state
+      has experiment names of its own (``exp(name)``: the name with the state's suffix), and the checks are
+      pointed at the lab's experiment under that name (`check --experiment`, as on a class's shared server).
+      Nothing is deleted."""
+
+    def __init__(self, uri: str, elsewhere: str = "", *, shared: bool = False, **extra):
         from mlflow import MlflowClient
 
         self.uri = uri
         self.elsewhere = elsewhere  # a port where something that is not MLflow answers (see not_mlflow)
         self.client = MlflowClient(uri)
+        self.shared = shared
+        self.suffix = ""
         self.extra = extra  # what a lab's builders need besides the server (lab 4: the repository)
 
     def clear(self) -> None:
+        """Make room for the next state: a suffix of its own on a shared server, else an empty server."""
         from mlflow.entities import ViewType
 
+        if self.shared:
+            self.suffix = "-" + fresh_name("state").rsplit("-", 1)[1]
+            return
         for exp in self.client.search_experiments(view_type=ViewType.ACTIVE_ONLY):
             if exp.name != "Default":
                 self.client.rename_experiment(exp.experiment_id, fresh_name(exp.name))
                 self.client.delete_experiment(exp.experiment_id)
 
+    def exp(self, name: str) -> str:
+        """The name a state gives the experiment ``name`` (itself, on a server of the near misses' own)."""
+        return f"{name}{self.suffix}" if self.shared else name
+
     def experiment(self, name: str) -> str:
-        return self.client.create_experiment(name)
+        return self.client.create_experiment(self.exp(name))
 
     def log_run(self, experiment_id: str, run_name: str, *, params: dict | None = None,
                 metrics: dict[str, float | list[float]] | None = None, tags: dict | None = None,

@@ -25,7 +25,8 @@ def _missing(cites) -> list[str]:
     out = []
     for path, name in cites:
         f = repo_root() / path
-        if not f.exists() or not re.search(rf"^(async )?def {name}\(", f.read_text(), re.M):
+        # a test written `def name(`, or made by a factory and bound at module level (`a, name = factory(...)`)
+        if not f.exists() or not re.search(rf"^(async )?def {name}\(|^[\w, ]*\b{name}\b[\w, ]* = ", f.read_text(), re.M):
             out.append(f"{path}::{name}")
     return out
 

@@ -68,7 +68,9 @@ def test_the_pod_gets_every_change_and_each_is_reported(pods):
     assert mlflow["ports"] == [{"name": "mlflow", "containerPort": 5000, "hostPort": 41000, "hostIP": "127.0.0.1"}]
     assert (mlflow["image"], mlflow["imagePullPolicy"]) == ("localhost/mlflow-labs/mlflow:3.15.1", "Never")
     assert "ports" not in sidecar                       # podman 4.3 would publish it on 0.0.0.0
-    assert checker["command"] == ["sh", "/script/dbchecker.sh"] and checker["image"] == "busybox:1.38.0"
+    # an image left to a registry is named as Kubernetes reads it: a short name is Docker Hub's
+    assert checker["command"] == ["sh", "/script/dbchecker.sh"] and checker["image"] == "docker.io/library/busybox:1.38.0"
+    assert sidecar["image"] == "docker.io/library/db:1" and "imagePullPolicy" not in sidecar
     assert {"name": "dbchecker", "mountPath": "/script"} in checker["volumeMounts"]   # no subPath on podman 4.3
     assert spec["restartPolicy"] == "OnFailure"   # podman 4.3 would restart the finished init container
     assert spec["hostAliases"] == [{"ip": "10.89.0.5", "hostnames": ["postgres"]}]
@@ -80,6 +82,7 @@ def test_the_pod_gets_every_change_and_each_is_reported(pods):
     for needle in ("Secret env-secret -> resolved", "hostPort 127.0.0.1:41000", "image burakince/mlflow:3.15.1 ->",
                    "sh /script/dbchecker.sh", "hostAliases postgres: 10.89.0.5", "emptyDir tmp ->",
                    "containerPort 5432 left out", "ConfigMap volume mlflow-dbchecker ->",
+                   "image busybox:1.38.0 -> docker.io/library/busybox:1.38.0 (Kubernetes reads a short name",
                    "ConfigMap mount /script/dbchecker.sh (subPath dbchecker.sh) -> the ConfigMap at /script"):
         assert needle in subs, (needle, subs)
     assert DOCS[-1]["spec"]["template"]["spec"]["containers"][0]["image"] == "burakince/mlflow:3.15.1", "input changed"
@@ -89,6 +92,18 @@ def test_a_missing_secret_is_named(pods):
     docs = [d for d in DOCS if d["kind"] != "Secret"]
     with pytest.raises(LabError, match="container mlflow reads Secret env-secret"):
         pods.pod_manifest(docs, pm.PodPlan("mlflow"))
+
+
+@pytest.mark.parametrize("image,meant", [
+    ("busybox:1.38.0", "docker.io/library/busybox:1.38.0"),              # one part: Docker Hub's official image
+    ("burakince/mlflow:3.15.1", "docker.io/burakince/mlflow:3.15.1"),    # two parts: a Docker Hub user's
+    ("postgres@sha256:" + "a" * 64, "docker.io/library/postgres@sha256:" + "a" * 64),
+    ("index.docker.io/busybox", "docker.io/library/busybox"),
+    ("docker.io/library/busybox:1", "docker.io/library/busybox:1"),      # already qualified: as is
+    ("quay.io/org/img:1", "quay.io/org/img:1"), ("registry:5000/img", "registry:5000/img"),
+    ("localhost/mlflow-labs/mlflow:3.15.1", "localhost/mlflow-labs/mlflow:3.15.1")])
+def test_image_names_mean_what_kubernetes_means(image, meant):
+    assert pm.kubernetes_name(image) == meant
 
 
 def test_local_names_of_loaded_images():

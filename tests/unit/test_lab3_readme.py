@@ -38,7 +38,8 @@ def test_every_infra_tag_is_docker_or_local():
 
 
 def test_restart_blocks_repeat_the_start_command_exactly():
-    local = [b.text for b in BLOCKS if b.directive.get("infra") == "local" and b.text.startswith("mlflow server")]
+    local = [b.text for b in BLOCKS if b.directive.get("infra") == "local" and "mlflow server --backend-store-uri" in b.text
+             and b.action == "background"]
     docker = [b.text for b in BLOCKS if b.directive.get("infra") == "docker" and "--name mlflow-server " in b.text]
     assert len(local) == 2 and local[0] == local[1]
     assert len(docker) == 2 and docker[0] == docker[1]
@@ -65,6 +66,6 @@ def test_local_path_substitutions(tmp_path, monkeypatch):
     assert f"--port {lab.port}" in start
     # the local path: both `mlflow server` starts (Step 2 and Step 5's restart), no container command
     mine = [b for b in BLOCKS if lab.mine(b)]
-    assert sum(b.text.startswith("mlflow server --backend-store-uri postgresql") for b in mine) == 2
+    assert sum(bool(re.match(r"(\w+=\S+ )*mlflow server --backend-store-uri postgresql", b.text)) for b in mine) == 2
     assert not any(b.text.lstrip().startswith("docker ") for b in mine if b.action != "skip")
     assert not any("docker" in b.text for b in BLOCKS if lab.mine(b) and b.action != "skip")

@@ -16,7 +16,7 @@ def test_image_defaults_are_the_official_ones(monkeypatch):
     monkeypatch.delenv("MLFLOW_LABS_POSTGRES_IMAGE", raising=False)
     monkeypatch.delenv("MLFLOW_LABS_MLFLOW_IMAGE", raising=False)
     assert settings.postgres_image() == "postgres:15"
-    assert settings.mlflow_image() == "burakince/mlflow:3.15.1"
+    assert settings.mlflow_image() == settings.DOCUMENTED_MLFLOW_IMAGE == f"burakince/mlflow:{settings.CHART_APP_VERSION}"
 
 
 def test_image_settings_override(monkeypatch):

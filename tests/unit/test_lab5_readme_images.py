@@ -50,8 +50,8 @@ def test_readme_references_images():
 @pytest.mark.parametrize("ref", referenced_images(get_lab("lab5").readme))
 def test_readme_image_is_one_of_the_harness_screenshots(ref):
     path = get_lab("lab5").dir / ref
-    assert path.is_file(), f"README points to {ref}, which is missing: run `python -m mlflow_labs.lab5.images`"
-    assert not problems(path), f"{'; '.join(problems(path))}: regenerate with `python -m mlflow_labs.lab5.images`"
+    assert path.is_file(), f"README points to {ref}, which is missing: run `mlflow-labs images lab5`"
+    assert not problems(path), f"{'; '.join(problems(path))}: regenerate with `mlflow-labs images lab5`"
 
 
 def test_an_image_not_from_the_harness_is_named(tmp_path):

@@ -1,4 +1,4 @@
-"""Every screenshot the lab 7 README shows exists (they come from a harness run: python -m mlflow_labs.lab7.images)."""
+"""Every screenshot the lab 7 README shows exists (they come from a harness run: mlflow-labs images lab7)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,8 @@ import textwrap
 
 import pytest
 
-from mlflow_labs.harness.readme.replay import LearnerReplay, host_port
+from mlflow_labs.harness.readme.placeholders import host_port
+from mlflow_labs.harness.readme.replay import LearnerReplay
 
 pytestmark = pytest.mark.unit
 
@@ -222,7 +223,7 @@ def test_expect_fail_must_fail_for_the_reason_the_readme_gives(tmp_path):
         ~~~
         """)
     report = replay(path).run()
-    assert not report.ok and "not with 'FAIL  experiment'" in report.error
+    assert not report.ok and "block output lacks 'FAIL  experiment'" in report.error
 
 
 def test_stop_it_with_ctrl_c_and_start_it_again_restarts_the_same_command(tmp_path):

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from mlflow_labs.harness.readme.directives import reason
 from mlflow_labs.harness.readme.parse import parse_blocks
 from mlflow_labs.byhand import placeholders
 from mlflow_labs.harness.readme.replay import LearnerReplay
@@ -51,17 +52,18 @@ def test_every_shell_block_has_a_fate_and_only_root_or_the_whole_readme_is_skipp
     readme = get_lab(lab).dir / "kubernetes" / "README.md" if route == "kind" else get_lab(lab).readme
     start, _, _ = placeholders(lab, route)
     r = LearnerReplay(readme, route=route, start=start)
+    blocks = {b.line: b for b in parse_blocks(readme.read_text()) if b.is_shell}
     try:
-        fates = {b.line: r.fate(b) for b in parse_blocks(readme.read_text()) if b.is_shell}
+        fates = {line: r.fate(b) for line, b in blocks.items()}
     finally:
         r.close()
-    skips = {line: f for line, f in fates.items() if f.startswith("skip")}
-    for line, fate in skips.items():
+    skips = {line: reason(blocks[line]) for line, f in fates.items() if f == "skip"}
+    for line, why in skips.items():
         assert re.search(r"sudo|root|runs this README|build-offline-images|CI builds|the course's venv|runs this section|"
-                         r"--infra podman|whole lab again|scripts/provision-lab7 builds", fate), f"README.md:{line} {fate}"
+                         r"--infra podman|whole lab again|scripts/provision-lab7 builds", why), f"README.md:{line} {why}"
     assert not [line for line, f in fates.items() if f == "run" and re.search(r"^\s*(tox |mlflow-labs run|podman )",
-                parse_blocks(readme.read_text())[[b.line for b in parse_blocks(readme.read_text())].index(line)].text, re.M)]
-    assert all(f in ("run", "background", "file", "other-route") or f.startswith("skip") for f in fates.values()), fates
+                blocks[line].text, re.M)]
+    assert all(f in ("run", "background", "file", "other-path", "skip") for f in fates.values()), fates
 
 
 def test_air_gapped_image_fills_the_readmes_default_image(monkeypatch):

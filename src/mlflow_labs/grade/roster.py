@@ -1,20 +1,20 @@
 """The class roster: one CSV row per learner, validated whole before anything is graded.
 
 Columns: ``learner`` and ``tracking_uri`` (required); ``experiment`` (the learner's experiment on a
-shared class server; empty: the lab's own); credentials, by NAME only, never the secret itself:
-``username_var`` + ``password_var`` (environment variables holding a basic-auth login), ``token_var``
-(a variable holding a bearer token, e.g. an SSO access token), or ``netrc`` (a netrc file, looked up
-by the URI's host). A secret in the roster or in a command line would end up in shell history, `ps`
-and the gradebook; a variable name does not.
+shared class server; empty: the lab's own); credentials for reading the server, by NAME only, never the
+secret itself: ``username_var`` + ``password_var`` (environment variables holding a basic-auth login),
+``token_var`` (a variable holding a bearer token, e.g. an SSO access token), or ``netrc`` (a netrc file,
+looked up by the URI's host). Then the columns the lab's spec declares (``LabSpec.inputs``): each role's
+login (lab 6's reader and writer, lab 7's tokens and session; again by reference) and lab 4's repository
+(a path or git URL). `mlflow-labs grade labN --roster-template` prints them. A secret in the roster or in a
+command line would end up in shell history, `ps` and the gradebook; a variable name does not.
 
 Any problem is a RosterError naming the line and what to do, raised before any learner is graded.
 """
 
 from __future__ import annotations
 
-import base64
 import csv
-import netrc
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,27 +22,17 @@ from typing import Mapping
 from urllib.parse import urlsplit
 
 from mlflow_labs.errors import LabError
+from mlflow_labs.grade.references import BearerAuth, Problem, lab_inputs, server_credentials
+from mlflow_labs.harness.inputs import REPO, SECRET
+from mlflow_labs.harness.inputs import columns as input_columns
 
 REQUIRED = ("learner", "tracking_uri")
 OPTIONAL = ("experiment", "username_var", "password_var", "token_var", "netrc")
+__all__ = ["BearerAuth", "Learner", "RosterError", "load", "template"]
 
 
 class RosterError(LabError):
     """A roster that cannot be graded as a whole (the CLI exits 2, nothing is graded)."""
-
-
-class BearerAuth:
-    """requests auth sending ``Authorization: Bearer <token>`` (the token never in a repr)."""
-
-    def __init__(self, token: str):
-        self._token = token
-
-    def __call__(self, r):
-        r.headers["Authorization"] = f"Bearer {self._token}"
-        return r
-
-    def __repr__(self) -> str:
-        return "BearerAuth(<hidden>)"
 
 
 @dataclass(frozen=True)
@@ -53,59 +43,61 @@ class Learner:
     line: int
     auth: object = field(default=None, repr=False)            # a requests auth (tuple or callable), or None
     secrets: tuple[str, ...] = field(default=(), repr=False)  # values to scrub from anything written out
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)  # the check's variables (harness/inputs.py)
+    repos: Mapping[str, str] = field(default_factory=dict)    # REPO input -> path or git URL (lab 4's `repo`)
 
     @property
     def credentials(self) -> str:
         """What the outputs may say about credentials: where they came from, never what they are."""
         return "yes" if self.auth is not None else "none"
 
+    @property
+    def server(self) -> str:
+        """The server this learner is graded on (learners on one shared server share it)."""
+        return self.tracking_uri
+
+
+def columns(spec) -> tuple[str, ...]:
+    """Every column a roster for this lab may have, in the template's order."""
+    return (*REQUIRED, "experiment", *input_columns(spec.inputs), *OPTIONAL[1:])
+
+
+def template(spec) -> tuple[str, list[str]]:
+    """(the header line, one line per column saying what goes in it) for `grade --roster-template`."""
+    about = {"learner": "the learner's name (once each)",
+             "tracking_uri": "their MLflow server, http(s)://host:port (no password in it)",
+             "experiment": "their experiment on a shared server (empty: the lab's own)",
+             "username_var": "reading the server: the variable holding a basic-auth username",
+             "password_var": "... and the variable holding its password",
+             "token_var": "or: the variable holding a bearer token",
+             "netrc": "or: a netrc file with the server's host (relative to the roster's folder)"}
+    for i in spec.inputs:
+        cols = i.columns()
+        if not cols:
+            continue  # a browser: nothing to give per learner
+        if i.kind == REPO:
+            about[cols[0]] = f"{i.what}: a path or git URL (cloned read-only)"
+        elif i.kind == SECRET:
+            about[cols[0]] = f"{i.what}: the variable holding it"
+        else:
+            about.update({cols[0]: f"{i.what}: the username" + (f" (default {i.default_username})"
+                                                                 if i.default_username else ""),
+                          cols[1]: f"... and the variable holding their {i.secret}",
+                          cols[2]: f"or: a netrc file with the server's host, for the {i.name}"})
+    names = columns(spec)
+    width = max(len(c) for c in names)
+    return ",".join(names), [f"{c:{width}}  {about[c]}" for c in names]
+
 
 def _fail(path: Path, line: int, what: str) -> RosterError:
     return RosterError(f"{path}, line {line}: {what} Fix that line and run grade again; nothing was graded.")
 
 
-def _credentials(path: Path, line: int, row: dict, env: Mapping[str, str], host: str):
-    user_var, pass_var = row.get("username_var", ""), row.get("password_var", "")
-    token_var, netrc_path = row.get("token_var", ""), row.get("netrc", "")
-    given = [k for k in ("password_var", "token_var", "netrc") if row.get(k)]
-    if len(given) > 1:
-        raise _fail(path, line, f"more than one kind of credentials ({', '.join(given)}); give one.")
-    if user_var and not pass_var:
-        raise _fail(path, line, "username_var is set but password_var is empty: name the variable holding the password.")
-    if pass_var:
-        password = env.get(pass_var, "")
-        if not password:
-            raise _fail(path, line, f"password_var names {pass_var}, which is not set (or empty) in the environment: "
-                                    f"export it before grading (the roster holds variable names, never passwords).")
-        username = env.get(user_var, "") if user_var else ""
-        if user_var and not username:
-            raise _fail(path, line, f"username_var names {user_var}, which is not set (or empty) in the environment.")
-        basic = base64.b64encode(f"{username}:{password}".encode()).decode()
-        return (username, password), (password, basic)
-    if token_var:
-        token = env.get(token_var, "")
-        if not token:
-            raise _fail(path, line, f"token_var names {token_var}, which is not set (or empty) in the environment.")
-        return BearerAuth(token), (token,)
-    if netrc_path:
-        file = Path(netrc_path).expanduser()
-        if not file.is_absolute():
-            file = path.parent / file
-        try:
-            entry = netrc.netrc(str(file)).authenticators(host)
-        except (OSError, netrc.NetrcParseError) as exc:
-            raise _fail(path, line, f"netrc {file} cannot be read ({type(exc).__name__}).") from None
-        if not entry:
-            raise _fail(path, line, f"netrc {file} has no 'machine {host}' entry (and no default).")
-        login, _, password = entry
-        basic = base64.b64encode(f"{login}:{password}".encode()).decode()
-        return (login, password), (password, basic)
-    return None, ()
-
-
-def load(path: Path | str, env: Mapping[str, str] | None = None) -> list[Learner]:
-    """Every learner of the roster, or a RosterError for the first line that is wrong."""
+def load(path: Path | str, spec, env: Mapping[str, str] | None = None) -> list[Learner]:
+    """Every learner of the roster, or a RosterError for the first line that is wrong. ``spec``: the lab
+    graded (its inputs are the roster's further columns)."""
     path = Path(path)
+    allowed = columns(spec)
     env = os.environ if env is None else env
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -117,19 +109,21 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> list[Learner
     header = next(reader, None)
     if not header or not any(h.strip() for h in header):
         raise RosterError(f"The roster {path} is empty: its first line must name the columns "
-                          f"({', '.join(REQUIRED)}, optionally {', '.join(OPTIONAL)}), then one line per learner.")
-    columns = [h.strip().lower() for h in header]
-    unknown = [c for c in columns if c not in REQUIRED + OPTIONAL]
-    missing = [c for c in REQUIRED if c not in columns]
+                          f"({', '.join(REQUIRED)}, optionally {', '.join(allowed[2:])}), then one line per learner "
+                          f"(`mlflow-labs grade {spec.name} --roster-template` prints them).")
+    names = [h.strip().lower() for h in header]
+    unknown = [c for c in names if c not in allowed]
+    missing = [c for c in REQUIRED if c not in names]
     if missing or unknown:
         what = []
         if missing:
             what.append(f"missing column(s) {', '.join(missing)}")
         if unknown:
             what.append(f"unknown column(s) {', '.join(unknown)}")
-        raise _fail(path, 1, f"{'; '.join(what)}. The columns are {', '.join(REQUIRED)} (required) and "
-                             f"{', '.join(OPTIONAL)} (optional).")
-    if len(set(columns)) != len(columns):
+        raise _fail(path, 1, f"{'; '.join(what)}. For {spec.name} the columns are {', '.join(REQUIRED)} (required) and "
+                             f"{', '.join(allowed[2:])} (optional); `mlflow-labs grade {spec.name} --roster-template` "
+                             f"prints them.")
+    if len(set(names)) != len(names):
         raise _fail(path, 1, "a column is named twice.")
     learners: list[Learner] = []
     seen: dict[str, int] = {}
@@ -138,10 +132,10 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> list[Learner
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue  # blank line
-        if len(values) != len(columns):
-            raise _fail(path, line, f"{len(values)} field(s) where the header has {len(columns)} "
+        if len(values) != len(names):
+            raise _fail(path, line, f"{len(values)} field(s) where the header has {len(names)} "
                                     f"(a comma inside a value needs \"quotes\").")
-        row = {c: v.strip() for c, v in zip(columns, values)}
+        row = {c: v.strip() for c, v in zip(names, values)}
         name, uri = row["learner"], row["tracking_uri"]
         if not name:
             raise _fail(path, line, "the learner column is empty.")
@@ -162,8 +156,12 @@ def load(path: Path | str, env: Mapping[str, str] | None = None) -> list[Learner
             raise _fail(path, line, f"learner '{name}' points at the same server and experiment as '{other}' "
                                     f"(line {other_line}): on a shared server give each learner their own experiment.")
         targets[target] = (name, line)
-        auth, secrets = _credentials(path, line, row, env, parts.hostname)
-        learners.append(Learner(name, uri.rstrip("/"), experiment, line, auth, secrets))
+        try:
+            auth, secrets = server_credentials(path, row, env, parts.hostname)
+            variables, repos, more = lab_inputs(path, row, env, parts.hostname, spec.inputs)
+        except Problem as exc:
+            raise _fail(path, line, str(exc)) from None
+        learners.append(Learner(name, uri.rstrip("/"), experiment, line, auth, secrets + more, variables, repos))
     if not learners:
         raise RosterError(f"The roster {path} has a header but no learners: add one line per learner.")
     return learners

@@ -1,25 +1,27 @@
 """Grade every learner of a roster with one lab's own checks: in parallel, each bounded in time and size.
 
-Each learner runs in its own daemon thread, inside client.bounded(): every request the checks make
-stops at the learner's deadline and reads at most ``max_bytes``. A thread still busy past the deadline
-plus a grace (a server dripping headers byte by byte can hold a socket read) is abandoned: its row says
-so and the class goes on; being a daemon it never holds the process open at exit.
+First every distinct server is probed once (grade/worker.py ``probe``: anything answering /health and
+the API, within a short bound): the learners of a server that is down, hung or not speaking HTTP get its
+error at once, so a dead shared server costs its probe, not a time bound per learner. Then each learner
+is graded in a worker process (grade/pool.py) exactly as `mlflow-labs check` grades one; a worker that
+outlasts the learner's time bound is killed with everything it started, and the row keeps what the
+checks found before that and names the check that was cut short.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
-import time
+import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
-from mlflow_labs.grade.roster import Learner
-from mlflow_labs.harness.client import TrackingClient, bounded
-from mlflow_labs.errors import LabError
-from mlflow_labs.harness.suite import CheckResult
+from mlflow_labs.grade.pool import Job, Outcome, Pool
+from mlflow_labs.grade.roster import BearerAuth, Learner
+from mlflow_labs.harness.suite import CheckResult, CheckSuite
 
-GRACE = 5.0  # seconds past a learner's bound before their thread is abandoned
+PROBE_BOUND = 10.0  # seconds for a server's probe (at most the time bound): two small answers
 
 
 @dataclass
@@ -28,6 +30,8 @@ class Grade:
     results: list[CheckResult] = field(default_factory=list)
     error: str | None = None  # the server could not be checked at all (down, not MLflow, too slow)
     seconds: float = 0.0
+    stopped_at: str = ""      # the check the time bound cut short
+    hint: str = ""            # with an error: the README step to revisit (the cut-short check's, or the server's)
 
     @property
     def passed(self) -> int:
@@ -42,9 +46,9 @@ class Grade:
         return "PASS" if self.ok else ("ERROR" if self.error else "FAIL")
 
     def first_failure(self) -> tuple[str, str, str]:
-        """(check, detail, hint) of the first failure; the error, when the server could not be checked."""
+        """(check, detail, hint) of the first failure; with an error, the check it stopped at (or none)."""
         if self.error:
-            return "", self.error, ""
+            return self.stopped_at, self.error, self.hint
         for r in self.results:
             if not r.ok:
                 return r.name, r.detail, r.hint
@@ -59,66 +63,98 @@ def scrub(text: str, secrets) -> str:
     return text
 
 
-def grade_one(spec, learner: Learner, *, time_bound: float, max_bytes: int) -> Grade:
-    """What `mlflow-labs check` does for this learner alone: the server check that exits 2 there is
-    this row's error here; then the lab's checks on the learner's experiment, read with their credentials."""
-    t0 = time.monotonic()
-    grade = Grade(learner)
-    with bounded(deadline=t0 + time_bound, max_bytes=max_bytes):
-        client = TrackingClient(learner.tracking_uri, timeout=time_bound)
-        if learner.auth is not None:
-            client.session.auth = learner.auth
-        try:
-            spec.ensure_server(learner.tracking_uri, client)
-            grade.results = spec.checks().run_checks(learner.tracking_uri, client=client, experiment=learner.experiment)
-        except LabError as exc:
-            grade.error = str(exc)
-        except Exception as exc:  # noqa: BLE001 - a server's odd answer crashed a check: its row, not the class
-            grade.error = f"the checks could not read this server's answers ({type(exc).__name__}: {str(exc)[:200]})"
-    grade.seconds = time.monotonic() - t0
-    if grade.error is None and grade.seconds >= time_bound and not all(r.ok for r in grade.results):
-        # a check cut short by the bound says nothing about the learner's work: the row is the server's slowness
-        grade.error = (f"the server at {learner.tracking_uri} did not answer every check within the {time_bound:.0f} s "
-                       f"time bound ({grade.passed} of {len(grade.results)} passed before it ran out): it is slow or "
-                       f"overloaded; grade again with a larger --time-bound, or check by hand with `mlflow-labs check`")
+def hints(spec) -> dict[str, str]:
+    """check name -> the README step to revisit, for every check of the lab (in the lab's order)."""
+    out: dict[str, str] = {}
+    for suite in (v for v in vars(spec.checks()).values() if isinstance(v, CheckSuite)):
+        for c in suite.checks:
+            out.setdefault(c.name, c.hint)
+    return out
+
+
+def _auth(auth) -> list | None:
+    """A learner's requests auth as the worker's job carries it (over its stdin, never a command line)."""
+    if auth is None:
+        return None
+    return ["bearer", auth._token] if isinstance(auth, BearerAuth) else ["basic", *auth]
+
+
+def learner_folder(i: int, learner: Learner) -> str:
+    """The learner's own folder in the output (what their checks save: lab 5's screenshots)."""
+    return f"{i + 1:03d}-{re.sub(r'[^A-Za-z0-9_.-]', '_', learner.name)[:40]}"
+
+
+def _payload(learner: Learner, i: int, time_bound: float, max_bytes: int, out: Path, scratch: Path) -> dict:
+    return {"kind": "learner", "uri": learner.tracking_uri, "experiment": learner.experiment,
+            "auth": _auth(learner.auth), "env": dict(learner.env), "sources": getattr(learner.env, "sources", {}),
+            "repos": dict(learner.repos), "bound": time_bound, "max_bytes": max_bytes,
+            "reports": str(out / "learners" / learner_folder(i, learner)), "scratch": str(scratch / str(i))}
+
+
+def _graded(learner: Learner, outcome: Outcome, time_bound: float, known: dict[str, str]) -> Grade:
+    """A Grade from what the worker answered, or from what it reported before it was killed."""
+    if outcome.done is not None:
+        done = outcome.done
+        grade = Grade(learner, [CheckResult(**r) for r in done["results"]], done["error"], done["seconds"])
+        if grade.error is None and grade.seconds >= time_bound and not all(r.ok for r in grade.results):
+            # a check cut short by the bound says nothing about the learner's work: the row is the server's slowness
+            grade.error = (f"the server at {learner.tracking_uri} did not answer every check within the "
+                           f"{time_bound:.0f} s time bound ({grade.passed} of {len(grade.results)} passed before it "
+                           f"ran out): it is slow or overloaded; grade again with a larger --time-bound, or check by "
+                           f"hand with `mlflow-labs check`")
+    else:
+        results = [CheckResult(**e["result"]) for e in outcome.events if "result" in e]
+        started = [e["start"] for e in outcome.events if "start" in e]
+        stopped = started[-1] if started and len(started) > len(results) else ""
+        doing = f"the check '{stopped}' was still running" if stopped else "the server check or the setup was still running"
+        grade = Grade(learner, results, seconds=outcome.seconds, stopped_at=stopped, error=(
+            f"no verdict within the {time_bound:.0f} s time bound: {doing} ({outcome.why}; everything it started "
+            f"was stopped). The server at {learner.tracking_uri} holds its answers back, or the check waits on a page "
+            f"that never comes; check it by hand with `mlflow-labs check`, or grade again with a larger --time-bound"
+            if outcome.why.startswith("killed") else f"could not be graded: {outcome.why}"))
+    if grade.error:
+        grade.hint = known.get(grade.stopped_at) or next(iter(known.values()), "")
     grade.error = grade.error and scrub(grade.error, learner.secrets)
     for r in grade.results:
         r.detail = scrub(r.detail, learner.secrets)
     return grade
 
 
-def grade_all(spec, learners: list[Learner], *, workers: int, time_bound: float, max_bytes: int,
+def grade_all(spec, learners: list[Learner], *, workers: int, time_bound: float, max_bytes: int, out: Path,
               progress: Callable[[Grade, int, int], None] | None = None) -> list[Grade]:
-    """Grades in roster order. At most ``workers`` learners at once (abandoned threads do not count)."""
-    spec.checks()   # imported here, once, not by the first threads at the same time
-    done: queue.Queue = queue.Queue()
-    pending = list(enumerate(learners))
-    running: dict[int, float] = {}   # roster index -> deadline past which the thread is abandoned
+    """Grades in roster order. At most ``workers`` learners at once, each in a worker process."""
+    known = hints(spec)
     grades: dict[int, Grade] = {}
-
-    def work(i: int, learner: Learner) -> None:
-        done.put((i, grade_one(spec, learner, time_bound=time_bound, max_bytes=max_bytes)))
 
     def finish(i: int, grade: Grade) -> None:
         grades[i] = grade
         if progress:
             progress(grade, len(grades), len(learners))
 
-    while pending or running:
-        while pending and len(running) < workers:
-            i, learner = pending.pop(0)
-            running[i] = time.monotonic() + time_bound + GRACE
-            threading.Thread(target=work, args=(i, learner), name=f"grade-{learner.name}", daemon=True).start()
-        try:
-            i, grade = done.get(timeout=max(0.05, min(running.values()) - time.monotonic()))
-            if running.pop(i, None) is not None:  # else: already abandoned, its row written
-                finish(i, grade)
-        except queue.Empty:
-            now = time.monotonic()
-            for i in [i for i, limit in running.items() if limit <= now]:
-                del running[i]
-                finish(i, Grade(learners[i], error=(
-                    f"no verdict within the {time_bound:.0f} s time bound (+{GRACE:.0f} s grace): the server at "
-                    f"{learners[i].tracking_uri} holds its connections open without answering; check it by hand "
-                    f"with `mlflow-labs check`"), seconds=time_bound + GRACE))
+    probe_bound = min(time_bound, PROBE_BOUND)
+    servers = list(dict.fromkeys(learner.server for learner in learners))
+    dead: dict[str, str] = {}
+
+    def probed(job: Job, outcome: Outcome) -> None:
+        if outcome.done is None:
+            dead[job.key] = (f"the server at {job.key} did not answer the grader's probe (/health and one API call) "
+                             f"within {probe_bound:.0f} s ({outcome.why}): it is hung, or something holds its port "
+                             f"without answering; none of its learners was graded")
+        elif outcome.done["error"]:
+            dead[job.key] = outcome.done["error"]
+
+    scratch = Path(tempfile.mkdtemp(prefix="mlflow-labs-grade-"))
+    try:
+        with Pool(spec.name, min(workers, len(learners))) as pool:
+            pool.run([Job(uri, {"kind": "probe", "uri": uri, "bound": probe_bound, "max_bytes": max_bytes}, probe_bound)
+                      for uri in servers], probed)
+            for i, learner in enumerate(learners):
+                if learner.server in dead:
+                    finish(i, _graded(learner, Outcome({"error": dead[learner.server], "results": [], "seconds": 0.0}),
+                                      time_bound, known))
+            jobs = [Job(i, _payload(learner, i, time_bound, max_bytes, out, scratch), time_bound)
+                    for i, learner in enumerate(learners) if learner.server not in dead]
+            pool.run(jobs, lambda job, outcome: finish(job.key, _graded(learners[job.key], outcome, time_bound, known)))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return [grades[i] for i in range(len(learners))]

@@ -5,10 +5,16 @@ checks build): grading a class runs each learner's checks in a thread under it, 
 huge-answering server fails its own row instead of holding the class. Outside it, each request still has
 its own bounds (``request_bounds``): a server that drips its answer or sends one without end stops
 `mlflow-labs check` with a clear error instead of holding it forever.
+
+Redirects are never followed: a tracking API answers for itself, and a redirect would let one learner's
+server send the grader to a classmate's (or send a credential to another host). A 3xx is the server's
+error, naming where it pointed, unless the caller asked for it (``redirect_ok``: lab 7's /login, whose
+redirect to the identity provider is the finding).
 """
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from contextlib import contextmanager
@@ -56,7 +62,7 @@ def _read_bounded(r: requests.Response, url: str, deadline: float | None, max_by
         declared = int(r.headers.get("Content-Length", "0") or 0)
     except ValueError:
         declared = 0
-    body, size = [], 0
+    body, size = io.BytesIO(), 0  # one buffer (getvalue shares it): a large answer is held once, not twice
     try:
         if max_bytes is not None and declared > max_bytes:
             raise TrackingError(f"{url} announced a {declared}-byte answer, over the {max_bytes}-byte bound: "
@@ -76,13 +82,23 @@ def _read_bounded(r: requests.Response, url: str, deadline: float | None, max_by
             if deadline is not None and time.monotonic() > deadline:
                 raise TrackingError(f"{url} was still sending its answer ({size} bytes) when the time bound ran out: "
                                     f"the server is too slow or drips its answer.")
-            body.append(chunk)
+            body.write(chunk)
     except BaseException:
         r.close()
         raise
-    r._content = b"".join(body)  # what requests itself does once it has read a body
+    r._content = body.getvalue()  # what requests itself does once it has read a body
     r._content_consumed = True
     r.raw.release_conn()  # read to the end: the connection goes back to the session's pool for the next request
+
+
+def redirected(url: str, r: requests.Response) -> str:
+    """The paragraph for a redirect that was not followed, naming where it pointed."""
+    where = r.headers.get("location", "")
+    target = requests.compat.urljoin(url, where)
+    loop = " (itself: a redirect loop)" if target.split("?")[0] == url.split("?")[0] else ""
+    return (f"{url} answered HTTP {r.status_code}, a redirect to {target[:200]}{loop}, which was not followed: a "
+            f"tracking server answers its API itself. Give the URI of the MLflow server itself (not a proxy, a "
+            f"login page or another server), or fix what redirects.")
 
 
 class TrackingClient:
@@ -93,7 +109,7 @@ class TrackingClient:
         self.session = requests.Session()
 
     # -- plumbing -----------------------------------------------------------------------------
-    def _request(self, method: str, path: str, **kw) -> requests.Response:
+    def _request(self, method: str, path: str, *, redirect_ok: bool = False, **kw) -> requests.Response:
         url = self.uri + path
         deadline, max_bytes = getattr(_bounds, "value", None) or request_bounds(self.timeout)
         timeout = self.timeout
@@ -104,7 +120,10 @@ class TrackingClient:
                                     f"(an earlier answer was slow or never came)")
             timeout = min(timeout, left)
         try:
-            r = self.session.request(method, url, timeout=timeout, stream=True, **kw)
+            r = self.session.request(method, url, timeout=timeout, stream=True, allow_redirects=False, **kw)
+            if r.is_redirect and not redirect_ok:
+                r.close()  # its body unread: a redirect's answer is where it points, nothing more
+                raise TrackingError(redirected(url, r))
             _read_bounded(r, url, deadline, max_bytes)
             return r
         except requests.ReadTimeout:

@@ -110,6 +110,8 @@ class LabRun:
         self._closed = True
         try:
             if self.keep:
+                if self.docs:  # its README ran all the same (harness/cost.py)
+                    self.docs.count_run()
                 self.progress(f"--keep-infra: left running: {self.kept()}")
             else:
                 with self.phase("teardown"):

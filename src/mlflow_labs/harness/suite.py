@@ -11,6 +11,13 @@ for want of anything to compare; given it empty, it runs and fails saying what i
 What a shared class server changes is a parameter, not a constant: ``experiment=`` names the learner's
 experiment (checks read it with ``experiment_name(ctx, DEFAULT)``), ``client=`` is the REST client to
 read with (credentials, bounds). Neither given: the lab's own experiment, an anonymous client.
+
+Everything else a check needs comes in the context too, never from the process environment: ``env=``
+the check's variables (a role's credentials, by the names the lab's spec declares; harness/inputs.py),
+``repo=`` lab 4's repository. `check` fills them from the environment and its options, `grade` from
+each learner's roster row: the same checks, run the same way. ``on_start`` and ``on_result`` (not in
+the context) are called with each check's name as it starts and its result as it is made, so a caller
+that must stop the checks at a bound knows the results so far and which check was cut short.
 """
 
 from __future__ import annotations
@@ -59,19 +66,25 @@ class CheckSuite:
         return deco
 
     def run(self, uri: str, *, client: TrackingClient | None = None, experiment: str | None = None,
+            on_start: Callable[[str], None] | None = None, on_result: Callable[[CheckResult], None] | None = None,
             **options) -> list[CheckResult]:
         ctx: dict = {"client": client or TrackingClient(uri), "uri": uri, "experiment_name": experiment, **options}
         results = []
         for c in self.checks:
             if c.needs and options.get(c.needs) is None:
                 continue  # nothing to compare against: not run (never a PASS on nothing)
+            if on_start is not None:
+                on_start(c.name)
             t0 = time.monotonic()
+            ctx["check"] = c.name  # which check is running (lab 5's per-check browser timeout reads it)
             try:
                 detail = c.func(ctx) or "ok"
                 ok = True
             except (CheckFailed, LabError) as exc:
                 detail, ok = str(exc), False
             results.append(CheckResult(c.name, ok, detail, "" if ok else c.hint, time.monotonic() - t0))
+            if on_result is not None:
+                on_result(results[-1])
         return results
 
 

@@ -2,7 +2,7 @@
 
     with KindCluster(keep=False) as cluster:        # unique name, kubeconfig in a temp dir
         cluster.create()                            # or let a README's `kind create cluster` make it
-        cluster.load_docker_image("burakince/mlflow:3.15.1")   # air-gapped: no registry needed
+        cluster.load_docker_image(settings.DOCUMENTED_MLFLOW_IMAGE)   # air-gapped: no registry needed
         cluster.kubectl("get", "pods", "-A")
     # deleted here, even when the body raised (unless keep=True, for --keep-infra)
 

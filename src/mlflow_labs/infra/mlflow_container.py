@@ -11,6 +11,7 @@ from __future__ import annotations
 import requests
 
 from mlflow_labs.errors import LabError, StartupError
+from mlflow_labs.harness import cost
 from mlflow_labs.harness.net import ensure_port_free, free_port, wait_http
 from mlflow_labs.infra import docker_engine
 from mlflow_labs.infra.service import Service
@@ -86,10 +87,13 @@ class MlflowContainer(Service):
             # so join the existing network through Docker's own host config; its DNS resolves our name
             extra["network_mode"] = self.network
         container = DockerContainer(self.image, command=self.command(), name=self.name, **extra)
+        # a tracking server: no job runner (eight processes for MLflow's GenAI jobs, a third of the start-up)
+        container = container.with_env("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
         # published on loopback only: with_bind_ports takes a port, not (address, port), so set the binding
         container.ports[f"{CONTAINER_PORT}/tcp"] = ("127.0.0.1", self.port)
         for host, mount in self.volumes.items():
             container = container.with_volume_mapping(host, mount["bind"], mount.get("mode", "rw"))
+        cost.count(cost.SERVER, f"MlflowContainer {self.image}")
         try:
             self.container = container.start()
         except Exception as exc:

@@ -9,6 +9,7 @@ import os
 import sys
 from typing import Callable
 
+from mlflow_labs import settings
 from mlflow_labs.errors import LabError
 from mlflow_labs.harness.prereqs import Prereq
 from mlflow_labs.infra.browser import INSTALL_FIX as CHROMIUM_FIX, chromium_version
@@ -108,7 +109,7 @@ GIT_IDENTITY_FIX = ('git config --global user.name "Your Name"; git config --glo
 
 PYTHON = Prereq("Python >= 3.10", lambda: sys.version.split()[0] if sys.version_info >= (3, 10) else None,
                 "install Python 3.10+ (apt-get install python3 python3-venv)")
-MLFLOW = Prereq("mlflow", dist("mlflow"), "pip install mlflow==3.17.2 (tox does this)")
+MLFLOW = Prereq("mlflow", dist("mlflow"), lambda: f"pip install mlflow=={settings.mlflow_pin()} (tox does this)")
 GIT = Prereq("git", lambda: version(["git", "--version"]), "apt-get install git")
 GIT_IDENTITY = Prereq("git identity (user.name, user.email)", git_identity, GIT_IDENTITY_FIX)
 DVC = Prereq("dvc", lambda: version(["dvc", "--version"]), "pip install dvc (tox does this)")

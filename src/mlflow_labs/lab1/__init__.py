@@ -4,6 +4,6 @@ from mlflow_labs.harness.spec import LabSpec
 
 SPEC = LabSpec(
     name="lab1", folder="lab1-sqlite-local", title="Local MLflow server on SQLite",
-    checks_module=f"{__name__}.checks", scenario_module=f"{__name__}.scenario",
-    prereqs=f"{__name__}.prereqs:PREREQS", byhand=f"{__name__}.byhand:table",
+    checks_module=f"{__name__}.checks", scenario=f"{__name__}.scenario:Lab1Run",
+    prereqs=("PYTHON", "MLFLOW"),
 )

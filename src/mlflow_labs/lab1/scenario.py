@@ -61,8 +61,3 @@ class Lab1Run(LabRun):
 
     def kept(self) -> str:
         return f"server at {self.uri}, work dir {self.workdir}"
-
-
-def run(progress=print, keep: bool = False, workdir=None, infra: str | None = None):
-    """``infra`` is accepted for a uniform CLI; Lab 1 is a local process by definition (the notes' PoC)."""
-    return Lab1Run(progress=progress, keep=keep, workdir=workdir, infra=infra).execute()

@@ -34,7 +34,7 @@ CHART_ENV = "MLFLOW_LABS_CHART"
 CHART_REPO, CHART_REPO_URL = "community-charts", "https://community-charts.github.io/helm-charts"
 CHART_NAME = "mlflow"
 CHART_VERSION = "1.11.5"   # pinned: the labs document this chart's keys and defaults
-APP_VERSION = "3.15.1"     # the MLflow version that chart version deploys
+APP_VERSION = settings.CHART_APP_VERSION   # the MLflow version that chart version deploys (written in settings)
 
 # flags of install/upgrade that do not change what is rendered (they talk to a cluster) and take a value
 _DROP_WITH_VALUE = {"--version", "--timeout", "--kubeconfig", "--kube-context", "--wait-for-jobs"}

@@ -1,10 +1,10 @@
-"""What lab 2 needs on the machine (`mlflow-labs doctor lab2`; its preflight refuses from the same list)."""
+"""What only lab 2 needs on the machine, the chart (its spec lists it with the shared ones: `mlflow-labs
+doctor lab2`; its preflight refuses from the same list)."""
 
 import os
 
 from mlflow_labs import settings
 from mlflow_labs.harness.prereqs import Prereq
-from mlflow_labs.infra import probes
 
 
 def chart_source() -> str | None:
@@ -24,5 +24,3 @@ def _chart_help() -> str:
 
 
 CHART = Prereq("mlflow chart 1.11.5 (helm template)", chart_source, _chart_help)
-
-PREREQS = (probes.PYTHON, probes.DOCKER, probes.KIND, probes.HELM, probes.PODMAN, probes.KUBECTL, CHART)

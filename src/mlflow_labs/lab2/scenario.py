@@ -28,7 +28,6 @@ from mlflow_labs.harness.suite import CheckFailed, CheckResult, require
 from mlflow_labs.lab2 import SPEC
 from mlflow_labs.settings import repo_root
 
-DOCUMENTED_PORT = settings.DOCUMENTED_PORT
 
 
 @dataclass(frozen=True)
@@ -169,7 +168,7 @@ class Lab2Run(LabRun):
         self.cluster = KindCluster(prefix=spec.key.replace("-kubernetes", "k8s"), keep=self.keep, progress=self.progress)
         self.docs = ReadmeRunner(spec.readme, self.workdir / "readme",
                                  substitutions=[
-                                     port_substitution(DOCUMENTED_PORT, self.port),
+                                     port_substitution(SPEC.port, self.port),
                                      Substitution(spec.cluster_placeholder, self.cluster.name,
                                                   f"cluster {spec.cluster_placeholder} -> {self.cluster.name} "
                                                   f"(unique, so runs never collide)"),

@@ -4,7 +4,8 @@ from mlflow_labs.harness.spec import LabSpec
 
 SPEC = LabSpec(
     name="lab3", folder="lab3-postgres", title="MLflow with a PostgreSQL backend",
-    checks_module=f"{__name__}.checks", scenario_module=f"{__name__}.scenario",
-    prereqs=f"{__name__}.prereqs:PREREQS", byhand=f"{__name__}.byhand:table",
+    checks_module=f"{__name__}.checks", scenario=f"{__name__}.scenario:Lab3Run",
+    prereqs=("PYTHON", "MLFLOW", "DOCKER", f"{__name__}.prereqs:IMAGES", "POSTGRES_BINARIES"),
+    byhand=f"{__name__}.byhand:table",
     byhand_route=f"{__name__}.byhand:route", check_options=("after-restart",),
 )

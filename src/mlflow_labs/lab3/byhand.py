@@ -9,8 +9,9 @@ import re
 from mlflow_labs import settings
 from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.readme.learner_env import unprivileged
-from mlflow_labs.harness.readme.replay import Placeholder, host_port, literal
+from mlflow_labs.harness.readme.placeholders import Placeholder, host_port, literal
 from mlflow_labs.harness.spec import ByHand
+from mlflow_labs.lab3 import SPEC
 
 POSTGRES_PORT = 5432
 
@@ -34,14 +35,14 @@ def route(infra: str | None) -> str:
 
 def table(route: str | None = None) -> ByHand:
     if route == "kind":  # "run from this folder"; a real kind cluster
-        return ByHand("lab", [host_port(settings.DOCUMENTED_PORT, free_port())], readme="kubernetes/README.md")
-    rows = [host_port(POSTGRES_PORT, free_port()), host_port(settings.DOCUMENTED_PORT, free_port()),
+        return ByHand("lab", [host_port(SPEC.port, free_port())], readme="kubernetes/README.md")
+    rows = [host_port(POSTGRES_PORT, free_port()), host_port(SPEC.port, free_port()),
             host_port(settings.EPHEMERAL_PORT, free_port())]
     if route == "docker":
         rows.append(Placeholder(r"(psycopg2://[^@\s]+@)<RDS-ENDPOINT>", r"\1host.docker.internal",
                                 "<RDS-ENDPOINT> in the MLflow container's URI -> host.docker.internal "
                                 "(the README's table: the Docker bridge gateway)"))
-        rows += [p for p in (_image(settings.DOCUMENTED_MLFLOW_IMAGE, "mlflow-labs/mlflow:3.15.1"),
+        rows += [p for p in (_image(settings.DOCUMENTED_MLFLOW_IMAGE, settings.OFFLINE_MLFLOW_IMAGE),
                              _image(settings.DEFAULT_POSTGRES_IMAGE, f"mlflow-labs/postgres:{settings.PG_MAJOR}")) if p]
     rows += [literal("<RDS-ENDPOINT>", "127.0.0.1", "<RDS-ENDPOINT> -> 127.0.0.1 (the README's table: Step 0's PostgreSQL)"),
              literal("<USERNAME>", "postgres", "<USERNAME> -> postgres (the README's table: Step 0's admin user)")]

@@ -1,8 +1,7 @@
-"""What lab 3 needs on the machine (`mlflow-labs doctor lab3`)."""
+"""What only lab 3 needs on the machine (its spec lists it with the shared ones: `mlflow-labs doctor lab3`)."""
 
 from mlflow_labs import settings
 from mlflow_labs.harness.prereqs import Prereq
-from mlflow_labs.infra import probes
 
 
 def images() -> str | None:
@@ -17,5 +16,3 @@ def images() -> str | None:
 IMAGES = Prereq("Lab 3 container images", images,
                 "docker pull them, or without a registry: scripts/build-offline-images, then export the two "
                 "MLFLOW_LABS_*_IMAGE lines it prints (without images, --infra auto runs lab 3 as local processes)")
-
-PREREQS = (probes.PYTHON, probes.MLFLOW, probes.DOCKER, IMAGES, probes.POSTGRES_BINARIES)

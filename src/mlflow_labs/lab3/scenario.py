@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from pathlib import Path
 
 from mlflow_labs import settings
 from mlflow_labs.harness.client import TrackingClient
@@ -21,7 +20,7 @@ from mlflow_labs.harness.readme.steps import Substitution, port_substitution
 from mlflow_labs.errors import LabError
 from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port
-from mlflow_labs.harness.report import Report, Row
+from mlflow_labs.harness.report import Row
 from mlflow_labs.infra import docker_engine
 from mlflow_labs.infra.pg_binaries import find_pg_bindir
 from mlflow_labs.infra.postgres import PostgresProvider, check_login, connect, postgres_provider
@@ -30,7 +29,7 @@ from mlflow_labs.lab3 import SPEC
 from mlflow_labs.settings import repo_root
 
 MLFLOW_DB, MLFLOW_USER, MLFLOW_PASSWORD = "mlflow", "mlflow_user", "mlflow_password"
-DOCUMENTED_PORT, EPHEMERAL_PORT = settings.DOCUMENTED_PORT, settings.EPHEMERAL_PORT
+EPHEMERAL_PORT = settings.EPHEMERAL_PORT   # the README's second server (SQLite in a container); its first: SPEC.port
 DOCUMENTED_IMAGE = settings.DOCUMENTED_MLFLOW_IMAGE
 
 
@@ -122,7 +121,7 @@ class Lab3Run(LabRun):
                              "container names get the harness session id (parallel runs do not collide)"),
                 Substitution(re.escape(DOCUMENTED_IMAGE), settings.mlflow_image(),
                              f"image {DOCUMENTED_IMAGE} -> {settings.mlflow_image()} (MLFLOW_LABS_MLFLOW_IMAGE)"),
-                Substitution(rf"-p {DOCUMENTED_PORT}:5000", f"-p 127.0.0.1:{self.port}:5000",
+                Substitution(rf"-p {SPEC.port}:5000", f"-p 127.0.0.1:{self.port}:5000",
                              "published on loopback only"),
                 Substitution(rf"-p {EPHEMERAL_PORT}:5000", f"-p 127.0.0.1:{self.ephemeral_port}:5000",
                              "published on loopback only"),
@@ -133,7 +132,7 @@ class Lab3Run(LabRun):
             Substitution(r"-h <RDS-ENDPOINT> -p 5432", f"-h {pg.host} -p {pg.port}",
                          f"psql -h <RDS-ENDPOINT> -p 5432 -> {pg.host} port {pg.port}"),
             Substitution(r"<USERNAME>", pg.admin_user, f"<USERNAME> -> {pg.admin_user} (PGPASSWORD set in the environment)"),
-            port_substitution(DOCUMENTED_PORT, self.port),
+            port_substitution(SPEC.port, self.port),
             port_substitution(EPHEMERAL_PORT, self.ephemeral_port),
         ]
         return subs
@@ -162,7 +161,7 @@ class Lab3Run(LabRun):
         return self.run_block(self.block(r"psql .*init\.sql"))
 
     def server_block(self, nth: int) -> Block:
-        pattern = r"docker run -d --name mlflow-server " if self.infra == "docker" else r"^mlflow server --backend-store-uri postgresql"
+        pattern = r"docker run -d --name mlflow-server " if self.infra == "docker" else r"^(\w+=\S+ )*mlflow server --backend-store-uri postgresql"
         return self.block(pattern, nth)
 
     def check_backend_login(self, b: Block) -> None:
@@ -173,7 +172,7 @@ class Lab3Run(LabRun):
 
     def wait_block(self, nth: int):
         """The README's own wait for the tracking API after a server start (the nth on port 7006)."""
-        return self.block(rf"^for i in \$\(seq \d+\); do curl .*localhost:{DOCUMENTED_PORT}/api/", nth)
+        return self.block(rf"^for i in \$\(seq \d+\); do curl .*localhost:{SPEC.port}/api/", nth)
 
     def _start(self, nth: int):
         """The nth server start of the README (login checked first), then the README's own API wait."""
@@ -188,10 +187,10 @@ class Lab3Run(LabRun):
 
     def log_run(self):
         self.run_block(self.block(r"^import mlflow"))
-        return self.run_block(self.block(rf"MLFLOW_TRACKING_URI=http://localhost:{DOCUMENTED_PORT} python log_run.py"))
+        return self.run_block(self.block(rf"MLFLOW_TRACKING_URI=http://localhost:{SPEC.port} python log_run.py"))
 
     def check_step(self, nth: int = 0):
-        return self.run_block(self.block(rf"^mlflow-labs check lab3 --tracking-uri http://localhost:{DOCUMENTED_PORT}( --after-restart)?\s*$", nth))
+        return self.run_block(self.block(rf"^mlflow-labs check lab3 --tracking-uri http://localhost:{SPEC.port}( --after-restart)?\s*$", nth))
 
     def destroy_and_recreate(self):
         """Step 5 as documented: kill -9 / docker rm -f, then the same start command again."""
@@ -200,7 +199,7 @@ class Lab3Run(LabRun):
         else:
             self.run_block(self.block(r"kill -9"))
         # the README's proof that the old server is gone: nothing answers on the port any more
-        self.run_block(self.block(rf"port {DOCUMENTED_PORT} is closed"))
+        self.run_block(self.block(rf"port {SPEC.port} is closed"))
         return self._start(1)
 
     def counter_example(self):
@@ -266,8 +265,3 @@ class Lab3Run(LabRun):
                                             "experiment gone after docker rm -f" if gone else "the run survived"))
             with self.phase("clean up"):
                 self.run_block(self.block(r"^docker rm -f mlflow-server mlflow-ephemeral"))
-
-
-def run(progress=print, keep: bool = False, workdir: Path | None = None, infra: str | None = None) -> Report:
-    """`mlflow-labs run lab3`."""
-    return Lab3Run(infra, progress=progress, keep=keep, workdir=workdir).execute()

@@ -3,8 +3,9 @@ lab4/safe_pickle.py: a pickle from an untrusted server that names anything but t
 refused, not run) predicts the run's own data, and every run's params are the hyperparameters its
 model.pkl was built with.
 
-The data comes from the training repository (``repo``, `--repo`): its DVC cache, by the run's md5;
-without it the prediction check fails, saying so.
+The data comes from the training repository (``repo``, `--repo`; under `grade`, a read-only clone of the
+roster's ``repo``, named by ``repo_source``): its DVC cache, by the run's md5; without it the prediction check
+fails, saying so.
 """
 
 from __future__ import annotations
@@ -43,11 +44,14 @@ def run_data(ctx, md5: str):
     import pandas as pd
 
     repo = ctx.get("repo")
+    # grade hands the clone it made of the roster's repo (lab4/learner_repo.py), or why it could not
+    require(not ctx.get("repo_problem"), f"no data to test the model on: {ctx.get('repo_problem')}")
     require(repo, "no data to test the model on: give --repo PATH (your training repository, step 2); the model "
                   "is tested on the run's own data/wine.csv, read from that repository's DVC cache")
     cached = cache_object(Path(repo), md5)
     require(cached.is_file() and file_md5(cached) == md5,
-            f"{repo}'s DVC cache has no intact copy of the run's data {md5}: run `dvc pull` there")
+            f"{ctx.get('repo_source') or repo}'s DVC cache has no intact copy of the run's data {md5}: run `dvc pull` "
+            f"there" + (" (or `dvc push` it to the repository's remote)" if ctx.get("repo_source") else ""))
     return pd.read_csv(cached)
 
 

@@ -96,9 +96,10 @@ def add_record_checks(suite: CheckSuite) -> None:
         if repo:  # optional: the learner's repository must hold that commit and that data version
             dvc_at = run_tool(["git", "show", f"{commit}:{t['dvc_path']}.dvc"], cwd=Path(repo), check=False, timeout=60)
             where = f"{t['dvc_path']}.dvc at {commit[:12]}"
-            require(dvc_at.returncode == 0, f"{repo} has no {where}: {dvc_at.stderr.strip()}")
+            named = ctx.get("repo_source") or repo  # grade reads a clone: name the learner's repository
+            require(dvc_at.returncode == 0, f"{named} has no {where}: {dvc_at.stderr.strip()}")
             require(t["dvc_md5"] in dvc_at.stdout, f"{where} does not record md5 {t['dvc_md5']}")
-            return f"{commit} (in {repo}, whose .dvc file there records the run's md5)"
+            return f"{commit} (in {named}, whose .dvc file there records the run's md5)"
         return commit
 
     @suite.check("its DVC md5 is 32-hex and is the digest of its dataset input", hint=TRAIN_HINT)

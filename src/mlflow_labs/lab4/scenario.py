@@ -10,12 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from mlflow_labs import settings
 from mlflow_labs.harness.client import metrics, params, tags
 from mlflow_labs.harness.readme.runner import ReadmeRunner
 from mlflow_labs.harness.readme.steps import port_substitution
 from mlflow_labs.harness.labrun import README_SERVER_START, LabRun
-from mlflow_labs.harness.report import Report
 from mlflow_labs.harness.suite import CheckSuite, require
 from mlflow_labs.infra.mlflow_server import MlflowServer
 from mlflow_labs.lab4 import checks, tools
@@ -23,7 +21,6 @@ from mlflow_labs.lab4.reproduce import REPRO_TAG
 from mlflow_labs.lab4 import SPEC
 from mlflow_labs.settings import repo_root
 
-DOCUMENTED_PORT = settings.DOCUMENTED_PORT
 PROJECT = "wine-prediction-mlops"     # the folder the README copies project/ into (named like the experiment)
 CLONE = "teammate-clone"              # the README's fresh git clone + dvc pull
 
@@ -56,7 +53,7 @@ class Lab4Run(LabRun):
         self.server = MlflowServer(f"sqlite:///{self.workdir / 'server' / 'mlflow.db'}", workdir=self.workdir / "server",
                                    workers=1, progress=self.progress)
         self.docs = ReadmeRunner(self.lab_dir / "README.md", self.workdir / "readme", env=env, display_root=repo_root(),
-                                 substitutions=[port_substitution(DOCUMENTED_PORT, self.server.port)],
+                                 substitutions=[port_substitution(SPEC.port, self.server.port)],
                                  progress=self.progress)
         self.docs.workdir.mkdir(parents=True, exist_ok=True)
         with self.phase(README_SERVER_START):  # the README's Step 1 server, in its block's place
@@ -137,8 +134,3 @@ def _clone(ctx):
     require(cached.exists(), f"the original repo's DVC cache has no object {md5}")
     require(pulled == cached.read_bytes(), "the clone's data/wine.csv differs from the original's cached bytes")
     return f"{len(pulled)} bytes, md5 {md5}"
-
-
-def run(progress=print, keep: bool = False, workdir: Path | None = None, infra: str | None = None) -> Report:
-    """`mlflow-labs run lab4`. ``infra`` is accepted for a uniform CLI: the lab's server is a local process."""
-    return Lab4Run(progress=progress, keep=keep, workdir=workdir, infra=infra).execute()

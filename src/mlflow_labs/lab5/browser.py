@@ -15,6 +15,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from mlflow_labs.harness import cost
 from mlflow_labs.errors import LabError, PrerequisiteMissing
 from mlflow_labs.infra.browser import CANDIDATES, INSTALL_FIX, LAUNCH_ARGS, chromium_version  # noqa: F401 - lab 5's names
 from mlflow_labs.infra.browser import find_chromium as _find_chromium
@@ -66,6 +67,7 @@ class BrowserSession(Service):
         t0 = time.monotonic()
         try:
             self._pw = sync_playwright().start()
+            cost.count(cost.BROWSER, "lab5")
             self._browser = self._pw.chromium.launch(executable_path=exe, args=LAUNCH_ARGS, headless=True,
                                                      timeout=LAUNCH_TIMEOUT_MS)
         except PlaywrightError as exc:

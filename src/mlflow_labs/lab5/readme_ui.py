@@ -11,10 +11,9 @@ from typing import Callable
 from mlflow_labs import settings
 from mlflow_labs.harness import ui_steps
 from mlflow_labs.harness.readme.steps import port_substitution
-from mlflow_labs.lab5 import checks
+from mlflow_labs.lab5 import SPEC, checks
 from mlflow_labs.lab5.browser import BrowserSession
 
-DOCUMENTED_PORT = 7006
 FIRST_STEP = "## 3."   # the UI begins in step 3; steps 1-2 are shell blocks, step 7 the check command
 LAST_STEP = "## 7."
 
@@ -32,9 +31,9 @@ def steps_of(readme: Path) -> list[ui_steps.UiStep]:
 
 def replay(uri: str, readme: Path, shots: Path, *, source: str | None = None,
            progress: Callable[[str], None] = lambda m: None, timeout_ms: int | None = None) -> list[ui_steps.UiStep]:
-    """Replays the README's UI steps at ``uri`` (its port in place of 7006); raises UiStepFailed at README:LINE."""
+    """Replays the README's UI steps at ``uri`` (its port in place of the README's); raises UiStepFailed at README:LINE."""
     port = uri.rstrip("/").rsplit(":", 1)[-1]
-    sub = port_substitution(DOCUMENTED_PORT, int(port))
+    sub = port_substitution(SPEC.port, int(port))
 
     def substitute(text: str) -> str:
         return re.sub(sub.pattern, sub.replacement, text)

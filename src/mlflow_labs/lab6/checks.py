@@ -1,6 +1,7 @@
 """Lab 6, access control: strangers are refused, the reader only reads, the writer writes.
 
-Credentials come from environment variables (lab6/auth.py names them), never from the command line.
+Credentials come from the check's variables (lab6/auth.py names them: `check` reads them from the
+environment, `grade` from each learner's roster row), never from the command line.
 The write probes run only once the server has refused a stranger: against a server without auth a
 reader's "delete experiment" would really delete it, so those checks fail instead of trying. They leave
 the learner's server as they found it: see "write probes that write nothing" below.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from mlflow_labs.harness import write_probe
 from mlflow_labs.harness.client import TrackingError, metrics, params, run_name
+from mlflow_labs.harness.inputs import variables
 from mlflow_labs.harness.suite import CheckFailed, CheckSuite, experiment_name, need, require
 from mlflow_labs.lab6 import auth
 
@@ -55,7 +57,7 @@ def _anonymous(ctx):
 
 
 def _login(ctx, role: str, creds: auth.Credentials | None, password_var: str):
-    require(creds is not None, auth.missing(role, password_var))
+    require(creds is not None, auth.missing(role, password_var, variables(ctx)))
     need(ctx, "auth_on", "a server that refuses strangers")
     client = auth.client_as(ctx["uri"], creds)
     r = auth.get(client, "/experiments/get-by-name", {"experiment_name": experiment_name(ctx, EXPERIMENT)})
@@ -67,7 +69,7 @@ def _login(ctx, role: str, creds: auth.Credentials | None, password_var: str):
 @suite.check(f"the reader reads experiment {EXPERIMENT} and run {RUN_NAME}",
              hint="Steps 3-4: create the reader, grant READ on the experiment, log the run as the writer")
 def _reader_reads(ctx):
-    client, r = _login(ctx, "reader", auth.reader(ctx.get("env")), auth.READER_ENV[1])
+    client, r = _login(ctx, "reader", auth.reader(variables(ctx)), auth.READER_ENV[1])
     require(r.status_code == 200, f"the reader's get-by-name {experiment_name(ctx, EXPERIMENT)} answered HTTP {r.status_code}: "
                                   f"{r.text[:150].strip()} (is READ granted on the experiment?)")
     exp_id = r.json()["experiment"]["experiment_id"]
@@ -112,7 +114,7 @@ def _reader_delete(ctx):
 
 @suite.check("the writer may log to the notes' run", hint="Step 3: create the writer and grant EDIT on the experiment")
 def _writer_logs(ctx):
-    client, r = _login(ctx, "writer", auth.writer(ctx.get("env")), auth.WRITER_ENV[1])
+    client, r = _login(ctx, "writer", auth.writer(variables(ctx)), auth.WRITER_ENV[1])
     run_id = need(ctx, "run_id", "the notes' run")
     require(r.status_code == 200, f"the writer's get-by-name {EXPERIMENT} answered HTTP {r.status_code}: "
                                   f"{r.text[:150].strip()} (is EDIT granted on the experiment?)")
@@ -121,5 +123,6 @@ def _writer_logs(ctx):
 
 
 def run_checks(uri: str, **options):
-    """``env=``: where credentials are read (default os.environ; the harness passes the README's secrets)."""
+    """``env=``: the check's variables (LAB6_READER_*, LAB6_WRITER_*): `check` passes the environment's,
+    `grade` each learner's, the harness the README's secrets. Without it the credential checks fail."""
     return suite.run(uri, **options)

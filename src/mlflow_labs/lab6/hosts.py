@@ -6,11 +6,12 @@ header"; `/health` is exempt, so a health check stays green. Two ways to show it
 
 - `probe()`: from this machine, over loopback, with the Host header a named client would send;
 - `container_probe()`: for real, from a second container on a Docker network calling the server
-  container by its name.
+  container by its name; `probe_by_name()` starts the servers for it, all at once.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import requests
@@ -65,6 +66,25 @@ def container_probe(image: str, network: str, base_url: str) -> dict[str, int]:
         if code.isdigit():
             codes[path] = int(code)
     return codes
+
+
+def probe_by_name(image: str, network: str, servers: list[tuple[str, list[str]]], progress=None) -> list[dict[str, int]]:
+    """Each of ``servers`` (container name, extra `mlflow server` arguments) as an MLflow container on ``network``,
+    all started at once (each start is a container's MLflow import and store creation: tens of seconds, so
+    one after the other doubled the wait), then each called by name from a client container; the codes in
+    the order given. Every container is removed, also when one failed to start."""
+    from mlflow_labs.infra.mlflow_container import MlflowContainer  # noqa: PLC0415
+
+    containers = [MlflowContainer("sqlite:////tmp/mlflow.db", network=network, name=name, extra_args=args,
+                                  progress=progress) for name, args in servers]
+    try:
+        with ThreadPoolExecutor(max_workers=len(containers)) as pool:
+            for started in [pool.submit(c.start) for c in containers]:
+                started.result()  # the first failure, once every start has ended
+            return list(pool.map(lambda c: container_probe(image, network, f"http://{c.name}:5000"), containers))
+    finally:
+        for c in containers:
+            c.stop()
 
 
 def allowed_hosts_arg(name: str, keep_local: bool = True) -> list[str]:

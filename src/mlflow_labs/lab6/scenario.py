@@ -19,7 +19,7 @@ from mlflow_labs.harness.readme.runner import ReadmeRunner
 from mlflow_labs.harness.readme.steps import port_substitution
 from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port
-from mlflow_labs.harness.report import Report, Row
+from mlflow_labs.harness.report import Row
 from mlflow_labs.infra.mlflow_server import MlflowServer
 from mlflow_labs.infra.postgres import LocalPostgres, connect
 from mlflow_labs.harness import leaks
@@ -28,7 +28,6 @@ from mlflow_labs.lab6.load import LoadResult, Writers, experiment_id, verify
 from mlflow_labs.lab6 import SPEC
 from mlflow_labs.settings import repo_root
 
-DOCUMENTED_PORT = 7606
 SECRETS_FILE = "lab6-secrets.env"
 DNS_NAME = "mlflow.internal"          # the name a compose/Kubernetes client would use
 NOTES_WORKERS = 4                     # `mlflow ui`'s default, as the notes run it
@@ -65,7 +64,7 @@ class Lab6Run(LabRun):
     def setup(self) -> None:
         self.watch.start()
         self.docs = ReadmeRunner(self.readme, self.workdir,
-                                 substitutions=[port_substitution(DOCUMENTED_PORT, self.port)],
+                                 substitutions=[port_substitution(SPEC.port, self.port)],
                                  display_root=repo_root(), progress=self.progress)
 
     def run_readme(self) -> None:
@@ -256,9 +255,9 @@ class Lab6Run(LabRun):
                      replaced.api == 403, replaced.line())
 
     def host_header_container(self) -> None:
-        """A client container calling the server container by name on a Docker network, before and after the fix."""
+        """A client container calling the server container by name on a Docker network, before and after the fix:
+        the two servers run at the same time, each on its own name."""
         from mlflow_labs.infra import docker_engine  # noqa: PLC0415
-        from mlflow_labs.infra.mlflow_container import MlflowContainer  # noqa: PLC0415
 
         with self.phase("Host header from a container"):
             image = settings.mlflow_image()
@@ -267,15 +266,14 @@ class Lab6Run(LabRun):
             net = c.networks.create(f"mlflow-labs-lab6-{docker_engine.SESSION}", labels=docker_engine.labels())
             c.close()
             try:
-                for label in ("default", "--allowed-hosts"):
-                    # the client calls the server by its container name, as a compose client calls `http://mlflow:5000`
-                    name = f"mlflow-labs-lab6-{docker_engine.SESSION}-{len(self.figures['hosts'])}"
-                    args = hosts.allowed_hosts_arg(name) if label == "--allowed-hosts" else []
-                    with MlflowContainer("sqlite:////tmp/mlflow.db", network=net.name, name=name,
-                                         extra_args=args, progress=self.progress):
-                        codes = hosts.container_probe(image, net.name, f"http://{name}:5000")
-                    self.figures["hosts"].append({"server": f"container, {label}", "codes": codes})
-                    api, health = codes.get(hosts.SEARCH), codes.get("/health")
+                # the client calls each server by its container name, as a compose client calls `http://mlflow:5000`
+                names = {label: f"mlflow-labs-lab6-{docker_engine.SESSION}-{n}"
+                         for n, label in enumerate(("default", "--allowed-hosts"))}
+                args = {"default": [], "--allowed-hosts": hosts.allowed_hosts_arg(names["--allowed-hosts"])}
+                codes = hosts.probe_by_name(image, net.name, [(names[k], args[k]) for k in names], self.progress)
+                for (label, name), got in zip(names.items(), codes):
+                    self.figures["hosts"].append({"server": f"container, {label}", "codes": got})
+                    api, health = got.get(hosts.SEARCH), got.get("/health")
                     want = 403 if label == "default" else 200
                     self.row(f"from a container by name, {label}: API {want}, /health 200", "lab6/hosts.py",
                              api == want and health == 200, f"http://{name}:5000: API HTTP {api}, /health HTTP {health}")
@@ -306,9 +304,3 @@ class Lab6Run(LabRun):
 
     def kept(self) -> str:
         return f"README server at {self.uri}, work dir {self.workdir}"
-
-
-def run(progress=print, keep: bool = False, workdir=None, infra: str | None = None) -> Report:
-    """``infra`` is accepted for a uniform CLI; Lab 6 uses local processes (PostgreSQL, MLflow) for speed,
-    and Docker only for the container-to-container Host-header demonstration."""
-    return Lab6Run(progress=progress, keep=keep, workdir=workdir, infra=infra).execute()

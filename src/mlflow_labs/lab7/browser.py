@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mlflow_labs.harness import cost
 from mlflow_labs.errors import LabError, PrerequisiteMissing
 from mlflow_labs.infra.browser import LAUNCH_ARGS, find_chromium as _find_chromium
 from mlflow_labs.infra.service import Service
@@ -73,6 +74,7 @@ class Browser(Service):
                                       "pip install playwright (tox's environment has it)") from None
         self.shots.mkdir(parents=True, exist_ok=True)
         self._pw = sync_playwright().start()
+        cost.count(cost.BROWSER, "lab7")
         self._browser = self._pw.chromium.launch(executable_path=exe, args=LAUNCH_ARGS, headless=True, timeout=STEP_MS)
         self.context = self._browser.new_context(viewport={"width": 1280, "height": 800})
         self.context.set_default_timeout(STEP_MS)

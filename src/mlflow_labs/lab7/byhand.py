@@ -23,7 +23,7 @@ from typing import Callable
 
 from mlflow_labs.errors import LabError, PrerequisiteMissing
 from mlflow_labs.harness.net import free_port
-from mlflow_labs.harness.readme.replay import host_port, literal
+from mlflow_labs.harness.readme.placeholders import host_port, literal
 from mlflow_labs.harness.spec import ByHand
 from mlflow_labs.harness.ui_steps import UiReplay, UiStep, parse
 from mlflow_labs.lab7.browser import REFUSED, SIGN_OUT_BUTTON, SIGNED_OUT, STEP_MS, Browser

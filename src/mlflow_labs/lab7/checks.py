@@ -2,17 +2,19 @@
 
 Strangers get 401; /login hands the browser to an OpenID Connect provider with PKCE; the writer's
 access token may write; the reader's is refused writes (403); a browser session stops working once
-logged out. Credentials come from variables (lab7/credentials.py). The write probes are invalid on
-purpose (harness/write_probe.py), so a check writes nothing into the learner's runs, whatever the
-grants; they run only once the server has refused a stranger.
+logged out. Credentials come from the check's variables (lab7/credentials.py: `check` fills them from
+the environment, `grade` from each learner's roster row). The write probes are invalid on purpose
+(harness/write_probe.py), so a check writes nothing into the learner's runs, whatever the grants; they
+run only once the server has refused a stranger.
 """
 
 from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
 
-from mlflow_labs.harness import write_probe
+from mlflow_labs.harness import inputs, write_probe
 from mlflow_labs.harness.client import metrics, params, run_name
+from mlflow_labs.harness.inputs import variables
 from mlflow_labs.harness.suite import CheckSuite, need, require
 from mlflow_labs.lab7 import credentials as cred
 
@@ -44,7 +46,7 @@ def _stranger(ctx):
 @suite.check("/login sends the browser to an OpenID Connect provider, with PKCE",
              hint="Step 3: OIDC_DISCOVERY_URL and OIDC_CLIENT_ID in serve-mlflow.sh; the provider of step 2 running")
 def _login_redirect(ctx):
-    r = cred.client(ctx["uri"]).session.get(ctx["uri"].rstrip("/") + "/login", allow_redirects=False, timeout=20)
+    r = cred.client(ctx["uri"])._request("GET", "/login", redirect_ok=True)  # the redirect is the finding
     where = r.headers.get("location", "")
     q = parse_qs(urlparse(where).query)
     require(r.status_code in (302, 303, 307) and q.get("response_type") == ["code"] and q.get("client_id"),
@@ -57,7 +59,7 @@ def _login_redirect(ctx):
 
 
 def _login(ctx, role: str):
-    c = cred.token(role, ctx.get("env"))
+    c = cred.token(role, variables(ctx))
     require(not isinstance(c, str), c if isinstance(c, str) else "")
     need(ctx, "auth_on", "a server that refuses strangers")
     client = cred.client(ctx["uri"], c)
@@ -101,9 +103,11 @@ def _reader(ctx):
 @suite.check("a browser session works until logout, and is refused after it",
              hint="Step 7: sign in in the browser and copy its `session` cookie into LAB7_SESSION")
 def _session(ctx):
-    env = ctx.get("env")
-    import os  # noqa: PLC0415 - the env default, as in credentials.token
-    value = (os.environ if env is None else env).get(cred.SESSION_ENV, "")
+    env = variables(ctx)
+    value = env.get(cred.SESSION_ENV, "")
+    if not value and isinstance(env, inputs.RosterVariables):  # grade: the instructor's roster gives it
+        require(False, f"no session: {env.where(cred.SESSION_ENV)} gives none for this learner (a signed-in browser's "
+                       f"`session` cookie for MLflow; the check logs it out)")
     require(value, f"no session: set {cred.SESSION_ENV} to the value of your browser's `session` cookie for "
                    f"MLflow (developer tools, Application, Cookies) after signing in; the check logs it out")
     need(ctx, "auth_on", "a server that refuses strangers")
@@ -111,7 +115,7 @@ def _session(ctx):
     before = cred.get(browser, SEARCH, {"max_results": 1}).status_code
     require(before == 200, f"the session in {cred.SESSION_ENV} was refused BEFORE logout (HTTP {before}): it is not "
                            f"a signed-in session (signed out, expired, or a user outside the allowed groups)")
-    browser.session.get(ctx["uri"].rstrip("/") + "/logout", allow_redirects=False, timeout=20)
+    browser._request("GET", "/logout", redirect_ok=True)
     after = cred.get(browser, SEARCH, {"max_results": 1}).status_code
     require(after == 401, f"the same session cookie, replayed after /logout, answered HTTP {after}, not 401: "
                           f"logging out does not end the session on the server")
@@ -124,5 +128,6 @@ def ensure_server(uri: str) -> str:
 
 
 def run_checks(uri: str, **options):
-    """``env=``: where credentials are read (default os.environ; the harness passes its own)."""
+    """``env=``: the check's variables (LAB7_WRITER_*, LAB7_READER_*, LAB7_SESSION): `check` passes the
+    environment's, `grade` each learner's, the harness its own. Without it the credential checks fail."""
     return suite.run(uri, **options)

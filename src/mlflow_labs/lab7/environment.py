@@ -21,7 +21,7 @@ from mlflow_labs import settings
 from mlflow_labs.errors import PrerequisiteMissing
 from mlflow_labs.harness.tools import ToolError, find_tool, run_tool
 
-PINS = ("mlflow==3.17.2", "mlflow-oidc-auth==11.0.2")
+PINS = (f"mlflow=={settings.mlflow_pin()}", "mlflow-oidc-auth==11.0.2")   # MLflow: the course's pin (pyproject)
 MIN_PYTHON = (3, 12)
 PYTHON_FIX = ("install a Python 3.12 or newer beside the system one (e.g. `pyenv install 3.12`, or your "
               "distribution's python3.12 package) or point MLFLOW_LABS_SSO_PYTHON at one; the rest of the "

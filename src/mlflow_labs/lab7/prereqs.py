@@ -1,4 +1,4 @@
-"""What lab 7 needs on the machine (`mlflow-labs doctor lab7`)."""
+"""What only lab 7 needs on the machine (its spec lists these with the shared ones: `mlflow-labs doctor lab7`)."""
 
 from mlflow_labs.harness.prereqs import Prereq
 from mlflow_labs.infra import probes
@@ -24,6 +24,5 @@ def _node_fix() -> str:
     return NODE_FIX + "; then scripts/provision-lab7 runs npm ci in labs/lab7-sso"
 
 
-PREREQS = (probes.PYTHON, probes.MLFLOW, probes.CHROMIUM,
-           Prereq("Python >= 3.12 for mlflow-oidc-auth (its own venv)", _python, _python_fix),
-           Prereq("node + npm (the identity provider)", _node, _node_fix))
+PYTHON_312 = Prereq("Python >= 3.12 for mlflow-oidc-auth (its own venv)", _python, _python_fix)
+NODE = Prereq("node + npm (the identity provider)", _node, _node_fix)

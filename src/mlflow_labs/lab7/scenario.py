@@ -23,7 +23,7 @@ from mlflow_labs.harness import leaks
 from mlflow_labs.harness.cmdline_watch import CommandLineWatch
 from mlflow_labs.harness.labrun import LabRun
 from mlflow_labs.harness.net import free_port
-from mlflow_labs.harness.report import Report, Row
+from mlflow_labs.harness.report import Row
 from mlflow_labs.lab7 import checks, credentials, environment, security
 from mlflow_labs.lab7.browser import Browser, Login
 from mlflow_labs.lab7 import SPEC
@@ -189,8 +189,3 @@ class Lab7Run(LabRun):
 
 def _in_days(days: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + days * 86400))
-
-
-def run(progress=print, keep: bool = False, workdir=None, infra: str | None = None, shots: Path | None = None) -> Report:
-    """``infra`` is accepted for a uniform CLI; lab 7 runs local processes only."""
-    return Lab7Run(progress=progress, keep=keep, workdir=workdir, infra=infra, shots=shots).execute()

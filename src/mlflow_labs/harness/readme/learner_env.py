@@ -55,29 +55,50 @@ def unprivileged() -> str | None:
                    "route as (PostgreSQL refuses root). Fix: useradd --system postgres")
 
 
+def find_uv() -> str | None:
+    """uv on PATH, else the one scripts/_venv.sh pip-installed into its bootstrap venv (not on PATH)."""
+    found = shutil.which("uv")
+    if found:
+        return found
+    boot = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mlflow-labs" / "uv-bootstrap" / "bin" / "uv"
+    return str(boot) if boot.is_file() and os.access(boot, os.X_OK) else None
+
+
+def install_key(root: Path) -> str:
+    """What the learner's venv holds, as a hash: the project's pins (pyproject.toml) and its code (src/). The
+    same commit in another clone is the same venv: a fresh clone on the same machine builds none."""
+    h = hashlib.sha1((root / "pyproject.toml").read_bytes())
+    for path in sorted((root / "src").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def learner_venv(progress=print) -> Path:
     """The course venv as an unprivileged learner would have it: a venv the user can execute.
 
     The harness's own venv may sit on an interpreter under /root (pyenv), which another user cannot run;
-    this one is made once from the system's Python with the project installed editable (uv when present)."""
+    this one is made from the system's Python with the project installed (not editable: the venv is keyed by
+    what it installs, `install_key`, not by the checkout), by uv from its cache where uv can be had (seconds;
+    pip took minutes)."""
     root = settings.repo_root()
     python = next((p for p in ("/usr/bin/python3", "/usr/local/bin/python3") if Path(p).exists()), None)
     if not python:
         raise LabError("replaying as an unprivileged learner needs a system Python (/usr/bin/python3) to build the "
                        "learner's venv from. Fix: apt-get install python3 python3-venv")
-    venv = Path("/tmp") / f"mlflow-labs-learner-venv-{hashlib.sha1(str(root).encode()).hexdigest()[:10]}"
+    venv = Path("/tmp") / f"mlflow-labs-learner-venv-{install_key(root)}"
     ready = venv / ".ready"
     if ready.exists():
         return venv / "bin"
-    progress(f"building the unprivileged learner's venv at {venv} (once)")
+    progress(f"building the unprivileged learner's venv at {venv} (once per install key)")
     shutil.rmtree(venv, ignore_errors=True)  # a half-built one; built in place: scripts' shebangs name this path
-    uv = shutil.which("uv")
+    uv = find_uv()
     env = {**os.environ, "SSL_CERT_FILE": os.environ.get("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt")}
     if uv:
         cmds = [[uv, "venv", "-q", "-p", python, str(venv)],
-                [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), "-e", str(root)]]
+                [uv, "pip", "install", "-q", "--compile-bytecode", "--python", str(venv / "bin" / "python"), str(root)]]
     else:
-        cmds = [[python, "-m", "venv", str(venv)], [str(venv / "bin" / "pip"), "install", "-q", "-e", str(root)]]
+        cmds = [[python, "-m", "venv", str(venv)], [str(venv / "bin" / "pip"), "install", "-q", str(root)]]
     for cmd in cmds:
         p = run_tool(cmd, timeout=1800, env=env, check=False)  # a hang is one ToolError paragraph
         if p.returncode:

@@ -1,29 +1,7 @@
-"""A lab README's fenced blocks and the directives that say how each is treated.
+"""A lab README's fenced blocks and the directive comment before each.
 
-Each fenced block may be preceded by a directive comment, `<!-- lab: KEY[=VALUE] ... -->`, that says
-how the harness treats it. Every key the runner accepts (DIRECTIVES below; an unknown one, such as
-the typo `bakground`, is an error naming README:LINE, never a silent foreground run), each
-implemented once, in harness/readme/runner.py:
-
-    run                 run the block with bash (the default for bash/sh/shell/console/zsh blocks)
-    background          start it as a long-running server; stopped when the runner closes
-    health=URL          background (or a `docker run -d` block): wait until URL answers 200 (a
-                        container that never answers is reported with its log)
-    timeout=SECONDS     how long the block (or the health wait) may take
-    file=PATH           write the block's text to PATH in the current dir (any language)
-    skip                do not run it; needs reason="why" (a skip without one fails the audit)
-    reason="TEXT"       why a block is skipped, shown in the report
-    expect-fail         the block must exit non-zero: a block that succeeds FAILS the step
-    output="TEXT"       the block's output (stdout+stderr) must contain TEXT (with expect-fail: the
-                        expected failure message)
-    infra=docker|local  run the block on that infra path only (the runner and the learner replay are
-                        told the path: `Block.on_infra`)
-    kill-background     before this (skipped) block, SIGKILL the server a background block started
-                        (exactly the process group the runner started)
-    values=rejected     a `helm install` the chart's schema must reject (lab2/chart.py's values tests)
-    by-hand=skip|background   what the learner replay (harness/readme/replay.py) does with a block the
-                        harness skips: skip it too (sudo provisioning, the command that runs the
-                        README) or run it as the learner's second terminal
+Each fenced block may be preceded by `<!-- lab: KEY[=VALUE] ... -->`; the keys, what each means and its
+one evaluation are in harness/readme/directives.py (an unknown key is an error naming README:LINE).
 
 A shell block with no directive is run. A fenced block with no language is shown only, never run
 as bash (an output sample must not execute). A shell block is never silently ignored: `audit()`
@@ -36,19 +14,15 @@ and each one that changed something is reported.
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlflow_labs.errors import LabError
+from mlflow_labs.harness.readme import directives
+from mlflow_labs.harness.readme.directives import DIRECTIVES, DirectiveError, parse_directive  # noqa: F401 - their old home
 
 SHELL_LANGS = {"bash", "sh", "shell", "console", "zsh"}
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>```+|~~~+)\s*(?P<lang>[\w+-]*)")
 DIRECTIVE = re.compile(r"<!--\s*lab:(?P<body>.*?)-->")
-# The one list of directive keys (the module docstring describes each; a unit test keeps the two,
-# and the README's "How it is built", in step).
-DIRECTIVES = ("run", "background", "health", "timeout", "file", "skip", "reason", "expect-fail", "output",
-              "infra", "kill-background", "values", "by-hand")
 
 
 @dataclass
@@ -64,40 +38,12 @@ class Block:
 
     @property
     def action(self) -> str:
-        d = self.directive
-        if "skip" in d:
-            return "skip"
-        if "file" in d:
-            return "file"
-        if "background" in d:
-            return "background"
-        if self.is_shell or "run" in d:
-            return "run"
-        return "show"
+        """What the harness does with it (directives.fate): skip | file | background | run | show."""
+        return directives.fate(self)
 
     def on_infra(self, infra: str | None) -> bool:
         """`infra=`: whether the block belongs to the path ``infra`` (None: no path chosen, every block)."""
         return infra is None or self.directive.get("infra", infra) == infra
-
-
-class DirectiveError(LabError):
-    """A directive comment the runner does not understand (README:LINE, what, and what is accepted)."""
-
-
-def parse_directive(body: str, where: str = "<directive>") -> dict:
-    try:
-        tokens = shlex.split(body)
-    except ValueError as exc:
-        raise DirectiveError(f"{where}: cannot read the directive `<!-- lab:{body}-->` ({exc}); "
-                             f"quote values with spaces in double quotes.") from None
-    out = {}
-    for tok in tokens:
-        key, _, value = tok.partition("=")
-        if key not in DIRECTIVES:
-            raise DirectiveError(f"{where}: unknown directive key '{key}' in `<!-- lab:{body}-->`. "
-                                 f"Accepted keys: {', '.join(DIRECTIVES)} (see harness/readme/parse.py).")
-        out[key] = value if value else True
-    return out
 
 
 def parse_blocks(markdown: str, source: str = "<markdown>") -> list[Block]:
@@ -142,3 +88,4 @@ def audit(readme: Path) -> list[tuple[Block, str]]:
 def summarize(text: str, width: int = 60) -> str:
     first = next((ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")), "")
     return first if len(first) <= width else first[: width - 1] + "…"
+

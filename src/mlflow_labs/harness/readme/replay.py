@@ -2,27 +2,27 @@
 
 The harness (`runner.ReadmeRunner` + a lab's scenario) runs each block in a fresh `bash -c` with its own
 environment, starts PostgreSQL and servers itself and skips the blocks that would. A learner has one
-terminal, a second one for a server, and nothing else. So the replay:
+terminal, a second one for a server, and nothing else. Both are executors of the ONE evaluation of each
+directive (executor.BlockExecutor, harness/readme/directives.py); what is this executor's own:
 
-- runs the blocks in ONE persistent bash session (exports, `cd` and `source` carry over; an `exit`
-  closes it, as it would close the learner's terminal), in order, on one route (`infra=` tags,
-  read by the same `Block.on_infra` as the harness's runner);
-- runs blocks the harness skips because it would start their infra itself, as written; skips only
-  blocks marked `by-hand=skip` (root provisioning, the command that runs the whole README);
-- runs server blocks ("in a second terminal") as separate processes with the same clean environment,
-  in the session's current folder, and refuses to start one while its port already answers; where the
-  README says to stop one with Ctrl+C and start the same command again, it does just that;
-- starts from a clean environment: a fresh HOME (no git identity, no pip/docker config), no
+- the blocks run in ONE persistent bash session (exports, `cd` and `source` carry over; an `exit`
+  closes it, as it would close the learner's terminal), in order, on one route;
+- blocks the harness skips because it would start their infra itself run as written; only blocks
+  marked `by-hand=skip` (root provisioning, the command that runs the whole README) are skipped;
+- server blocks ("in a second terminal") run as separate processes with the same clean environment,
+  in the session's current folder;
+- it starts from a clean environment: a fresh HOME (no git identity, no pip/docker config), no
   MLFLOW_LABS_* or MLFLOW_* variables, PATH = the course venv + the system's, the folder the README
   says the learner starts in (HOME, the root of the course repository, or a copy of the lab's folder
   for "run from this folder": labs 2 and 3 on kind);
-- substitutes only the placeholders the README shows the learner (ports, `<RDS-ENDPOINT>`,
-  `<USERNAME>`, an air-gapped image name), from the lab's own table (`labN/byhand.py`, named by its spec), each reported;
-- types into a block's stdin only what the learner pastes where the README reads it (`read -rs`): a
+- it substitutes only the placeholders the README shows the learner (ports, `<RDS-ENDPOINT>`,
+  `<USERNAME>`, an air-gapped image name), from the lab's own table (its spec, or `labN/byhand.py`;
+  the vocabulary is harness/readme/placeholders.py), each reported;
+- it types into a block's stdin only what the learner pastes where the README reads it (`read -rs`): a
   lab's ``paste`` hook does the README's browser steps the learner's way and returns what they copied
   (lab 7's tokens); every other block reads /dev/null;
-- fails at README:LINE, the line of the first command that failed (bash's ERR trap);
-- at the end stops what the README says to stop by hand (Ctrl+C = SIGINT to a server's terminal) and
+- it fails at README:LINE, the line of the first command that failed (bash's ERR trap);
+- at the end it stops what the README says to stop by hand (Ctrl+C = SIGINT to a server's terminal) and
   fails when anything it started is still running afterwards (a process carrying the replay's HOME,
   a container the README named).
 """
@@ -31,30 +31,25 @@ from __future__ import annotations
 
 import os
 import pwd
-import re
 import shlex
 import shutil
 import signal
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
-
-import requests
 
 from mlflow_labs import settings
 from mlflow_labs.errors import LabError, StartupError, tail, tail_file
 from mlflow_labs.harness.net import wait_until
-from mlflow_labs.harness.process import BackgroundProcess, processes
+from mlflow_labs.harness.process import BackgroundProcess
+from mlflow_labs.harness.readme import leftovers
+from mlflow_labs.harness.readme.executor import STOP_WAIT, BlockExecutor, Outcome
 from mlflow_labs.harness.readme.learner_env import as_user, learner_env, learner_venv
-from mlflow_labs.harness.readme.parse import Block, parse_blocks, summarize
-from mlflow_labs.harness.readme.rules import intro
-from mlflow_labs.harness.readme.steps import DocStepError, Step, timed
+from mlflow_labs.harness.readme.parse import Block, parse_blocks
+from mlflow_labs.harness.readme.placeholders import Placeholder
+from mlflow_labs.harness.readme.steps import DocStepError, Step
 from mlflow_labs.harness.report import Report
-from mlflow_labs.harness.tools import run_tool
-
-STOP_WAIT = 90  # seconds a learner waits after Ctrl+C (MLflow's job runners took ~26 s to stop here under load)
 
 # Defined once in the learner's session. The ERR trap records the first failing command of the block
 # file being sourced (BASH_SOURCE tells it from the helper's own lines); stdin is /dev/null, so a
@@ -75,32 +70,13 @@ __lab_run() {
 """
 
 
-@dataclass
-class Placeholder:
-    """One row of the table: what the README shows, what the replay types instead, and why."""
-    pattern: str
-    replacement: str | Callable
-    reason: str
+class LearnerReplay(BlockExecutor):
+    """Replays one README on one route. `run()` returns a Report; the report's error names README:LINE.
+    The learner's executor of the one evaluation (executor.BlockExecutor): the blocks in one shell."""
 
-    def apply(self, text: str) -> str:
-        return re.sub(self.pattern, self.replacement, text)
-
-
-def host_port(documented: int, actual: int) -> Placeholder:
-    """A port on the learner's machine: every occurrence except the container side of `-p HOST:CONTAINER`."""
-    def repl(m: re.Match) -> str:
-        # container side: after `-p [IP:]HOSTPORT:`; the host side follows `-p ` or `-p IP:`
-        return m.group(0) if re.search(r"-p\s+(\S*:)?\d+:$", m.string[:m.start()]) else str(actual)
-    return Placeholder(rf"(?<!\d){documented}(?!\d)", repl,
-                       f"port {documented} -> free port {actual} (the README: use another port if {documented} is taken)")
-
-
-def literal(text: str, value: str, reason: str) -> Placeholder:
-    return Placeholder(re.escape(text), value.replace("\\", r"\\"), reason)
-
-
-class LearnerReplay:
-    """Replays one README on one route. `run()` returns a Report; the report's error names README:LINE."""
+    by_hand = True
+    records_shown = False
+    started_words = "in a second terminal"
 
     def __init__(self, readme: Path, *, route: str | None = None, start: str = "home",
                  placeholders: list[Placeholder] = (), workdir: Path | None = None, user: str | None = None,
@@ -108,8 +84,8 @@ class LearnerReplay:
                  venv_bin: Path | None = None, default_timeout: float = 900, report_name: str | None = None,
                  paste: Callable[["LearnerReplay", Block], str | None] | None = None):
         self.readme = Path(readme).resolve()
-        self.route = route
-        self.placeholders = list(placeholders)
+        self.route = self.path = route
+        self.substitutions = list(placeholders)
         self.paste = paste   # (replay, block) -> what the learner pastes into that block, or None
         self.progress = progress or (lambda m: None)
         self.default_timeout = default_timeout
@@ -139,7 +115,7 @@ class LearnerReplay:
         self.session: BackgroundProcess | None = None  # the learner's terminal: one `bash -s` reading blocks
         self.session_log = self.meta / "session.log"
         self.cwd = self.start_dir
-        self.servers: dict[int, BackgroundProcess] = {}  # README line -> the "second terminal" process
+        self._init_servers()   # README line -> the "second terminal" process
         self.containers: list[str] = []
         self._seq = 0
 
@@ -158,33 +134,12 @@ class LearnerReplay:
     def _as_user(self, argv: list[str]) -> list[str]:
         return as_user(argv, self.user)
 
-    def _own(self, path: Path) -> None:
+    def own(self, path: Path) -> None:
         if self.user:
             os.chown(path, self.user.pw_uid, self.user.pw_gid)
 
-    # -- which blocks a learner runs ---------------------------------------------------------------
-    def fate(self, b: Block) -> str:
-        """run | file | background | show | other-route | skip:<reason>"""
-        d = b.directive
-        if not b.on_infra(self.route):
-            return "other-route"
-        if d.get("by-hand") == "skip":
-            return f"skip:{d.get('reason', '')}"
-        if d.get("by-hand") == "background" or b.action == "background":
-            return "background"
-        if b.action == "file":
-            return "file"
-        if b.action == "skip" or b.action == "run":
-            return "run"   # a block the harness skips because it starts that infra itself: run as written
-        return "show"
-
-    def substitute(self, text: str) -> str:
-        for p in self.placeholders:
-            new = p.apply(text)
-            if new != text:
-                self.applied.setdefault(p.reason, "substituted")
-            text = new
-        return text
+    def remark(self, text: str, why: str) -> None:
+        self.report.substituted(text, why)
 
     # -- the session -------------------------------------------------------------------------------
     def _start_session(self) -> None:
@@ -196,25 +151,24 @@ class LearnerReplay:
     def _send(self, text: str) -> None:
         self.session.write(text)
 
-    def _run_in_session(self, b: Block, step: Step) -> None:
+    def shell(self, b: Block, step: Step, timeout: float) -> Outcome:
+        """The block typed into the learner's one shell (sourced from a file: its lines stay README lines)."""
         self._seq += 1
         script = self.meta / f"block-{self._seq:03d}-line{b.line}.sh"
         status = self.meta / f"block-{self._seq:03d}.status"
         script.write_text(self.substitute(b.text))
         script.chmod(0o644)
         offset = self.session_log.stat().st_size
-        timeout = float(b.directive.get("timeout", self.default_timeout))
         pasted = self.paste(self, b) if self.paste else None
         stdin = ""
         if pasted is not None:  # a file only the learner reads, gone once the block ran
             clip = self.meta / f"block-{self._seq:03d}.paste"
             clip.touch(mode=0o600)
             clip.write_text(pasted)
-            self._own(clip)
+            self.own(clip)
             stdin = f" {shlex.quote(str(clip))}"
             self.report.substituted(f"{step.where}: pasted {len(pasted.splitlines())} line(s) copied in the "
                                     f"browser, as the README says", "paste")
-        self.progress(f"{step.where}: {step.summary}")
         self._send(f"__lab_run {shlex.quote(str(script))} {shlex.quote(str(status))}{stdin}\n")
 
         def finished():
@@ -237,23 +191,21 @@ class LearnerReplay:
             clip.unlink(missing_ok=True)
         first, where = status.read_text().splitlines()[:2]
         fail_line, fail_status, last = first.split()
-        out = self._output(offset)
-        step.note = tail(out, 5)
         self.cwd = Path(where)
-        failed = fail_line != "ok" or last != "0"
-        if "expect-fail" in b.directive:
-            if not failed:
-                raise DocStepError(step, f"the README says this block fails here, but it succeeded\n{tail(out)}")
-            expected = b.directive.get("output")
-            if isinstance(expected, str) and expected not in self._output(offset, lines=100_000):  # it must fail for the reason the README gives
-                raise DocStepError(step, f"the block failed, but not with {expected!r} as the README says\n{tail(out)}")
-        elif failed:
-            line = b.line + int(fail_line) if fail_line != "ok" else b.line + len(b.text.rstrip("\n").splitlines())
-            code = fail_status if fail_line != "ok" else last
-            text = self.substitute(b.text).splitlines()[line - b.line - 1].strip()
-            step.line = line
-            raise DocStepError(step, f"`{text}` exited {code}\n--- output tail ---\n{tail(out)}{self._dead_servers()}")
-        step.status = "passed"
+        output = self._output(offset, lines=100_000)
+        if fail_line == "ok":   # no command failed on its way; the block's last status counts
+            return Outcome(int(last), output, None if last == "0" else b.line + len(b.text.rstrip("\n").splitlines()))
+        # the ERR trap's first failing command: a failure even when a later command ended 0
+        return Outcome(int(fail_status) or 1, output, b.line + int(fail_line))
+
+    def failure(self, b: Block, step: Step, outcome: Outcome, problem) -> str:
+        """A failed command named by its own README line, as the learner's terminal showed it."""
+        out = tail(outcome.output)
+        if problem.kind == "exit" and outcome.line:
+            step.line = outcome.line
+            text = self.substitute(b.text).splitlines()[outcome.line - b.line - 1].strip()
+            return f"`{text}` exited {outcome.status}\n--- output tail ---\n{out}{self._dead_servers()}"
+        return f"{problem.text}\n--- output tail ---\n{out}{self._dead_servers()}"
 
     def _dead_servers(self) -> str:
         """What a learner would see in the second terminal: a server that exited, and its last lines."""
@@ -270,43 +222,12 @@ class LearnerReplay:
             return tail(fh.read().decode(errors="replace"), lines)
 
     # -- the "second terminal" ---------------------------------------------------------------------
-    def _answers(self, url: str) -> bool:
-        try:
-            requests.get(url, timeout=3)
-            return True
-        except requests.RequestException:
-            return False
-
-    def _start_server(self, b: Block, step: Step) -> None:
-        text = self.substitute(b.text).strip()
-        restart = "Ctrl+C" in intro(self.readme.read_text(), b.line)
-        for line, proc in list(self.servers.items()):
-            # "stop it (Ctrl+C) and start it again": the same command, in the same terminal
-            if restart and proc.alive() and self.substitute(self._block_at(line).text).strip() == text:
-                proc.signal_group(signal.SIGINT)
-                if not proc.wait(STOP_WAIT):
-                    raise DocStepError(step, f"the command started at {self.display}:{line} did not stop within "
-                                             f"{STOP_WAIT} s of Ctrl+C, so it cannot be started again here")
-                self.report.substituted(f"Ctrl+C to the terminal of {self.display}:{line}, to start it again "
-                                        f"at line {b.line}", "as the README says")
-        health = self.substitute(str(b.directive.get("health", "")))
-        if health and self._answers(health):
-            raise DocStepError(step, f"{health} already answers before this block starts its server: something from an "
-                                     f"earlier step is still running on that port (a destroy step that left a process "
-                                     f"alive?). The new server would fail with 'address already in use' while the old "
-                                     f"one keeps answering.")
-        single = len(text.splitlines()) == 1
-        script = f"cd {shlex.quote(str(self.cwd))} && {'exec ' if single else ''}{text}"
-        log_path = self.meta / f"server-line{b.line}.log"
-        proc = BackgroundProcess(self._as_user(["bash", "--norc", "--noprofile", "-c", script]), log_path=log_path,
+    def launch(self, script: str, log_path: Path) -> BackgroundProcess:
+        return BackgroundProcess(self._as_user(["bash", "--norc", "--noprofile", "-c", script]), log_path=log_path,
                                  env=self.env(), terminal=True)
-        self.servers[b.line] = proc
-        proc.start()
-        self.progress(f"{step.where}: in a second terminal: {step.summary}")
-        step.status, step.note = "passed", f"running in a second terminal (pid {proc.pid}); log {log_path}"
 
-    def _block_at(self, line: int) -> Block:
-        return next(b for b in self.blocks if b.line == line)
+    def server_log(self, line: int) -> Path:
+        return self.meta / f"server-line{line}.log"
 
     def _stop_servers(self) -> list[str]:
         """What the READMEs say to do by hand at the end: Ctrl+C in each server's terminal."""
@@ -321,37 +242,12 @@ class LearnerReplay:
     # -- leftovers ---------------------------------------------------------------------------------
     def leftover_processes(self) -> list[tuple[int, str]]:
         """Processes still carrying this replay's HOME: everything the learner's shells started."""
-        marker = f"HOME={self.home}".encode()
-        return [(p.pid, p.cmdline[:120]) for p in processes(environ=True)
-                if p.pid != os.getpid() and marker in p.environ]
-
-    def _kill_leftovers(self) -> list[tuple[int, str]]:
-        left = self.leftover_processes()
-        for pid, _ in left:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        return left
-
-    def _container_names(self) -> list[str]:
-        names = []
-        for b in self.blocks:
-            if self.fate(b) == "run":
-                names += [n for n in re.findall(r"--name\s+(\S+)", b.text) if n not in names]
-        return names
-
-    def _existing_containers(self, names: list[str]) -> list[str]:
-        if not names or not shutil.which("docker"):
-            return []
-        p = run_tool(["docker", "ps", "-a", "--format", "{{.Names}}"], timeout=60, check=False)
-        present = set(p.stdout.split())
-        return [n for n in names if n in present]
+        return leftovers.processes_of(self.home)
 
     # -- the whole replay --------------------------------------------------------------------------
     def run(self) -> Report:
-        names = self._container_names()
-        clash = self._existing_containers(names)
+        names = leftovers.container_names([b.text for b in self.blocks if self.fate(b) == "run"])
+        clash = leftovers.existing_containers(names)
         if clash:
             self.report.error = (f"container(s) {', '.join(clash)} exist already and were not started by this replay; "
                                  f"the README names them literally, so a learner's run would collide too. Remove them "
@@ -365,7 +261,7 @@ class LearnerReplay:
             with self.report.phase("replay"):
                 self._start_session()
                 for b in self.blocks:
-                    self._block(b)
+                    self.evaluate(b)
             with self.report.phase("clean-up check"):
                 self._final_check()
         except LabError as exc:
@@ -375,26 +271,6 @@ class LearnerReplay:
         finally:
             self.close()
         return self.report
-
-    def _block(self, b: Block) -> None:
-        fate = self.fate(b)
-        if fate in ("show", "other-route"):
-            return
-        summary = f"write {b.directive['file']}" if fate == "file" else summarize(b.text)
-        step = Step(self.display, b.line, fate if not fate.startswith("skip") else "skip", summary)
-        self.steps.append(step)
-        with timed(step):
-            if fate.startswith("skip:"):
-                step.status, step.note = "skipped", fate[5:]
-            elif fate == "file":
-                target = self.cwd / str(b.directive["file"])
-                target.write_text(self.substitute(b.text))
-                self._own(target)
-                step.status, step.note = "passed", f"saved as {target}"
-            elif fate == "background":
-                self._start_server(b, step)
-            else:
-                self._run_in_session(b, step)
 
     def _end_session(self) -> None:
         """The learner closes the terminal (end of input); what it started in the background stays."""
@@ -415,13 +291,14 @@ class LearnerReplay:
         except StartupError:
             pass  # what is left is named below
         left = self.leftover_processes()
-        containers = self._existing_containers(self.containers)
+        containers = leftovers.existing_containers(self.containers)
         problems = [f"pid {pid}: {cmd}" for pid, cmd in left] + [f"container {n}" for n in containers]
         if problems:
             raise LabError(f"{self.display}: after its last step (and Ctrl+C in each server's terminal) the README left "
                            f"running: {'; '.join(problems)}. Its clean-up must stop everything its steps started.")
 
     def close(self) -> None:
+        self.count_run()
         if self.session is not None:
             self.session.signal_group(signal.SIGKILL)
             self.session.close_stdin()
@@ -430,16 +307,15 @@ class LearnerReplay:
         for proc in self.servers.values():
             proc.signal_group(signal.SIGKILL)
             proc.wait(10)
-        self._kill_leftovers()
-        for n in self._existing_containers(self.containers):  # only names checked absent before we started
-            run_tool(["docker", "rm", "-f", n], timeout=120, check=False)
+        leftovers.kill(self.leftover_processes())
+        leftovers.remove_containers(self.containers)  # only names checked absent before we started
         self.report.substituted_all(self.applied)
         self.report.add_steps(self.steps)
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-# -- the per-lab tables (where the learner starts, the placeholders) are each lab's own: labN/byhand.py --------
+# -- the per-lab tables (where the learner starts, the placeholders) come from each lab's spec --------
 def replay(spec, route: str | None = None, *, readme: Path | None = None, progress=print,
            workdir: Path | None = None) -> Report:
     """`mlflow-labs run LAB --by-hand`: the README of ``spec`` (a LabSpec) as a learner types it, on one route."""

@@ -11,6 +11,8 @@ the README's text and returns problems as "README:LINE: what is wrong", so a tes
 - `hints_astray`: every check hint starts with "Step N" (or "Steps N-M", "Steps N and M"), the README
   has that step, and each thing the hint names (a file, a `code span`, a flag, a log_* call, a
   permission) is named in that step; a hint naming none of those shares most of its words with it.
+- `exposed`: no block the harness or the learner runs (or a script it writes) publishes a server beyond
+  loopback (erratum 7; what counts as exposed: harness/readme/exposure.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mlflow_labs.harness.readme.directives import fate
+from mlflow_labs.harness.readme.exposure import exposures
 from mlflow_labs.harness.readme.parse import DIRECTIVE, FENCE, parse_blocks
 
 HEADING = re.compile(r"^(#{2,6})\s+(?:Step\s+)?(\d+)?[.:]?\s*(.*)$")
@@ -178,4 +182,15 @@ def hints_astray(markdown: str, source: str, hints: list[tuple[str, str]]) -> li
             where = f"{source}:{steps[numbers[0]].line}"
             problems.append(f"{where}: check {check!r}: its hint {hint!r} sends the learner to step "
                             f"{'-'.join(map(str, numbers))}, which never mentions {', '.join(map(repr, absent))}")
+    return problems
+
+
+def exposed(markdown: str, source: str) -> list[str]:
+    """Blocks that publish a server beyond loopback, among those either executor runs: a block the harness
+    skips (it starts that part itself) is still typed by the learner."""
+    problems = []
+    for b in parse_blocks(markdown, source):
+        fates = {fate(b), fate(b, by_hand=True)}
+        if fates & {"run", "background"} or ("file" in fates and b.is_shell):
+            problems += [f"{source}:{b.line}: {why}" for why in exposures(b.text)]
     return problems

@@ -1,10 +1,10 @@
 """Run a lab README's fenced blocks in order: the docs are the test.
 
-`ReadmeRunner` implements every directive (harness/readme/parse.py lists and describes them), each
-here and nowhere else: `infra=` (the runner is told the path), `background` and its `health=` wait,
-`health=` on a `docker run -d` block (the container's log when it never answers), `kill-background`,
-`expect-fail`, `output=`, `file=`, `skip`. A lab's scenario extends the run only through the public
-methods (`record`, `add_substitution`, `background_process`, `kill_background`, ...).
+`ReadmeRunner` is the harness's executor: each block in a `bash -c` of its own (`set -eo pipefail`, the
+folder carried from block to block), servers as background processes. What each directive means is
+evaluated once, in executor.BlockExecutor (harness/readme/directives.py lists them), which the learner
+replay is too. A lab's scenario extends the run only through the public methods (`find`, `record`,
+`add_substitution`, `background_process`, `kill_background`, ...).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -22,14 +21,22 @@ from typing import Callable
 
 from mlflow_labs import settings
 from mlflow_labs.errors import LabError, tail
-from mlflow_labs.harness.net import wait_http
 from mlflow_labs.harness.process import BackgroundProcess
-from mlflow_labs.harness.readme.parse import Block, parse_blocks, summarize
-from mlflow_labs.harness.readme.steps import DocStepError, Step, Substitution, timed
+from mlflow_labs.harness.readme.executor import BlockExecutor, Outcome
+from mlflow_labs.harness.readme.parse import Block, parse_blocks
+from mlflow_labs.harness.readme.steps import DocStepError, Step, Substitution
 from mlflow_labs.harness.tools import ToolError, run_tool
 
 
-class ReadmeRunner:
+_RAN: set[Path] = set()   # every README whose blocks a runner of this process ran (a step passed or failed)
+
+
+def readmes_run() -> set[Path]:
+    """The READMEs (resolved) the harness ran in this process: what tells a lab's verdict its own run happened."""
+    return set(_RAN)
+
+
+class ReadmeRunner(BlockExecutor):
     """Runs one README's blocks in a work dir; background blocks are stopped by close().
 
     ``infra`` ('docker', 'local', ...): only the blocks of that path run (`infra=` tags); None runs all.
@@ -47,11 +54,11 @@ class ReadmeRunner:
         self.display = _display(self.readme, display_root)
         self.progress = progress or (lambda msg: None)
         self.default_timeout = default_timeout
-        self.infra = infra
+        self.infra = self.path = infra
         self.cwd = self.workdir
         self.steps: list[Step] = []
         self.applied: dict[str, str] = {}     # substitution reason -> what changed
-        self.background: dict[int, tuple[Block, BackgroundProcess]] = {}
+        self._init_servers()
         self.blocks = parse_blocks(self.readme.read_text(), self.display)
         # the harness's own Python first on PATH, so `python`/`mlflow` are the ones tox installed
         bindir = str(Path(sys.executable).parent)
@@ -66,8 +73,7 @@ class ReadmeRunner:
     def record(self, step: Step) -> Step:
         """A step the scenario does itself (lab 2's `helm template` for the README's `helm install`),
         reported in order with the README's own; time it with `steps.timed`."""
-        self.steps.append(step)
-        return step
+        return super().record(step)
 
     def add_substitution(self, sub: Substitution) -> None:
         """A substitution known only once earlier blocks ran (a password a block generated)."""
@@ -75,8 +81,7 @@ class ReadmeRunner:
 
     def background_process(self, line: int) -> BackgroundProcess | None:
         """The process the background block at ``line`` started (None when it is not running)."""
-        entry = self.background.get(line)
-        return entry[1] if entry else None
+        return self.server(line)
 
     def find(self, *, pattern: str | None = None, text: str | None = None, file: str | None = None,
              action: str | None = None, nth: int = 0) -> Block:
@@ -100,14 +105,6 @@ class ReadmeRunner:
         return [b.line for b in self.blocks if b.action == "background"]
 
     # -- text ---------------------------------------------------------------------------------
-    def substitute(self, text: str) -> str:
-        for s in self.substitutions:
-            new = re.sub(s.pattern, s.replacement, text)
-            if new != text:
-                self.applied.setdefault(s.reason, f"{s.pattern!r} -> {s.replacement!r}")
-            text = new
-        return text
-
     def mine(self, b: Block) -> bool:
         """Whether ``b`` belongs to this run's infra path (`infra=`)."""
         return b.on_infra(self.infra)
@@ -134,108 +131,42 @@ class ReadmeRunner:
 
     def run_block(self, b: Block) -> Step | None:
         """Run one block as its directives say; None for a block of another infra path (not a step here)."""
-        if not self.mine(b):
-            return None
-        if "kill-background" in b.directive:
-            self.kill_background()
-        summary = f"write {b.directive['file']}" if b.action == "file" else summarize(b.text)
-        step = self.record(Step(self.display, b.line, b.action, summary))
-        with timed(step):
-            if b.action == "skip":
-                step.status, step.note = "skipped", str(b.directive.get("reason"))
-            elif b.action == "show":
-                step.status = "shown"
-            elif b.action == "file":
-                target = self.cwd / str(b.directive["file"])
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(self.substitute(b.text))
-                step.status, step.note = "passed", f"wrote {target.name}"
-            elif b.action == "background":
-                self._start_background(b, step)
-            else:
-                self._run_shell(b, step)
-                if b.directive.get("health"):
-                    # `docker run -d` returned; the server start is the step's own time (a learner waits
-                    # it in the README's next block), not harness overhead: scripts/bench counts it so
-                    self._wait_container(b, step)
-        return step
+        first = len(self.steps)
+        try:
+            return self.evaluate(b)
+        finally:
+            if any(s.status in ("passed", "failed") for s in self.steps[first:]):
+                _RAN.add(self.readme.resolve())
 
-    def _script(self, b: Block, cwd_file: Path) -> str:
-        return (f"set -eo pipefail\ncd {shlex.quote(str(self.cwd))}\n"
-                f"trap 'pwd > {shlex.quote(str(cwd_file))}' EXIT\n" + self.substitute(b.text))
-
-    def _run_shell(self, b: Block, step: Step) -> None:
+    # -- how this executor runs a block ------------------------------------------------------------------
+    def shell(self, b: Block, step: Step, timeout: float) -> Outcome:
         self._seq += 1
         cwd_file = self.workdir / f".lab-cwd-{self._seq}"
-        timeout = float(b.directive.get("timeout", self.default_timeout))
-        self.progress(f"{step.where}: {step.summary}")
+        script = (f"set -eo pipefail\ncd {shlex.quote(str(self.cwd))}\n"
+                  f"trap 'pwd > {shlex.quote(str(cwd_file))}' EXIT\n" + self.substitute(b.text))
         try:
-            p = run_tool(["bash", "-c", self._script(b, cwd_file)], env=self.env, timeout=timeout, check=False)
+            p = run_tool(["bash", "-c", script], env=self.env, timeout=timeout, check=False)
         except ToolError as exc:  # run_tool raises only for a timeout when check=False
             raise DocStepError(step, f"block did not finish within {timeout:.0f} s\n$ {b.text.strip()}\n"
                                      f"--- output tail ---\n{tail(exc.stdout + exc.stderr)}") from None
-        output = p.stdout + p.stderr
-        step.output = output
-        step.note = tail(output, 5)
-        command = f"$ {self.substitute(b.text).strip()}\n--- output tail ---\n{tail(output)}"
-        if "expect-fail" in b.directive:
-            if p.returncode == 0:
-                raise DocStepError(step, f"block succeeded (exit 0), but the README says it fails here "
-                                         f"(expect-fail)\n{command}")
-            step.note = f"failed as the README expects (exit {p.returncode}); " + step.note
-        elif p.returncode != 0:
-            raise DocStepError(step, f"block exited {p.returncode}\n{command}")
-        expected = b.directive.get("output")
-        if expected and str(expected) not in output:
-            raise DocStepError(step, f"block output lacks {str(expected)!r}, which the README says it shows\n{command}")
         if cwd_file.exists():
             self.cwd = Path(cwd_file.read_text().strip())
-        step.status = "passed"
+        return Outcome(p.returncode, p.stdout + p.stderr)
 
-    def _wait_container(self, b: Block, step: Step) -> None:
-        """`health=` on a `docker run -d` block: wait for the server in the container; on failure its log."""
-        wait_http(self.substitute(str(b.directive["health"])), timeout=float(b.directive.get("timeout", 240)),
-                  what=f"the container started at {step.where}", log=lambda: self._container_log(b),
-                  progress=self.progress)
+    def launch(self, script: str, log_path: Path) -> BackgroundProcess:
+        return BackgroundProcess(["bash", "-c", script], log_path=log_path, env=self.env, terminal=True)
 
-    def _container_log(self, b: Block) -> str:
-        m = re.search(r"--name (\S+)", self.substitute(b.text))
-        if not m:
-            return "(no log)"
-        try:
-            p = run_tool(["docker", "logs", "--tail", "25", m.group(1)], timeout=60, check=False)
-        except LabError as exc:
-            return f"(no log: {exc})"
-        return (p.stdout + p.stderr) if p.returncode == 0 else f"(no log: {tail(p.stderr.strip() or p.stdout, 3)})"
-
-    def _start_background(self, b: Block, step: Step) -> None:
-        health = self.substitute(str(b.directive.get("health", "")))
-        timeout = float(b.directive.get("timeout", 300))
-        log = self.workdir / f"background-{b.line}.log"
-        script = f"cd {shlex.quote(str(self.cwd))}\nexec " + self.substitute(b.text).strip()
-        proc = BackgroundProcess(["bash", "-c", script], log_path=log, env=self.env)
-        self.background[b.line] = (b, proc)  # before start(): close() stops it even if start is interrupted
-        proc.start()
-        self.progress(f"{step.where}: started in background: {step.summary}")
-        if health:
-            try:
-                wait_http(health, timeout=timeout, what=f"the server started at {step.where}", alive=proc.alive,
-                          log=proc.log_tail, progress=self.progress)
-            except LabError as exc:
-                proc.stop()
-                raise DocStepError(step, str(exc)) from None
-        step.status, step.note = "passed", f"running; log {log}"
+    def server_log(self, line: int) -> Path:
+        return self.workdir / f"background-{line}.log"
 
     def kill_background(self) -> None:
         """`kill-background`: SIGKILL each server a background block started (exactly its process group)."""
-        for line in list(self.background):
-            self.progress(f"kill -9 the server started at {self.display}:{line}")
-            self.background.pop(line)[1].stop(timeout=0, sig=signal.SIGKILL)
+        self.kill_servers()
 
     def stop_background(self, line: int | None = None) -> None:
-        for ln in list(self.background):
+        for ln in list(self.servers):
             if line is None or ln == line:
-                self.background.pop(ln)[1].stop()
+                self.servers.pop(ln).stop()
 
     def restart_background(self, line: int) -> Step:
         """Stop the server a background block started and run that block again (same files)."""
@@ -248,6 +179,7 @@ class ReadmeRunner:
         return step
 
     def close(self) -> None:
+        self.count_run()
         self.stop_background()
         if self.owns_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)

@@ -3,18 +3,38 @@ Substitutions it made, and `timed`, the one way every step loop times a step."""
 
 from __future__ import annotations
 
+import re
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from typing import Callable, Iterable
 
 from mlflow_labs.errors import LabError
 
 
 @dataclass
 class Substitution:
+    """What a run types in place of what the README shows (the harness's free port; the learner replay's
+    placeholders, harness/readme/placeholders.py), and why: each one that changed something is reported."""
     pattern: str            # a regular expression
-    replacement: str
+    replacement: str | Callable[[re.Match], str]
     reason: str
+
+    def apply(self, text: str) -> str:
+        return re.sub(self.pattern, self.replacement, text)
+
+    def describe(self) -> str:
+        return f"{self.pattern!r} -> {self.replacement!r}" if isinstance(self.replacement, str) else "substituted"
+
+
+def substitute(rules: Iterable[Substitution], text: str, applied: dict[str, str]) -> str:
+    """``text`` with every rule applied in order; each rule that changed something lands in ``applied``."""
+    for rule in rules:
+        new = rule.apply(text)
+        if new != text:
+            applied.setdefault(rule.reason, rule.describe())
+        text = new
+    return text
 
 
 @dataclass

@@ -10,9 +10,10 @@ This file only gathers what the labs use.
 """
 
 from mlflow_labs.infra.podman.command import INSTALL_PODMAN, podman, require_podman
-from mlflow_labs.infra.podman.images import DBCHECKER_IMAGE, ensure_dbchecker_image, ensure_image, local_name
+from mlflow_labs.infra.podman.images import (DBCHECKER_IMAGE, ensure_dbchecker_image, ensure_image, kubernetes_name,
+                                             local_name)
 from mlflow_labs.infra.podman.manifest import LABEL, PodManifests, PodPlan
 from mlflow_labs.infra.podman.pods import Pod, PodmanPods
 
 __all__ = ["DBCHECKER_IMAGE", "INSTALL_PODMAN", "LABEL", "Pod", "PodManifests", "PodPlan", "PodmanPods",
-           "ensure_dbchecker_image", "ensure_image", "local_name", "podman", "require_podman"]
+           "ensure_dbchecker_image", "ensure_image", "kubernetes_name", "local_name", "podman", "require_podman"]

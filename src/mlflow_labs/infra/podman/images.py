@@ -25,6 +25,22 @@ RUN apt-get update -qq && apt-get install -y -qq busybox netcat-openbsd >/dev/nu
 """
 
 
+def kubernetes_name(image: str) -> str:
+    """The image Kubernetes means by ``image``: a short name is Docker Hub's (`busybox:1.38.0` is
+    docker.io/library/busybox:1.38.0, `burakince/mlflow:TAG` is docker.io/burakince/mlflow:TAG).
+    Podman would instead look a short name up in its local store first (where localhost/x wins over
+    docker.io/x) and then ask registries.conf, which on Debian lists no registry: "short-name ... did not
+    resolve to an alias". The first part is a registry when it has a dot or a port, or is localhost
+    (the rule of Docker's reference parser, which kubelet's runtimes use)."""
+    first, slash, rest = image.partition("/")
+    if not (slash and ("." in first or ":" in first or first == "localhost" or first != first.lower())):
+        first, rest = "docker.io", image
+    first = "docker.io" if first == "index.docker.io" else first
+    if first == "docker.io" and "/" not in rest:
+        rest = f"library/{rest}"   # Docker Hub's official images
+    return f"{first}/{rest}"
+
+
 def local_name(image: str) -> str:
     """How podman names an image loaded from Docker's `mlflow-labs/x:t`: localhost/mlflow-labs/x:t."""
     first = image.split("/", 1)[0]

@@ -7,7 +7,8 @@ report, like the README runner's port substitution):
 - hostPort on 127.0.0.1 for one container port: the stand-in for `kubectl port-forward`;
 - Secret references resolved into the pod's env (podman 4.3 rejects the chart's Secrets:
   "secret ... is not valid JSON"); pods.py writes the manifest holding them mode 600;
-- image names: the offline images this machine has, instead of registry images it cannot pull;
+- image names: the offline images this machine has, instead of registry images it cannot pull; any other
+  short name qualified as Kubernetes reads it (docker.io/library/busybox:1.38.0: images.kubernetes_name);
 - a `hostAliases` entry for each Service name a pod needs (no cluster DNS without Kubernetes);
 - ConfigMap script volumes run with `sh` (4.3 ignores a ConfigMap volume's defaultMode).
 
@@ -22,6 +23,7 @@ import copy
 from dataclasses import dataclass, field
 
 from mlflow_labs.errors import LabError
+from mlflow_labs.infra.podman.images import kubernetes_name
 
 LABEL = "org.mlflow-labs.pods"
 
@@ -76,6 +78,11 @@ class PodManifests:
                 new = plan.images[c["image"]]
                 self.substitute(f"image {c['image']}", f"image {c['image']} -> {new} (the offline image; no registry here)")
                 c["image"], c["imagePullPolicy"] = new, "Never"
+            elif c.get("image") and kubernetes_name(c["image"]) != c["image"]:
+                new = kubernetes_name(c["image"])
+                self.substitute(f"image {c['image']}", f"image {c['image']} -> {new} (Kubernetes reads a short name as "
+                                f"Docker Hub's; podman would ask registries.conf, or take a localhost/ image first)")
+                c["image"] = new
             cmd = c.get("command") or []
             if plan.sh_scripts and len(cmd) == 1 and cmd[0].startswith("/script/") and cmd[0].endswith(".sh"):
                 c["command"] = ["sh", cmd[0]]

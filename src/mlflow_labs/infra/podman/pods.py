@@ -18,6 +18,7 @@ import yaml
 
 from mlflow_labs.errors import LabError, StartupError, tail
 from mlflow_labs.harness.net import wait_until
+from mlflow_labs.harness.process import BackgroundProcess
 from mlflow_labs.harness.tools import ToolError
 from mlflow_labs.infra.podman.command import podman, require_podman
 from mlflow_labs.infra.podman.manifest import LABEL, PodManifests, PodPlan
@@ -65,8 +66,9 @@ class PodmanPods(Service):
         return self.manifests.pod(docs, plan)
 
     # -- running -----------------------------------------------------------------------------------
-    def play(self, key: str, docs: list[dict], *, timeout: float = 300) -> Pod:
-        """Write the pod's manifest (mode 600: it may hold resolved Secrets) and `podman kube play` it."""
+    def _register(self, key: str, docs: list[dict]) -> Pod:
+        """Write the pod's manifest (mode 600: it may hold resolved Secrets), make its claims' volumes, and
+        count it as this run's (so close() removes it whatever happens next)."""
         pod_doc = docs[-1]
         name = pod_doc["metadata"]["name"]
         manifest = self.workdir / f"{name}.yaml"
@@ -82,6 +84,12 @@ class PodmanPods(Service):
             if podman("volume", "exists", claim, check=False, timeout=60).returncode != 0:
                 podman("volume", "create", claim, timeout=60)
         self.pods[key] = pod
+        return pod
+
+    def play(self, key: str, docs: list[dict], *, timeout: float = 300) -> Pod:
+        """`podman kube play` of the pod: returns once its containers started (or raises StartupError)."""
+        pod = self._register(key, docs)
+        name, manifest = pod.name, pod.manifest
         self.progress(f"podman kube play {manifest.name}")
         try:
             # kube play returns once the init containers finished and the containers started (or gives up)
@@ -94,6 +102,17 @@ class PodmanPods(Service):
         finally:
             pod.volumes |= set(self._volumes(pod))
         return pod
+
+    def play_in_background(self, key: str, docs: list[dict]) -> tuple[Pod, BackgroundProcess]:
+        """`podman kube play` left running, for watching a pod come up (lab 2's init-container gate). While an
+        init container waits, kube play waits with it, and it even outlives a `kube down` of the pod: the
+        caller stops the returned process (the pod's containers, under conmon, stay) and then down()s it."""
+        pod = self._register(key, docs)
+        self.progress(f"podman kube play {pod.manifest.name} (in the background)")
+        proc = BackgroundProcess(["podman", "kube", "play", str(pod.manifest)],
+                                 log_path=self.workdir / f"{pod.name}.kube-play.log")
+        proc.start()
+        return pod, proc
 
     def down(self, key: str) -> None:
         """`kubectl delete pod` on podman: the pod, its containers and its emptyDir volumes go; what Kubernetes

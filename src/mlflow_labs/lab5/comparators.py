@@ -1,0 +1,69 @@
+"""Lab 5's pure comparisons: what the UI shows (lab5/extractors.py) against what the REST API recorded.
+No browser here: tests/unit/test_lab5_check_reading.py feeds them pages' readings directly."""
+
+from __future__ import annotations
+
+import re
+
+from mlflow_labs.harness import client as rest
+from mlflow_labs.lab5.story import METRIC
+
+
+def number(text: str) -> float | None:
+    m = re.fullmatch(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", text.strip())
+    return float(m.group(0)) if m else None
+
+
+def compare_problems(rows: dict[str, list[str]], metric_rows: dict[str, list[str]], compared: list[dict]) -> list[str]:
+    """What the compare page shows wrongly for the compared runs: each run's name, params (``rows``) and
+    METRIC (``metric_rows``) read from the cell in THAT run's column (a value elsewhere in the row, or a
+    number that merely contains it, does not count). Empty: every cell is right."""
+    names = rows.get("Run Name:") or rows.get("Run Name") or []
+    problems = []
+    for r in compared:
+        name = rest.run_name(r)
+        if name not in names:
+            problems.append(f"run {name!r} has no column on the compare page (columns: {names})")
+            continue
+        col = names.index(name)
+
+        def cell(label: str, table: dict = rows) -> str | None:
+            cells = table.get(label)
+            return cells[col] if cells is not None and col < len(cells) else None
+        for key, value in rest.params(r).items():
+            shown = cell(key)
+            if shown is None:
+                problems.append(f"param {key!r} has no row on the compare page")
+            elif shown != value:
+                problems.append(f"param {key} of {name} is {value!r}; its column shows {shown!r}")
+        want = rest.metrics(r)[METRIC]
+        shown = cell(METRIC, metric_rows)
+        got = number(shown) if shown is not None else None
+        if shown is None:
+            problems.append(f"metric {METRIC!r} has no row on the compare page")
+        elif got is None or abs(got - want) >= 6e-4:  # the UI rounds to 3 decimals
+            problems.append(f"{METRIC} of {name} is {want:.4f}; its column shows {shown!r}")
+    return problems
+
+
+def seconds(shown: str) -> float | None:
+    m = re.fullmatch(r"([\d.]+)(ms|s|min|h)", shown.strip())
+    if not m:
+        return None
+    return float(m.group(1)) * {"ms": 0.001, "s": 1, "min": 60, "h": 3600}[m.group(2)]
+
+
+def chart_problems(traces: list[dict] | None, title: str, history: list[dict]) -> list[str]:
+    """What is wrong with the chart titled ``title`` against the run's recorded values of that metric:
+    no chart, no points, or a plotted value the run never recorded (another metric, another run)."""
+    if traces is None:
+        return [f"no chart titled {title!r} with a plot"]
+    plotted = [float(y) for t in traces for y in t["y"] if y is not None]
+    if not plotted:
+        return [f"the chart {title!r} plots no point"]
+    recorded = [float(m["value"]) for m in history]
+    strangers = [y for y in plotted if not any(abs(y - v) <= 1e-6 * max(1.0, abs(v)) for v in recorded)]
+    if strangers:
+        return [f"the chart {title!r} plots {len(strangers)} value(s) the run did not record for it "
+                f"(e.g. {strangers[0]:g}; recorded: {', '.join(f'{v:g}' for v in recorded[:5])})"]
+    return []
