@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 
+from mlflow_labs.harness import cost
 from mlflow_labs.harness.net import wait_http
 from mlflow_labs.harness.process import BackgroundProcess
 
@@ -46,6 +47,7 @@ def mlflow_changed(run, changes: dict[str, str | None], *, why: str):
     proc = BackgroundProcess(["bash", str(variant)], log_path=run.docs.workdir / "variant-mlflow.log",
                              cwd=run.docs.cwd, env=run.docs.env)
     try:
+        cost.count(cost.SERVER, f"lab7 MLflow with {sorted(changes)}")   # and the README's again, by its executor
         proc.start()
         wait_http(f"{run.uri}/health", timeout=300, what=f"MLflow with {changes}", alive=proc.alive, log=proc.log_tail)
         yield proc
