@@ -31,8 +31,6 @@ CREDENTIALED = frozenset({WRITER, READER, SESSION})   # what only a server with 
 class World:
     """The lab 7 session's run (``lab``), and the other servers a state may point the checks at."""
 
-    shared = False   # the checks look at the README's experiment by its own name: nothing of a state's is named
-
     def __init__(self, lab, **elsewhere: str):
         self.lab = lab
         self.uri = lab.uri
