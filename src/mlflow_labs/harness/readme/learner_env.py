@@ -18,7 +18,8 @@ SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 def learner_env(home: Path, venv_bin: Path, user: pwd.struct_passwd | None) -> dict:
     """A fresh login's environment: HOME, PATH = the course venv + the system's, nothing of the harness
-    (no MLFLOW_LABS_* or MLFLOW_*), no git/pip/docker config; telemetry off (DO_NOT_TRACK)."""
+    (no MLFLOW_LABS_* or MLFLOW_*), no git/pip/docker config; telemetry off (DO_NOT_TRACK); pip's and npm's
+    download caches shared between replays (`download_caches`)."""
     env = {"HOME": str(home), "PATH": f"{venv_bin}{os.pathsep}{SYSTEM_PATH}",
            "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "dumb", "SHELL": "/bin/bash",
            "VIRTUAL_ENV": str(venv_bin.parent), "GIT_CONFIG_NOSYSTEM": "1", "TMPDIR": "/tmp"}
@@ -31,7 +32,31 @@ def learner_env(home: Path, venv_bin: Path, user: pwd.struct_passwd | None) -> d
     env["DO_NOT_TRACK"] = "true"
     if os.environ.get("DOCKER_HOST"):  # where the daemon is, not a config: a learner's shell has it too
         env["DOCKER_HOST"] = os.environ["DOCKER_HOST"]
+    env.update(download_caches())
     return env
+
+
+DOWNLOAD_CACHES = "pip's and npm's download caches are shared by the replays of this machine (what they download, not what they install)"
+
+
+def download_caches() -> dict:
+    """pip's and npm's download caches, one per machine for every replay: a replay typing `pip install` or
+    `npm ci` (labs 1 and 7) fetches each wheel and package once, not once per fresh HOME. A cache changes no
+    install (pip and npm check what they take from it), as the second install on a learner's machine has one;
+    the folders are open to the unprivileged learner too (sticky, like /tmp)."""
+    root = Path(os.environ.get("TMPDIR") or "/tmp") / "mlflow-labs-learner-downloads"
+    out = {}
+    for var, name in (("PIP_CACHE_DIR", "pip"), ("npm_config_cache", "npm")):
+        folder = root / name
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for d in (root, folder):
+                if d.stat().st_uid == os.geteuid():
+                    d.chmod(0o1777)
+        except OSError:  # no shared cache: each replay downloads its own, as before
+            continue
+        out[var] = str(folder)
+    return out
 
 
 def as_user(argv: list[str], user: pwd.struct_passwd | None) -> list[str]:

@@ -45,7 +45,7 @@ from mlflow_labs.harness.net import wait_until
 from mlflow_labs.harness.process import BackgroundProcess
 from mlflow_labs.harness.readme import leftovers
 from mlflow_labs.harness.readme.executor import STOP_WAIT, BlockExecutor, Outcome
-from mlflow_labs.harness.readme.learner_env import as_user, learner_env, learner_venv
+from mlflow_labs.harness.readme.learner_env import DOWNLOAD_CACHES, as_user, learner_env, learner_venv
 from mlflow_labs.harness.readme.parse import Block, parse_blocks
 from mlflow_labs.harness.readme.placeholders import Placeholder
 from mlflow_labs.harness.readme.steps import DocStepError, Step
@@ -257,6 +257,8 @@ class LearnerReplay(BlockExecutor):
         if self.user:
             self.report.substituted(f"the learner is unprivileged user '{self.user.pw_name}' (PostgreSQL refuses "
                                     f"root), with the course venv {self.venv_bin.parent}", "environment")
+        if any(k in self.env() for k in ("PIP_CACHE_DIR", "npm_config_cache")):
+            self.report.substituted(DOWNLOAD_CACHES, "environment")
         try:
             with self.report.phase("replay"):
                 self._start_session()
