@@ -46,9 +46,11 @@ def _admin(world, method: str, path: str, body: dict) -> None:
     assert r.status_code == 200, f"{path}: HTTP {r.status_code} {r.text[:200]}"
 
 
-def state(*, reader: str | None = "READ", writer: str = "EDIT", plain: bool = False, health: bool = True):
-    """A builder: step 3's users with these grants on the experiment (None: no grant), step 4's run.
-    ``plain``: the same, on a server started without --app-name basic-auth (no users exist there)."""
+def state(*, reader: str | None = "READ", writer: str = "EDIT", plain: bool = False, health: bool = True,
+          run: dict | None = None):
+    """A builder: step 3's users with these grants on the experiment (None: no grant), step 4's run (``run``:
+    notes_run.log's changes to it). ``plain``: the same, on a server started without --app-name basic-auth
+    (no users exist there)."""
     def build(world) -> dict:
         n = next(_users)
         creds = {role: (f"{role}-{n}", secrets.token_urlsafe(12)) for role in ("reader", "writer")}
@@ -66,7 +68,7 @@ def state(*, reader: str | None = "READ", writer: str = "EDIT", plain: bool = Fa
             if grant:
                 _admin(world, "POST", "/api/3.0/mlflow/users/permissions/grant",
                        {"username": name, "resource_type": "experiment", "resource_id": exp_id, "permission": grant})
-        notes_run.log(world, experiment=checks.EXPERIMENT)
+        notes_run.log(world, experiment=checks.EXPERIMENT, **(run or {}))
         return {"env": env, **({} if health else {"uri": world.extra["no_health"]})}
     return build
 
@@ -87,3 +89,9 @@ NEAR_MISSES = {c.check: c for c in [
              frozenset({LOG, CREATE})),
     NearMiss(WRITER, state(writer="READ"), "the writer was granted READ, not EDIT"),
 ]}
+
+# The README's outcome told another way: "The writer logs the notes' run" (step 4), and it is not the notes' run
+EXTRA = [
+    NearMiss(READS, state(run={"alpha": 0.6}), "the writer logged train.py with alpha 0.6: Run_v1 is not the notes' run",
+             frozenset({LOG, CREATE, DELETE, WRITER})),
+]

@@ -16,12 +16,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from mlflow_labs.harness import client as rest
-from mlflow_labs.harness.suite import CheckFailed, CheckSuite, experiment_name, require
+from mlflow_labs.harness.suite import CheckFailed, CheckSuite, experiment_name, need, require
 from mlflow_labs.lab5 import run_page_checks as run_page, table_checks as table
 from mlflow_labs.lab5.browser import BrowserSession, StepFailed, find_chromium
-from mlflow_labs.lab5.comparators import chart_problems, compare_problems  # noqa: F401 - public names
-from mlflow_labs.lab5.story import (ARTIFACT, BOX_PARAM, CPU, EXPERIMENT, MAX_COMPARED, MEMORY, METRIC,  # noqa: F401
-                                    SCATTER_PARAM, TRAIN_HINT)
+from mlflow_labs.lab5.comparators import (chart_problems, compare_problems, data_boxes, model_and_data,  # noqa: F401
+                                         story_problems)
+from mlflow_labs.lab5.story import (ARTIFACT, BOX_PARAM, CLEAN, CPU, EXPERIMENT, MAX_COMPARED, MEMORY, METRIC,  # noqa: F401
+                                    RAW, SCATTER_PARAM, STORY_HINT, TRAIN_HINT)
 from mlflow_labs.lab5.ui_session import (SCREENSHOTS, close_assistant, default_shots_dir, ensure_ui,  # noqa: F401
                                          first_visit, open_session)
 
@@ -42,6 +43,22 @@ def _runs(ctx):
     others = [r for r in sorted(runs, key=lambda r: r["info"]["start_time"]) if r is not best]
     ctx.update(exp_id=exp["experiment_id"], runs=runs, best=best, compared=[best, *others[: MAX_COMPARED - 1]])
     return f"{len(runs)} runs; best by {METRIC}: {rest.run_name(best)} ({rest.metrics(best)[METRIC]:.3f})"
+
+
+# -- the README's outcome (Steps 2, 3 and 5): not only that the UI sorts, but which run wins and why ----------
+@suite.check("the story: boosted trees on the cleaned data score best, and every clean-data run beats every raw one",
+             hint=STORY_HINT)
+def _story(ctx):
+    best = need(ctx, "best", "the best run")
+    problems = story_problems(ctx["runs"], best)
+    require(not problems, "; ".join(problems))
+    boxes = data_boxes(ctx["runs"])
+    return (f"{rest.run_name(best)} ({rest.metrics(best)[METRIC]:.1%}, {model_and_data(best)}) wins; {CLEAN}-data runs "
+            f"from {min(boxes[CLEAN]):.1%}, {RAW}-data runs up to {max(boxes[RAW]):.1%}")
+
+
+# what the REST API alone decides (no browser): the runs and their story; every other check looks at the UI
+REST_CHECKS = tuple(c.name for c in suite.checks)
 
 
 # -- in the browser: the UI has moved since the notes (ERRATA 8), then the notes' bullets (a) to (e) -------
@@ -74,7 +91,7 @@ def run_checks(uri: str, *, shots: Path | str | None = None, report=None, step_t
     Raises PrerequisiteMissing when there is no browser, LabError when the server has no UI.
     """
     find_chromium()
-    ensure_ui(uri)
+    ensure_ui(uri, options.get("client"))
     shots = Path(shots) if shots else (session.shots if session else default_shots_dir())
     for old in shots.glob("[0-9][0-9]-*.png"):  # a previous run's screenshots (its FAILED ones too) would mislead
         old.unlink()
@@ -97,4 +114,4 @@ def run_checks(uri: str, *, shots: Path | str | None = None, report=None, step_t
     return results
 
 
-__all__ = ["run_checks", "open_session", "suite", "ensure_ui", "StepFailed", "CheckFailed"]
+__all__ = ["run_checks", "open_session", "suite", "ensure_ui", "StepFailed", "CheckFailed", "REST_CHECKS"]

@@ -10,10 +10,9 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 
-import requests
-
 from mlflow_labs import settings
 from mlflow_labs.errors import LabError
+from mlflow_labs.harness.client import TrackingClient
 from mlflow_labs.lab5.browser import BrowserSession, StepFailed
 
 
@@ -21,12 +20,13 @@ def default_shots_dir() -> Path:
     return settings.current().reports / "lab5"
 
 
-def ensure_ui(uri: str) -> None:
-    """One-line error unless the server serves MLflow's web UI (a tracking-only server cannot be looked at)."""
-    try:
-        r = requests.get(uri.rstrip("/") + "/", timeout=15)
-    except requests.RequestException as exc:
-        raise LabError(f"Cannot reach {uri} ({type(exc).__name__}); start the lab's `mlflow server` step.") from None
+def ensure_ui(uri: str, client: TrackingClient | None = None) -> None:
+    """One-line error unless the server serves MLflow's web UI (a tracking-only server cannot be looked at).
+
+    Asked through the checks' REST client (``client``: grade's, with the learner's credentials and bounds):
+    a redirect is not followed but is the learner's error, naming where it pointed, as for every request the
+    checks make (harness/client.py); a browser sent on to another server would check a classmate's runs."""
+    r = (client or TrackingClient(uri))._request("GET", "/")
     if r.status_code != 200 or 'id="root"' not in r.text:
         raise LabError(f"{uri} answers MLflow's API but does not serve its web UI (GET / answered HTTP "
                        f"{r.status_code}: {' '.join(r.text.split())[:80]!r}); start it with `mlflow server` from "
