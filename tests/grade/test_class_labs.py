@@ -12,13 +12,14 @@ session's lab 7 run), the near-miss learner having run lab 6's basic-auth app in
 from __future__ import annotations
 
 import os
-import secrets
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from mlflow_labs.infra.mlflow_server import MlflowServer
+from tests.basic_auth import basic_auth_server
+from tests.lab_session import set_up
 from tests.nearmiss import lab1_states, lab2_states, lab3_states, lab4_states, lab5_states, lab6_states
 from tests.nearmiss.world import World, not_mlflow
 
@@ -131,25 +132,14 @@ def test_a_lab6_class_each_with_their_own_credentials(lab6_world, hostile, tmp_p
 def lab7_world(progress, keep_infra, tmp_path_factory):
     from mlflow_labs.lab7.scenario import Lab7Run
 
-    run = Lab7Run(progress=progress, keep=keep_infra)
-    work = tmp_path_factory.mktemp("grade-class-lab7")
-    (work / "auth.ini").write_text(f"[mlflow]\ndefault_permission = READ\ndatabase_uri = sqlite:///{work / 'auth.db'}\n"
-                                   f"admin_username = admin\n"
-                                   f"authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n")
-    env = {"MLFLOW_AUTH_CONFIG_PATH": str(work / "auth.ini"), "MLFLOW_AUTH_ADMIN_PASSWORD": secrets.token_urlsafe(18),
-           "MLFLOW_FLASK_SERVER_SECRET_KEY": secrets.token_hex(16)}
-    try:
-        with run.phase("setup"):
-            run.setup()
+    with set_up(Lab7Run(progress=progress, keep=keep_infra)) as run:
         run.run_readme_servers()
         run.sign_in_everyone()
         run.run_readme_rest()
         # ben ran lab 6's basic-auth app instead of the SSO plugin (lab7_states' /login near-miss)
-        with MlflowServer(f"sqlite:///{work / 'mlflow.db'}", workdir=work, extra_args=["--app-name", "basic-auth"],
-                          env=env, progress=progress) as basic, not_mlflow() as elsewhere:
+        with basic_auth_server(tmp_path_factory.mktemp("grade-class-lab7"), progress) as basic, \
+                not_mlflow() as elsewhere:
             yield run, basic, elsewhere
-    finally:
-        run.close()
 
 
 # The one write lab 7's checks still make: the writer check's probe metric (issue 32 makes its probe invalid
