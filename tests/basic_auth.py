@@ -8,6 +8,8 @@ import secrets
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from mlflow_labs.infra.mlflow_server import MlflowServer
 
 AUTH_INI = """[mlflow]
@@ -30,3 +32,13 @@ def basic_auth_server(work: Path, progress=None, *, default_permission: str = "R
                       env=env, progress=progress) as server:
         server.admin = admin
         yield server
+
+
+@contextmanager
+def client_as_admin(password: str):
+    """MLflow's client in this process signed in as the admin, until leaving (it reads its credentials from
+    MLFLOW_TRACKING_USERNAME/PASSWORD): for near-miss states logged onto a basic-auth server."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("MLFLOW_TRACKING_USERNAME", "admin")
+        env.setenv("MLFLOW_TRACKING_PASSWORD", password)
+        yield

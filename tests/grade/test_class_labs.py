@@ -11,14 +11,13 @@ session's lab 7 run), the near-miss learner having run lab 6's basic-auth app in
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from mlflow_labs.infra.mlflow_server import MlflowServer
-from tests.basic_auth import basic_auth_server
+from tests.basic_auth import basic_auth_server, client_as_admin
 from tests.lab_session import set_up
 from tests.nearmiss import lab1_states, lab2_states, lab3_states, lab4_states, lab5_states, lab6_states
 from tests.nearmiss.world import World, not_mlflow
@@ -94,18 +93,12 @@ def test_a_class_of_a_plain_server_lab(lab, plain, class_server, hostile, tmp_pa
 def lab6_world(tmp_path_factory, progress):
     work = tmp_path_factory.mktemp("grade-class-lab6")
     env = lab6_states.server_env(work)
-    saved = {k: os.environ.get(k) for k in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD")}
-    # the states are logged as the admin (MLflow's client reads its credentials from these variables)
-    os.environ.update(MLFLOW_TRACKING_USERNAME="admin", MLFLOW_TRACKING_PASSWORD=env["MLFLOW_AUTH_ADMIN_PASSWORD"])
-    try:
+    with client_as_admin(env["MLFLOW_AUTH_ADMIN_PASSWORD"]):  # the states are logged as the admin
         with MlflowServer(f"sqlite:///{work / 'mlflow.db'}", workdir=work, progress=progress, env=env,
                           extra_args=["--app-name", "basic-auth"]) as server, not_mlflow() as elsewhere:
             world = World(server.uri, elsewhere=elsewhere, admin_password=env["MLFLOW_AUTH_ADMIN_PASSWORD"])
             world.stores = [*store_of(server), work / "basic_auth.db"]
             yield world
-    finally:
-        for k, v in saved.items():
-            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
 
 
 def test_a_lab6_class_each_with_their_own_credentials(lab6_world, hostile, tmp_path):
