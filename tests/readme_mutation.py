@@ -24,7 +24,6 @@ from mlflow_labs.harness.readme.runner import ReadmeRunner
 from mlflow_labs.harness.readme.steps import Step, Substitution, port_substitution
 from mlflow_labs.harness.report import Report
 from mlflow_labs.labs import get_lab
-from mlflow_labs.settings import DOCUMENTED_PORT
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,7 @@ def on_shared_server(readme: Path, lab: str, uri: str, experiment: str, workdir:
     server block is not run: the session's server stands in for it (reported as a skip saying so)."""
     port = int(uri.rsplit(":", 1)[1])
     fresh = f"{experiment}-mutation-{uuid.uuid4().hex[:8]}"
-    subs = [port_substitution(DOCUMENTED_PORT, port),
+    subs = [port_substitution(get_lab(lab).port, port),
             Substitution(rf'(["\']){re.escape(experiment)}\1', rf"\g<1>{fresh}\g<1>",
                          f"experiment '{experiment}' -> '{fresh}' (the session's server holds the lab's own run)"),
             Substitution(rf"(mlflow-labs check {lab}\b[^\n]*)", rf"\g<1> --experiment {fresh}",

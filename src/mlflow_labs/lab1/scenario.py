@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from mlflow_labs import settings
 from mlflow_labs.harness.readme.runner import ReadmeRunner
 from mlflow_labs.harness.readme.steps import port_substitution
 from mlflow_labs.harness.labrun import LabRun
@@ -13,7 +12,6 @@ from mlflow_labs.lab1 import checks
 from mlflow_labs.lab1 import SPEC
 from mlflow_labs.settings import repo_root
 
-DOCUMENTED_PORT = settings.DOCUMENTED_PORT
 
 
 class Lab1Run(LabRun):
@@ -28,7 +26,7 @@ class Lab1Run(LabRun):
 
     def setup(self) -> None:
         self.docs = ReadmeRunner(self.readme, self.workdir,
-                                 substitutions=[port_substitution(DOCUMENTED_PORT, self.port)],
+                                 substitutions=[port_substitution(self.spec.port, self.port)],
                                  display_root=repo_root(), progress=self.progress)
 
     def run_readme(self) -> None:

@@ -8,9 +8,7 @@ and a screenshot, so a failure is never a hang and never a bare "timed out".
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import time
 from contextlib import contextmanager
 from pathlib import Path

@@ -18,7 +18,6 @@ from mlflow_labs.lab5.html_report import write_html
 from mlflow_labs.lab5 import SPEC
 from mlflow_labs.settings import repo_root
 
-DOCUMENTED_PORT = 7006
 
 
 class Lab5Run(LabRun):
@@ -39,7 +38,7 @@ class Lab5Run(LabRun):
         # the README's own `mlflow-labs check lab5` step writes its screenshots inside the work dir,
         # so they never mix with the harness's under reports/lab5/
         self.docs = ReadmeRunner(self.readme, self.workdir,
-                                 substitutions=[port_substitution(DOCUMENTED_PORT, self.port)],
+                                 substitutions=[port_substitution(self.spec.port, self.port)],
                                  env={"MLFLOW_LABS_REPORTS": str(self.workdir / "reports")},
                                  display_root=repo_root(), progress=self.progress)
 
