@@ -19,3 +19,26 @@ def serve(handler):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    """A quiet request handler (nothing on the test's stderr) with one way to answer in full."""
+
+    def log_message(self, *args):
+        pass
+
+    def send(self, status: int, body: bytes, ctype: str | None = "text/plain") -> None:
+        """``body`` with its Content-Length (and ``ctype``, unless None) under ``status``."""
+        self.send_response(status)
+        if ctype:
+            self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class NotMlflow(Handler):
+    """Some other web app on the port the learner typed: every GET, /health too, is a 200 HTML page."""
+
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        self.send(200, b"<html>some other web app</html>", "text/html")

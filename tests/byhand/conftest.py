@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
 
+from mlflow_labs.byhand import replay
 from mlflow_labs.labs import get_lab
 from tests.readme_mutation import check_block_line
 
@@ -38,11 +40,39 @@ def readme_copy():
     shutil.rmtree(tmp_path, ignore_errors=True)
 
 
-def assert_replayed(report) -> None:
-    """Passed, every step ran or was one of the allowed skips (by-hand=skip), each reported."""
+def assert_replayed(report, skips: int | None = None) -> list:
+    """Passed, every step ran or was one of the allowed skips (by-hand=skip), each reported (and ``skips`` of
+    them, when given). Returns the skipped rows."""
     assert report.ok, report.table()
     skipped = [r for r in report.rows if r.status == "skipped"]
     assert all(r.detail for r in skipped), report.table()
+    assert skips is None or len(skipped) == skips, report.table()
+    return skipped
+
+
+def assert_only_ports_filled_in(report, *ports: int) -> None:
+    """The replay changed nothing a learner types but the README's ports (to free ones) and its Ctrl+C."""
+    assert report.substitutions, report.table()
+    assert all(any(f"port {p}" in k for p in ports) or "Ctrl+C" in k for k in report.substitutions), \
+        report.substitutions
+
+
+def unset(monkeypatch, *prefixes: str) -> None:
+    """The test's own environment without the lab's variables (the replay's env is built from nothing
+    anyway; this makes it plain)."""
+    for key in [k for k in os.environ if k.startswith(prefixes)]:
+        monkeypatch.delenv(key)
+
+
+def assert_broken_line_fails_there(readme_copy, lab: str, command: str, broken: str, exited: int, progress) -> None:
+    """A copy of LAB's README with ``command`` (a whole README command) changed to ``broken``: the replay
+    fails at exactly that README:LINE, saying how ``broken`` exited, and runs nothing after it."""
+    readme, corrupt = readme_copy(lab)
+    line = corrupt(command, broken)
+    report = replay(lab, readme=readme, progress=progress)
+    assert not report.ok
+    assert report.error.startswith(f"{readme}:{line}: `{broken}` exited {exited}"), report.error
+    assert report.rows[-1].where == f"{readme}:{line}" and report.rows[-1].status == "failed", report.table()
 
 
 def docker_ready_or_skip() -> None:

@@ -33,10 +33,7 @@ def docker_route(infra_mode):
 
 
 def test_lab3_local_route_replays_by_hand(local_route, progress):
-    report = replay("lab3", "local", progress=progress)
-    assert_replayed(report)
-    skipped = [r.where for r in report.rows if r.status == "skipped"]
-    assert len(skipped) == 3, report.table()  # tox -e lab3, sudo provision-docker, build-offline-images
+    assert_replayed(replay("lab3", "local", progress=progress), skips=3)  # tox -e lab3, provision-docker, offline images
 
 
 def test_lab3_docker_route_replays_by_hand(docker_route, progress):

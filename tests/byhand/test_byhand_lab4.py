@@ -9,7 +9,7 @@ import pytest
 from mlflow_labs.byhand import replay
 from mlflow_labs.lab4 import tools
 
-from .conftest import assert_replayed
+from .conftest import assert_broken_line_fails_there, assert_only_ports_filled_in, assert_replayed
 
 pytestmark = pytest.mark.lab4
 
@@ -21,16 +21,11 @@ def _tools():
 
 def test_lab4_replays_by_hand(progress):
     report = replay("lab4", progress=progress)
-    assert_replayed(report)
-    assert [r.status for r in report.rows].count("skipped") == 0, report.table()
-    assert list(report.substitutions) and all("port 7006" in k or "Ctrl+C" in k for k in report.substitutions)
+    assert_replayed(report, skips=0)
+    assert_only_ports_filled_in(report, 7006)
 
 
 @pytest.mark.harness
 def test_a_broken_readme_line_fails_the_replay_at_that_line(readme_copy, progress):
-    readme, corrupt = readme_copy("lab4")
-    line = corrupt('mkdir -p ~/mlflow-lab4 && cd ~/mlflow-lab4', 'mkdir -p ~/mlflow-lab4 && cd ~/mlflow-lab-4')
-    report = replay("lab4", readme=readme, progress=progress)
-    assert not report.ok
-    assert report.error.startswith(f"{readme}:{line}: `mkdir -p ~/mlflow-lab4 && cd ~/mlflow-lab-4` exited 1"), report.error
-    assert report.rows[-1].where == f"{readme}:{line}" and report.rows[-1].status == "failed"
+    assert_broken_line_fails_there(readme_copy, "lab4", "mkdir -p ~/mlflow-lab4 && cd ~/mlflow-lab4",
+                                   "mkdir -p ~/mlflow-lab4 && cd ~/mlflow-lab-4", 1, progress)

@@ -10,7 +10,8 @@ import pytest
 
 from mlflow_labs.byhand import replay
 
-from .conftest import assert_check_block_passed, assert_replayed
+from .conftest import (assert_broken_line_fails_there, assert_check_block_passed, assert_only_ports_filled_in,
+                       assert_replayed)
 
 pytestmark = pytest.mark.lab5
 
@@ -26,18 +27,14 @@ def _browser():
 
 def test_lab5_replays_by_hand(progress):
     report = replay("lab5", progress=progress)
-    assert_replayed(report)
-    skipped = [r.step for r in report.rows if r.status == "skipped"]
-    assert len(skipped) == 2 and "pip install" in skipped[0] and "images lab5" in skipped[1], report.table()
-    assert all("port 7006" in k or "Ctrl+C" in k for k in report.substitutions), report.substitutions
+    first, second = (r.step for r in assert_replayed(report, skips=2))
+    assert "pip install" in first and "images lab5" in second, report.table()
+    assert_only_ports_filled_in(report, 7006)
     assert_check_block_passed(report, "lab5")
 
 
 @pytest.mark.harness  # a README mutation: proves the replay can fail
 def test_a_broken_readme_line_fails_the_replay_at_that_line(readme_copy, progress):
-    readme, corrupt = readme_copy("lab5")
-    line = corrupt("mkdir wine-compare && cd wine-compare", "mkdir wine-compare && cd wine-compar")  # before the server: cheap
-    report = replay("lab5", readme=readme, progress=progress)
-    assert not report.ok
-    assert report.error.startswith(f"{readme}:{line}: `mkdir wine-compare && cd wine-compar` exited 1"), report.error
-    assert report.rows[-1].where == f"{readme}:{line}" and report.rows[-1].status == "failed"
+    # a line before the server: cheap
+    assert_broken_line_fails_there(readme_copy, "lab5", "mkdir wine-compare && cd wine-compare",
+                                   "mkdir wine-compare && cd wine-compar", 1, progress)

@@ -5,35 +5,26 @@ README with one broken command fails at exactly that README:LINE."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from mlflow_labs.byhand import replay
 
-
-from .conftest import assert_check_block_passed, assert_replayed
+from .conftest import (assert_broken_line_fails_there, assert_check_block_passed, assert_only_ports_filled_in,
+                       assert_replayed, unset)
 
 pytestmark = pytest.mark.lab6
 
 
 def test_lab6_replays_by_hand(progress, monkeypatch):
-    for key in [k for k in os.environ if k.startswith(("LAB6_", "MLFLOW_AUTH_", "MLFLOW_FLASK_"))]:
-        monkeypatch.delenv(key)  # (the replay's env is built from nothing anyway; this makes it plain)
+    unset(monkeypatch, "LAB6_", "MLFLOW_AUTH_", "MLFLOW_FLASK_")
     report = replay("lab6", progress=progress)
-    assert_replayed(report)
-    skipped = [r for r in report.rows if r.status == "skipped"]
-    assert len(skipped) == 1 and "pip install" in skipped[0].step, report.table()  # Step 0: the venv has it
-    assert all("port 7606" in k or "Ctrl+C" in k for k in report.substitutions), report.substitutions
+    (step0,) = assert_replayed(report, skips=1)
+    assert "pip install" in step0.step, report.table()  # Step 0: the venv has it
+    assert_only_ports_filled_in(report, 7606)
     # Step 6's `mlflow-labs check lab6` (it exits 1 on any FAIL) ran and passed, with Step 1's secrets
     assert_check_block_passed(report, "lab6")
 
 
 @pytest.mark.harness  # a README mutation: proves the replay can fail
 def test_a_broken_readme_line_fails_the_replay_at_that_line(readme_copy, progress):
-    readme, corrupt = readme_copy("lab6")
-    line = corrupt("ls -l lab6-secrets.env", "ls -l lab6-secret.env")
-    report = replay("lab6", readme=readme, progress=progress)
-    assert not report.ok
-    assert report.error.startswith(f"{readme}:{line}: `ls -l lab6-secret.env` exited 2"), report.error
-    assert report.rows[-1].where == f"{readme}:{line}" and report.rows[-1].status == "failed"
+    assert_broken_line_fails_there(readme_copy, "lab6", "ls -l lab6-secrets.env", "ls -l lab6-secret.env", 2, progress)

@@ -17,11 +17,12 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from mlflow_labs.harness.net import free_port
+from tests.loopback import Handler, serve
+
 
 def _run(n: int) -> dict:
     return {"info": {"run_id": f"r{n}", "run_uuid": f"r{n}", "run_name": f"run-{n}", "status": "FINISHED",
@@ -40,18 +41,30 @@ FIFTY_MB = 50 * 1024 * 1024
 
 
 class HostileServer:
+    """One hostile server of ``kind`` on a free loopback port, from entering until leaving; ``requests`` is
+    what it was asked."""
+
     def __init__(self, kind: str, target: str = ""):
         assert kind in KINDS or kind == "redirect" and target, kind
         self.kind, self.target = kind, target
         self.stopping = threading.Event()
         self.requests: list[str] = []  # what was asked (paths and headers), for assertions
-        self.port = free_port()
+        self.uri, self.port = "", 0     # once entered
+        self._served = contextlib.ExitStack()
+
+    def __enter__(self):
+        self.uri = self._served.enter_context(serve(self._handler()))
+        self.port = int(self.uri.rsplit(":", 1)[1])
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()  # first: a handler waiting or streaming ends, so the server can shut down
+        self._served.close()
+
+    def _handler(self):
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
+        class Hostile(Handler):
             def _answer(self):
                 outer.requests.append(f"{self.command} {self.path} {dict(self.headers)}")
                 try:
@@ -60,6 +73,7 @@ class HostileServer:
                     pass  # the grader hung up on us: that is the point
 
             def _hostile(self):
+                api = "/api/" in self.path
                 if outer.kind == "silent":
                     outer.stopping.wait(600)
                 elif outer.kind in ("redirect", "loop"):
@@ -72,37 +86,15 @@ class HostileServer:
                         outer.stopping.wait(600)  # a browser: the page never comes
                         return
                     path = self.path.split("?")[0].removeprefix("/api/2.0/mlflow")
-                    answer = FAKE_API.get(path, {}) if "/api/" in self.path else None
-                    body = (json.dumps(answer).encode() if answer is not None else b"OK" if path == "/health" else
-                            b'<!doctype html><html><body><div id="root"></div></body></html>')
-                    self.send_response(200)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                elif outer.kind == "record" or outer.kind == "fifty" and "/api/" not in self.path:
-                    body = b"OK" if "/api/" not in self.path else b"{}"
-                    self.send_response(200)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
+                    answer = FAKE_API.get(path, {}) if api else None
+                    self.send(200, json.dumps(answer).encode() if answer is not None else b"OK" if path == "/health" else
+                              b'<!doctype html><html><body><div id="root"></div></body></html>', None)
+                elif outer.kind == "record" or outer.kind == "fifty" and not api:
+                    self.send(200, b"{}" if api else b"OK", None)
                 elif outer.kind == "fifty":
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.end_headers()
-                    block = b'{"name": "x", "experiment_id": "1"},' * 1000
-                    self.wfile.write(b'{"experiments": [')
-                    for _ in range(FIFTY_MB // len(block)):
-                        if outer.stopping.is_set():
-                            break
-                        self.wfile.write(block)
-                    self.wfile.write(b'{}]}')
+                    self._stream(b'{"name": "x", "experiment_id": "1"},' * 1000, FIFTY_MB)
                 elif outer.kind == "html":
-                    body = b"<!doctype html><html><body><h1>Welcome to nginx!</h1></body></html>"
-                    self.send_response(200)
-                    self.send_header("Content-Type", "text/html")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
+                    self.send(200, b"<!doctype html><html><body><h1>Welcome to nginx!</h1></body></html>", "text/html")
                 elif outer.kind == "drip":
                     self.send_response(200)
                     self.send_header("Content-Type", "text/plain")
@@ -113,38 +105,26 @@ class HostileServer:
                 elif outer.kind == "echo":
                     sent = self.headers.get("Authorization", "")
                     decoded = base64.b64decode(sent.split()[-1]).decode() if sent.startswith("Basic ") else ""
-                    body = (b"OK" if "/api/" not in self.path else
-                            f"forbidden; you sent {sent!r}, that is {decoded!r}".encode())
-                    self.send_response(200 if "/api/" not in self.path else 403)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
+                    self.send(403 if api else 200,
+                              f"forbidden; you sent {sent!r}, that is {decoded!r}".encode() if api else b"OK", None)
                 elif outer.kind == "huge":
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json" if "/api/" in self.path else "text/plain")
-                    self.end_headers()
-                    if "/api/" not in self.path:
-                        self.wfile.write(b"OK")
-                        return
-                    self.wfile.write(b'{"experiments": [')
-                    block = b'{"name": "x", "experiment_id": "1"},' * 2000
-                    while not outer.stopping.is_set():
-                        self.wfile.write(block)
+                    if not api:
+                        return self.send(200, b"OK")
+                    self._stream(b'{"name": "x", "experiment_id": "1"},' * 2000)
+
+            def _stream(self, block: bytes, most: int | None = None):
+                """A JSON-looking list of experiments with no Content-Length: ``most`` bytes of it, or until
+                the server stops."""
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"experiments": [')
+                sent = 0
+                while (most is None or sent + len(block) <= most) and not outer.stopping.is_set():
+                    self.wfile.write(block)
+                    sent += len(block)
+                self.wfile.write(b'{}]}')
 
             do_GET = do_POST = _answer
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.httpd.daemon_threads = True
-
-    @property
-    def uri(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self):
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stopping.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        return Hostile

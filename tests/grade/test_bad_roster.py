@@ -9,10 +9,14 @@ from mlflow_labs.cli import main
 
 pytestmark = pytest.mark.grade
 
-CASES = {
-    # name: (roster text after the valid first learner, words the error must contain)
+# name: (roster text after the valid first learner, words the error must contain)
+WRONG_HEADER = {
     "missing column": ("learner,experiment\nann,ann-exp\n", "line 1: missing column(s) tracking_uri"),
     "unknown column": ("learner,tracking_uri,experimnt\nann,{uri},x\n", "line 1: unknown column(s) experimnt"),
+    "empty file": ("", "is empty: its first line must name the columns"),
+    "header only": ("learner,tracking_uri\n", "has a header but no learners"),
+}
+WRONG_LINE = {
     "duplicate learner": ("learner,tracking_uri,experiment\nann,{uri},a\nbob,{uri},b\nann,{uri},c\n",
                           "line 4: learner 'ann' is listed twice (first on line 2)"),
     "not http": ("learner,tracking_uri\nann,{uri}\nbob,file:///home/bob/mlruns\n",
@@ -20,14 +24,13 @@ CASES = {
     "no host": ("learner,tracking_uri\nann,{uri}\nbob,http://\n", "line 3: tracking_uri 'http://' is not an http(s) URL"),
     "credentials in the URI": ("learner,tracking_uri\nann,http://ann:pw@127.0.0.1:5000\n",
                                "line 2: tracking_uri carries credentials"),
-    "empty file": ("", "is empty: its first line must name the columns"),
-    "header only": ("learner,tracking_uri\n", "has a header but no learners"),
     "unset password variable": ("learner,tracking_uri,password_var\nann,{uri},GRADE_TEST_UNSET_PW\n",
                                 "line 2: password_var names GRADE_TEST_UNSET_PW, which is not set"),
     "same server and experiment twice": ("learner,tracking_uri,experiment\nann,{uri},x\nbob,{uri}/,x\n",
                                          "line 3: learner 'bob' points at the same server and experiment as 'ann' (line 2)"),
     "ragged line": ("learner,tracking_uri\nann,{uri}\nbob,{uri},extra\n", "line 3: 3 field(s) where the header has 2"),
 }
+CASES = {**WRONG_HEADER, **WRONG_LINE}
 
 
 @pytest.mark.parametrize("case", list(CASES))

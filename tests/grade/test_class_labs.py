@@ -11,14 +11,14 @@ session's lab 7 run), the near-miss learner having run lab 6's basic-auth app in
 
 from __future__ import annotations
 
-import os
-import secrets
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from mlflow_labs.infra.mlflow_server import MlflowServer
+from tests.basic_auth import basic_auth_server, client_as_admin
+from tests.lab_session import set_up
 from tests.nearmiss import lab1_states, lab2_states, lab3_states, lab4_states, lab5_states, lab6_states
 from tests.nearmiss.world import World, not_mlflow
 
@@ -93,18 +93,12 @@ def test_a_class_of_a_plain_server_lab(lab, plain, class_server, hostile, tmp_pa
 def lab6_world(tmp_path_factory, progress):
     work = tmp_path_factory.mktemp("grade-class-lab6")
     env = lab6_states.server_env(work)
-    saved = {k: os.environ.get(k) for k in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD")}
-    # the states are logged as the admin (MLflow's client reads its credentials from these variables)
-    os.environ.update(MLFLOW_TRACKING_USERNAME="admin", MLFLOW_TRACKING_PASSWORD=env["MLFLOW_AUTH_ADMIN_PASSWORD"])
-    try:
+    with client_as_admin(env["MLFLOW_AUTH_ADMIN_PASSWORD"]):  # the states are logged as the admin
         with MlflowServer(f"sqlite:///{work / 'mlflow.db'}", workdir=work, progress=progress, env=env,
                           extra_args=["--app-name", "basic-auth"]) as server, not_mlflow() as elsewhere:
             world = World(server.uri, elsewhere=elsewhere, admin_password=env["MLFLOW_AUTH_ADMIN_PASSWORD"])
             world.stores = [*store_of(server), work / "basic_auth.db"]
             yield world
-    finally:
-        for k, v in saved.items():
-            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
 
 
 def test_a_lab6_class_each_with_their_own_credentials(lab6_world, hostile, tmp_path):
@@ -131,25 +125,14 @@ def test_a_lab6_class_each_with_their_own_credentials(lab6_world, hostile, tmp_p
 def lab7_world(progress, keep_infra, tmp_path_factory):
     from mlflow_labs.lab7.scenario import Lab7Run
 
-    run = Lab7Run(progress=progress, keep=keep_infra)
-    work = tmp_path_factory.mktemp("grade-class-lab7")
-    (work / "auth.ini").write_text(f"[mlflow]\ndefault_permission = READ\ndatabase_uri = sqlite:///{work / 'auth.db'}\n"
-                                   f"admin_username = admin\n"
-                                   f"authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n")
-    env = {"MLFLOW_AUTH_CONFIG_PATH": str(work / "auth.ini"), "MLFLOW_AUTH_ADMIN_PASSWORD": secrets.token_urlsafe(18),
-           "MLFLOW_FLASK_SERVER_SECRET_KEY": secrets.token_hex(16)}
-    try:
-        with run.phase("setup"):
-            run.setup()
+    with set_up(Lab7Run(progress=progress, keep=keep_infra)) as run:
         run.run_readme_servers()
         run.sign_in_everyone()
         run.run_readme_rest()
         # ben ran lab 6's basic-auth app instead of the SSO plugin (lab7_states' /login near-miss)
-        with MlflowServer(f"sqlite:///{work / 'mlflow.db'}", workdir=work, extra_args=["--app-name", "basic-auth"],
-                          env=env, progress=progress) as basic, not_mlflow() as elsewhere:
+        with basic_auth_server(tmp_path_factory.mktemp("grade-class-lab7"), progress) as basic, \
+                not_mlflow() as elsewhere:
             yield run, basic, elsewhere
-    finally:
-        run.close()
 
 
 def test_a_lab7_class_with_tokens_and_sessions(lab7_world, hostile, tmp_path):

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from mlflow_labs.cli import main
-from mlflow_labs.infra.mlflow_server import MlflowServer
+from tests.basic_auth import basic_auth_server
 
 from .classroom import log_lab1
 from .conftest import write_roster
@@ -24,13 +24,8 @@ ADMIN_PASSWORD = "admin-" + secrets.token_hex(8)
 @pytest.fixture(scope="module")
 def auth_server(tmp_path_factory, progress):
     work = tmp_path_factory.mktemp("grade-auth-server")
-    (work / "auth.ini").write_text(f"[mlflow]\ndefault_permission = NO_PERMISSIONS\n"
-                                   f"database_uri = sqlite:///{work / 'basic_auth.db'}\nadmin_username = admin\n"
-                                   f"authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n")
-    env = {"MLFLOW_AUTH_CONFIG_PATH": str(work / "auth.ini"), "MLFLOW_AUTH_ADMIN_PASSWORD": ADMIN_PASSWORD,
-           "MLFLOW_FLASK_SERVER_SECRET_KEY": secrets.token_hex(16)}
-    with MlflowServer(f"sqlite:///{work / 'mlflow.db'}", workdir=work, extra_args=["--app-name", "basic-auth"],
-                      env=env, progress=progress) as server:
+    with basic_auth_server(work, progress, default_permission="NO_PERMISSIONS",
+                           admin_password=ADMIN_PASSWORD) as server:
         admin = requests.Session()
         admin.auth = ("admin", ADMIN_PASSWORD)
         log_lab1(server.uri, "ann", "complete", session=admin)

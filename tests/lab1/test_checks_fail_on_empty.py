@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 
@@ -13,6 +11,7 @@ from mlflow_labs.harness.common_checks import SERVER_CHECK
 from mlflow_labs.harness.net import free_port
 from mlflow_labs.lab1 import checks
 from mlflow_labs.labs import LABS
+from tests.command_line import cli
 
 pytestmark = [pytest.mark.lab1, pytest.mark.harness]
 
@@ -26,8 +25,7 @@ def empty_server(empty_mlflow_server):
 @pytest.mark.parametrize("lab", list(LABS))
 def test_only_the_server_check_passes_on_an_empty_server(lab, empty_server):
     """What a learner sees from `mlflow-labs check <lab>` before doing the lab."""
-    p = subprocess.run([sys.executable, "-m", "mlflow_labs.cli", "check", lab, "--tracking-uri", empty_server],
-                       capture_output=True, text=True, timeout=300)
+    p = cli("check", lab, "--tracking-uri", empty_server)
     assert p.returncode == 1, p.stdout + p.stderr
     passed = re.findall(r"^PASS  (.+?): ", p.stdout, re.M)
     failed = re.findall(r"^FAIL  (.+?): ", p.stdout, re.M)

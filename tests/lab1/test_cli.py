@@ -4,39 +4,27 @@ from __future__ import annotations
 
 import http.server
 import json
-import subprocess
-import sys
-import threading
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from mlflow_labs.harness.net import free_port
+from tests.command_line import cli, one_line_error
+from tests.loopback import serve
 
 pytestmark = pytest.mark.lab1
 
 
-def cli(*args, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mlflow_labs.cli", *args], capture_output=True, text=True,
-                          timeout=kw.pop("timeout", 120), **kw)
-
-
 def test_unreachable_tracking_uri_is_one_line_exit_2():
-    p = cli("check", "lab1", "--tracking-uri", f"http://127.0.0.1:{free_port()}")
-    assert p.returncode == 2
-    assert "Traceback" not in p.stderr
-    assert len(p.stderr.strip().splitlines()) == 1
-    assert "Cannot reach the MLflow server" in p.stderr
+    line = one_line_error(cli("check", "lab1", "--tracking-uri", f"http://127.0.0.1:{free_port()}"))
+    assert "Cannot reach the MLflow server" in line
 
 
 def test_a_server_that_is_not_mlflow_is_exit_2(tmp_path):
-    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(tmp_path), **k)  # noqa: E731
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        p = cli("check", "lab1", "--tracking-uri", f"http://127.0.0.1:{httpd.server_port}")
-    finally:
-        httpd.shutdown()
+    # a static file server over an empty folder: /health and the API are its 404 pages
+    with serve(partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))) as uri:
+        p = cli("check", "lab1", "--tracking-uri", uri)
     assert p.returncode == 2
     assert "Traceback" not in p.stderr
     assert "not an MLflow tracking server" in p.stderr

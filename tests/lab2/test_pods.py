@@ -15,30 +15,15 @@ from mlflow_labs.infra import podman as pm
 from mlflow_labs.lab2 import chart as cv
 from mlflow_labs.lab2 import pods
 from mlflow_labs.labs import get_lab
+from tests.lab2.pod_runs import assert_nothing_left, assert_reported, executed, rows
 
 pytestmark = pytest.mark.lab2
 
 
 @pytest.fixture(scope="module")
-def pods_ready():
-    try:
-        pods.require_pods_prerequisites()
-        cv.chart_ref()
-    except PrerequisiteMissing as exc:
-        pytest.skip(str(exc))
-
-
-def _rows(report, where: str) -> dict:
-    return {r.step: r for r in report.rows if r.where == where}
-
-
-@pytest.fixture(scope="module")
 def lab2_pods(pods_ready, keep_infra, progress, tmp_path_factory):
-    run = pods.Lab2PodsRun(progress=progress, keep=keep_infra, workdir=tmp_path_factory.mktemp("lab2-pods"))
-    report = run.execute()
-    progress("\n" + report.table())
-    progress(f"written: {report.write_json()}")
-    return run, report
+    return executed(pods.Lab2PodsRun(progress=progress, keep=keep_infra, workdir=tmp_path_factory.mktemp("lab2-pods")),
+                    progress)
 
 
 def test_lab2_on_pods_runs_without_error(lab2_pods):
@@ -50,39 +35,34 @@ def test_lab2_on_pods_runs_without_error(lab2_pods):
 
 def test_lab2_notes_run_visible_through_the_pod(lab2_pods):
     _, report = lab2_pods
-    rows = _rows(report, "lab2/checks.py")
-    assert rows and all(r.status == "passed" for r in rows.values()), report.table()
-    assert "artifact 'model.pkl' downloads through the server" in rows
+    checked = rows(report, "lab2/checks.py")
+    assert checked and all(r.status == "passed" for r in checked.values()), report.table()
+    assert "artifact 'model.pkl' downloads through the server" in checked
 
 
 def test_lab2_run_lost_when_the_pod_is_deleted(lab2_pods):
     """ERRATA 4 on the chart's own pod: SQLite in the pod's emptyDir dies with the pod."""
     _, report = lab2_pods
-    lost = _rows(report, "lab2/checks.py expect=lost")
+    lost = rows(report, "lab2/checks.py expect=lost")
     assert lost["the run logged before the pod was deleted is gone"].status == "passed", report.table()
 
 
 def test_the_pods_port_listens_on_loopback_only(lab2_pods):
     """ERRATA 7 on Podman, on the host's socket table (ss -ltn) while the pod ran: nothing on 0.0.0.0."""
     _, report = lab2_pods
-    (row,) = _rows(report, "ss -ltn (ERRATA 7)").values()
+    (row,) = rows(report, "ss -ltn (ERRATA 7)").values()
     assert row.status == "passed", report.table()
     assert "listens on 127.0.0.1:" in row.detail and "0.0.0.0" not in row.detail.split("only")[0], row.detail
 
 
 def test_every_manifest_change_is_reported(lab2_pods):
     _, report = lab2_pods
-    subs = " | ".join(report.substitutions)
-    for needle in ("helm template", "hostPort 127.0.0.1", "Secret mlflow-env-secret -> resolved",
-                   "emptyDir tmp -> podman volume", "Deployment mlflow -> Pod"):
-        assert needle in subs, f"{needle!r} not among the reported substitutions: {subs}"
+    assert_reported(report, "helm template", "hostPort 127.0.0.1", "Secret mlflow-env-secret -> resolved",
+                    "emptyDir tmp -> podman volume", "Deployment mlflow -> Pod")
 
 
 def test_lab2_pods_leave_nothing_behind(lab2_pods, keep_infra):
-    run, _ = lab2_pods
-    if keep_infra:
-        pytest.skip("--keep-infra keeps the pods")
-    assert run.pods.leftovers() == []
+    assert_nothing_left(lab2_pods[0], keep_infra)
 
 
 # -- bad input ----------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import yaml
 
 from mlflow_labs.lab2 import chart as cv
 from mlflow_labs.lab2 import pods
-from tests.lab2.test_pods import pods_ready  # noqa: F401 - the same skip (helm, podman, the chart)
+from tests.lab2.pod_runs import assert_nothing_left, executed, rows
 
 pytestmark = [pytest.mark.lab2, pytest.mark.harness]
 
@@ -56,23 +56,17 @@ def claim_run(pods_ready, keep_infra, progress, tmp_path_factory):
     values = work / "values-claim.yaml"
     values.write_text(yaml.safe_dump(CLAIM_VALUES))
     run = Lab2ClaimPodsRun(values, progress=progress, keep=keep_infra, workdir=work / "run", report_name="lab2-claim")
-    report = run.execute()
-    progress("\n" + report.table())
-    return run, report
-
-
-def _rows(report, where: str) -> dict:
-    return {r.step: r for r in report.rows if r.where == where}
+    return executed(run, progress, write=False)
 
 
 def test_a_claim_keeps_the_run_when_the_pod_is_replaced(claim_run):
     _, report = claim_run
     assert not report.error, report.table()
-    kept = _rows(report, "after replacement: present")
+    kept = rows(report, "after replacement: present")
     assert kept and all(r.status == "passed" for r in kept.values()), report.table()
     assert kept["the run is the one logged before (same run_id)"].status == "passed", report.table()
     assert "artifact 'model.pkl' downloads through the server" in kept, report.table()
-    lost = _rows(report, "after replacement: expect=lost")
+    lost = rows(report, "after replacement: expect=lost")
     gone = lost["the run logged before the pod was deleted is gone"]
     assert gone.status == "failed" and "is still on the server" in gone.detail, report.table()
 
@@ -81,6 +75,4 @@ def test_the_claims_volume_is_reported_and_removed_with_the_run(claim_run, keep_
     run, report = claim_run
     assert any(s.startswith("PersistentVolumeClaim mlflow-data -> podman volume") for s in report.substitutions), \
         report.substitutions
-    if keep_infra:
-        pytest.skip("--keep-infra keeps the pods")
-    assert run.pods.leftovers() == []
+    assert_nothing_left(run, keep_infra)

@@ -16,7 +16,6 @@ import pytest
 from mlflow_labs.errors import StartupError
 from mlflow_labs.harness.net import wait_until
 from mlflow_labs.infra import podman as pm
-from tests.lab2.test_pods import pods_ready  # noqa: F401 - the same skip (helm, podman, the chart)
 
 pytestmark = pytest.mark.lab2
 
@@ -31,7 +30,7 @@ def _deployment(image: str) -> list[dict]:
 
 
 @pytest.fixture
-def namesakes(pods_ready, progress):  # noqa: F811 - the fixture imported above
+def namesakes(pods_ready, progress):
     """Two images of one short name in podman's store: docker.io/<it> and localhost/<it>, each saying which."""
     base = pm.ensure_image("mlflow-labs/debian:bookworm", progress)
     short = f"mlflow-labs-probe-{uuid.uuid4().hex[:8]}/names:1"
@@ -65,8 +64,7 @@ def test_a_short_name_runs_docker_hubs_image_not_a_local_namesake(namesakes, tmp
     assert pp.leftovers() == []
 
 
-def test_an_image_in_no_store_is_pulled_from_docker_hub_not_refused_as_a_short_name(pods_ready, tmp_path,  # noqa: F811
-                                                                                    progress):
+def test_an_image_in_no_store_is_pulled_from_docker_hub_not_refused_as_a_short_name(pods_ready, tmp_path, progress):
     """Online this pulls the chart's images as Kubernetes would; here (no registry) podman's error says it
     tried Docker Hub. Never "short-name ... did not resolve", which a newcomer would meet otherwise."""
     absent = f"mlflow-labs-absent-{uuid.uuid4().hex[:8]}/img:1"

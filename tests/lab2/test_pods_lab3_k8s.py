@@ -10,29 +10,16 @@ from __future__ import annotations
 
 import pytest
 
-from mlflow_labs.errors import PrerequisiteMissing
-from mlflow_labs.lab2 import chart as cv
 from mlflow_labs.lab2 import pods
+from tests.lab2.pod_runs import assert_nothing_left, assert_reported, executed, rows
 
 pytestmark = pytest.mark.lab2
 
 
 @pytest.fixture(scope="module")
-def lab3_pods(keep_infra, progress, tmp_path_factory):
-    try:
-        pods.require_pods_prerequisites()
-        cv.chart_ref()
-    except PrerequisiteMissing as exc:
-        pytest.skip(str(exc))
-    run = pods.Lab3K8sPodsRun(progress=progress, keep=keep_infra, workdir=tmp_path_factory.mktemp("lab3-pods"))
-    report = run.execute()
-    progress("\n" + report.table())
-    progress(f"written: {report.write_json()}")
-    return run, report
-
-
-def _rows(report, where: str) -> dict:
-    return {r.step: r for r in report.rows if r.where == where}
+def lab3_pods(pods_ready, keep_infra, progress, tmp_path_factory):
+    return executed(pods.Lab3K8sPodsRun(progress=progress, keep=keep_infra,
+                                        workdir=tmp_path_factory.mktemp("lab3-pods")), progress)
 
 
 def test_lab3_on_pods_runs_without_error(lab3_pods):
@@ -46,7 +33,7 @@ def test_init_container_gates_mlflow_on_the_database_port(lab3_pods):
     """ERRATA 3 on the chart's pod: closed port -> MLflow's container is not started while dbchecker waits
     (and dbchecker says so in its log); open -> it starts and serves."""
     _, report = lab3_pods
-    gate = _rows(report, "podman (ERRATA 3)")
+    gate = rows(report, "podman (ERRATA 3)")
     assert gate["database port closed: MLflow's container is not started while dbchecker waits"].status == "passed", \
         report.table()
     assert gate["dbchecker logs that it is waiting for postgres:5432"].status == "passed", report.table()
@@ -55,35 +42,30 @@ def test_init_container_gates_mlflow_on_the_database_port(lab3_pods):
 
 def test_notes_keys_rejected_by_helm_in_the_run(lab3_pods):
     _, report = lab3_pods
-    rows = list(_rows(report, "Helm (ERRATA 2)").values())
-    assert rows and rows[0].status == "passed" and "backend" in rows[0].detail, report.table()
+    helm = list(rows(report, "Helm (ERRATA 2)").values())
+    assert helm and helm[0].status == "passed" and "backend" in helm[0].detail, report.table()
 
 
 def test_run_and_its_row_survive_the_mlflow_pod(lab3_pods):
     _, report = lab3_pods
-    after = _rows(report, "lab2/checks.py expect=present")
+    after = rows(report, "lab2/checks.py expect=present")
     assert after and all(r.status == "passed" for r in after.values()), report.table()
     assert after["the run is the one logged before (same run_id)"].status == "passed"
-    assert _rows(report, "PostgreSQL")["the run's row is in PostgreSQL's runs table"].status == "passed"
+    assert rows(report, "PostgreSQL")["the run's row is in PostgreSQL's runs table"].status == "passed"
 
 
 def test_no_password_on_any_command_line(lab3_pods):
     run, report = lab3_pods
-    row = _rows(report, "ps")["no password on any command line during the steps"]
+    row = rows(report, "ps")["no password on any command line during the steps"]
     assert row.status == "passed", row.detail
     assert run.watch.samples > 10, "too few samples to mean anything"
 
 
 def test_every_manifest_change_is_reported(lab3_pods):
     _, report = lab3_pods
-    subs = " | ".join(report.substitutions)
-    for needle in ("hostAliases postgres", "image postgres:16-alpine ->", "image busybox:1.38.0 ->",
-                   "Secret postgres-admin -> resolved", "sh /script/dbchecker.sh", "podman exec -i"):
-        assert needle in subs, f"{needle!r} not among the reported substitutions: {subs}"
+    assert_reported(report, "hostAliases postgres", "image postgres:16-alpine ->", "image busybox:1.38.0 ->",
+                    "Secret postgres-admin -> resolved", "sh /script/dbchecker.sh", "podman exec -i")
 
 
 def test_lab3_pods_leave_nothing_behind(lab3_pods, keep_infra):
-    run, _ = lab3_pods
-    if keep_infra:
-        pytest.skip("--keep-infra keeps the pods")
-    assert run.pods.leftovers() == []
+    assert_nothing_left(lab3_pods[0], keep_infra)

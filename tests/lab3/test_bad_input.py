@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -19,6 +16,7 @@ from mlflow_labs.infra.mlflow_container import MlflowContainer
 from mlflow_labs.infra.postgres import DockerPostgres, check_login
 from mlflow_labs.harness.net import free_port
 from mlflow_labs.lab3.scenario import Lab3Run, resolve_infra
+from tests.command_line import cli
 
 pytestmark = pytest.mark.lab3
 
@@ -108,9 +106,8 @@ def test_infra_auto_without_a_daemon_falls_back_to_local(dead_docker):
 
 
 def test_cli_run_lab3_docker_without_a_daemon_exits_nonzero(dead_docker, tmp_path):
-    p = subprocess.run([sys.executable, "-m", "mlflow_labs.cli", "run", "lab3", "--infra", "docker",
-                        "--reports", str(tmp_path)], capture_output=True, text=True, timeout=120,
-                       env={**os.environ, "DOCKER_HOST": dead_docker})
+    p = cli("run", "lab3", "--infra", "docker", "--reports", str(tmp_path), env={"DOCKER_HOST": dead_docker},
+            timeout=120)
     assert p.returncode != 0
     out = p.stdout + p.stderr
     assert "No Docker daemon answers" in out and "scripts/provision-docker" in out, out[-2000:]

@@ -6,15 +6,13 @@ from __future__ import annotations
 import pytest
 
 from tests.nearmiss import near_miss_tests
-from tests.nearmiss.world import sqlite_world
 
 pytestmark = [pytest.mark.lab3, pytest.mark.harness]
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory, progress):
-    with sqlite_world(tmp_path_factory.mktemp("nearmiss-lab3"), progress) as w:
-        yield w
+def world(nearmiss_world):
+    return nearmiss_world
 
 
 test_the_correct_state_passes_every_check, test_a_near_miss_fails_exactly_its_check = near_miss_tests("lab3")

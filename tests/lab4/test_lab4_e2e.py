@@ -18,6 +18,7 @@ from mlflow_labs.errors import LabError, PrerequisiteMissing
 from mlflow_labs.lab4 import tools
 from mlflow_labs.lab4.reproduce import REPRO_TAG
 from mlflow_labs.lab4.scenario import Lab4Run
+from tests.command_line import cli
 
 pytestmark = pytest.mark.lab4
 EXPERIMENT = checks.EXPERIMENT
@@ -67,9 +68,8 @@ def originals(client) -> list[dict]:
 
 
 def mlflow_labs(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """The `mlflow-labs` command as a learner runs it (same interpreter, same package)."""
-    return subprocess.run([sys.executable, "-m", "mlflow_labs.cli", *args], capture_output=True, text=True,
-                          cwd=cwd, env=tools.tool_env(), timeout=600)
+    """The `mlflow-labs` command as a learner runs it, with git and dvc offline and never prompting."""
+    return cli(*args, cwd=cwd, env=tools.tool_env(), timeout=600)
 
 
 def train(repo: Path, uri: str, *args: str) -> subprocess.CompletedProcess:

@@ -3,87 +3,51 @@ times out or crashes. Real subprocesses and a real chromium; assertions on what 
 
 from __future__ import annotations
 
-import http.server
 import json
-import os
-import subprocess
-import sys
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from mlflow_labs.lab5 import checks
 from mlflow_labs.lab5.browser import BrowserSession, StepFailed
+from tests.command_line import cli, one_line_error
+from tests.loopback import Handler, NotMlflow, serve
 
 pytestmark = pytest.mark.lab5
 
 
-def cli(*args, env=None, timeout=300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mlflow_labs.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})})
-
-
-@contextmanager
-def http_server(handler_cls):
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler_cls)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-
-
-class NotMlflow(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"<html>some other web app</html>")
-
-    def log_message(self, *a):
-        pass
-
-
-class ApiWithoutUi(http.server.BaseHTTPRequestHandler):
+class ApiWithoutUi(Handler):
     """Answers like MLflow's tracking API, but its web UI's assets are missing (what GET / then says)."""
-
-    def _send(self, code: int, body: bytes, ctype="text/plain"):
-        self.send_response(code)
-        self.send_header("Content-Type", ctype)
-        self.end_headers()
-        self.wfile.write(body)
 
     def do_GET(self):
         if self.path == "/health":
-            return self._send(200, b"OK")
+            return self.send(200, b"OK")
         if self.path == "/version":
-            return self._send(200, b"3.17.2")
-        self._send(404, b"Unable to display MLflow UI - landing page (index.html) not found.")
+            return self.send(200, b"3.17.2")
+        self.send(404, b"Unable to display MLflow UI - landing page (index.html) not found.")
 
     def do_POST(self):
-        self._send(200, json.dumps({"experiments": []}).encode(), "application/json")
-
-    def log_message(self, *a):
-        pass
+        self.send(200, json.dumps({"experiments": []}).encode(), "application/json")
 
 
-def one_line_error(p: subprocess.CompletedProcess) -> str:
-    assert p.returncode == 2, (p.returncode, p.stdout, p.stderr)
-    assert "Traceback" not in p.stderr
-    lines = p.stderr.strip().splitlines()
-    assert len(lines) == 1, p.stderr
-    return lines[0]
+def step_failure(tmp_path, timeout_ms: int, name: str, act) -> str:
+    """What a browser step named ``name`` that fails says: ``act(page)`` inside it, every wait bounded by
+    ``timeout_ms``."""
+    with BrowserSession(tmp_path, step_timeout_ms=timeout_ms) as session:
+        with pytest.raises(StepFailed) as err:
+            with session.step(name) as page:
+                act(page)
+    return str(err.value)
 
 
 def test_uri_that_is_not_mlflow_is_one_line_exit_2():
-    with http_server(NotMlflow) as uri:
+    with serve(NotMlflow) as uri:
         line = one_line_error(cli("check", "lab5", "--tracking-uri", uri))
     assert "not an MLflow tracking server" in line
 
 
 def test_mlflow_without_ui_assets_is_one_line_exit_2(need_browser):
-    with http_server(ApiWithoutUi) as uri:
+    with serve(ApiWithoutUi) as uri:
         line = one_line_error(cli("check", "lab5", "--tracking-uri", uri))
     assert "does not serve its web UI" in line and "landing page" in line
 
@@ -121,25 +85,23 @@ def test_a_browser_step_that_times_out_fails_with_console_errors_and_a_screensho
 
 @pytest.mark.harness
 def test_a_crashed_browser_tab_fails_the_step_with_its_console_errors(need_browser, tmp_path):
-    with BrowserSession(tmp_path, step_timeout_ms=10_000) as session:
-        with pytest.raises(StepFailed) as err:
-            with session.step("crash") as page:
-                page.goto("data:text/html,<h1>lab 5</h1>")
-                page.evaluate("console.error('lab5 console marker')")
-                page.goto("chrome://crash")  # chromium's own way to crash the renderer
-                page.get_by_text("never there").wait_for()
-    msg = str(err.value)
+    def crash(page):
+        page.goto("data:text/html,<h1>lab 5</h1>")
+        page.evaluate("console.error('lab5 console marker')")
+        page.goto("chrome://crash")  # chromium's own way to crash the renderer
+        page.get_by_text("never there").wait_for()
+
+    msg = step_failure(tmp_path, 10_000, "crash", crash)
     assert "crashed" in msg
     assert "lab5 console marker" in msg
 
 
 @pytest.mark.harness
 def test_a_step_whose_element_never_appears_saves_a_screenshot(need_browser, tmp_path):
-    with BrowserSession(tmp_path, step_timeout_ms=2_000) as session:
-        with pytest.raises(StepFailed) as err:
-            with session.step("missing") as page:
-                page.goto("data:text/html,<h1>lab 5</h1><script>console.error('boom from page')</script>")
-                page.get_by_text("Comparing 2 Runs").wait_for()
-    msg = str(err.value)
+    def wait_for_a_heading_never_there(page):
+        page.goto("data:text/html,<h1>lab 5</h1><script>console.error('boom from page')</script>")
+        page.get_by_text("Comparing 2 Runs").wait_for()
+
+    msg = step_failure(tmp_path, 2_000, "missing", wait_for_a_heading_never_there)
     assert "Comparing 2 Runs" in msg and "boom from page" in msg
     assert (tmp_path / "missing-FAILED.png").read_bytes()[:4] == b"\x89PNG"

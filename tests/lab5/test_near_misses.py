@@ -4,14 +4,12 @@ state (a browser per state would cost a minute each); the correct state passes t
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
 from mlflow_labs.lab5 import checks
+from tests.command_line import cli
 from tests.nearmiss import near_miss_tests, run_state
 from tests.nearmiss import lab5_states as states
 from tests.nearmiss.world import sqlite_world
@@ -78,10 +76,9 @@ def test_a_wait_past_the_step_timeout_setting_fails_naming_it(world):
     CLI a learner types: its own process and browser, which read the setting at start."""
     world.clear()
     states.correct(world)
-    p = subprocess.run([sys.executable, "-m", "mlflow_labs.cli", "check", "lab5", "--tracking-uri", world.uri],
-                       capture_output=True, text=True, timeout=300,
-                       env={**os.environ, "MLFLOW_LABS_BROWSER_STEP_TIMEOUT": "0.001",
-                            "MLFLOW_LABS_REPORTS": str(world.extra["files"] / "timeout-reports")})
+    p = cli("check", "lab5", "--tracking-uri", world.uri,
+            env={"MLFLOW_LABS_BROWSER_STEP_TIMEOUT": "0.001",
+                 "MLFLOW_LABS_REPORTS": str(world.extra["files"] / "timeout-reports")})
     assert p.returncode == 1, p.stdout + p.stderr
     assert "PASS  the experiment holds finished runs" in p.stdout, p.stdout  # the REST part is unaffected
     ui = [ln for ln in p.stdout.splitlines() if ln.startswith("FAIL  the experiment opens")]

@@ -20,6 +20,7 @@ from mlflow_labs.infra import docker_engine
 from mlflow_labs.harness import leaks
 from mlflow_labs.lab6.scenario import Lab6Run
 from tests.lab_command import CommandRun, run_lab
+from tests.lab_session import reported_run, set_up
 
 COMMAND_TIMEOUT_S = 3600  # the whole measurement; bounded, then the command's process group is killed
 
@@ -27,24 +28,14 @@ COMMAND_TIMEOUT_S = 3600  # the whole measurement; bounded, then the command's p
 @pytest.fixture(scope="session")
 def lab(request, progress, keep_infra):
     """The README run (access control, a load run, the Host header), secrets read from its env file."""
-    messages: list[str] = []
-
-    def say(msg: str) -> None:  # what a learner's terminal shows; kept for the secret scan
-        messages.append(msg)
-        progress(msg)
-
-    run = Lab6Run(progress=say, keep=keep_infra)
-    run.messages = messages
     # its table + reports/lab6-readme.json at the end (reports/lab6.json is the one command's, figures and all)
-    run.report.lab, run.report.figures = "lab6-readme", {}
-    request.config.stash[plugin._REPORTS].append(run.report)
+    run = reported_run(request, Lab6Run, progress, keep_infra, report_name="lab6-readme")
+    run.report.figures = {}
     try:
-        with run.phase("setup"):
-            run.setup()
-        run.run_readme()
-        yield run
+        with set_up(run):
+            run.run_readme()
+            yield run
     finally:
-        run.close()
         docker_engine.cleanup(docker_engine.SESSION)
     # whatever order the tests ran in, every command line of the whole session is scanned once it is over
     hits = leaks.found_in(run.secrets, run.watch.seen())

@@ -3,21 +3,17 @@
 
 from __future__ import annotations
 
-import http.server
 import json
 import time
 from contextlib import contextmanager
 from urllib.parse import urlparse
 
-from tests.loopback import serve
+from tests.loopback import Handler, serve
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
+class _Handler(Handler):
     behaviour = "ok"
     routes: dict = {}  # path -> (status, content type, bytes)
-
-    def log_message(self, *a):  # quiet
-        pass
 
     def _answer(self):
         path = urlparse(self.path).path
@@ -29,9 +25,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(120)  # longer than any client timeout; the server thread is a daemon
             return
         if b == "html":
-            return self._send(200, "text/html", b"<html><body><h1>Welcome to nginx!</h1></body></html>")
+            return self.send(200, b"<html><body><h1>Welcome to nginx!</h1></body></html>", "text/html")
         if b == "500":
-            return self._send(500, "text/plain", b"Internal Server Error")
+            return self.send(500, b"Internal Server Error")
         if b == "truncated":
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -42,14 +38,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             return
         status, ctype, body = self.routes.get(path, (404, "application/json", b'{"error_code": "ENDPOINT_NOT_FOUND"}'))
-        return self._send(status, ctype, body)
-
-    def _send(self, status, ctype, body: bytes):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        return self.send(status, body, ctype)
 
     do_GET = do_POST = _answer
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 import pickle
 import subprocess
-import sys
 
 import pytest
 
+from tests.command_line import cli
 from tests.lab6.fakes import as_json, fake_server
 
 pytestmark = pytest.mark.lab6
@@ -21,9 +21,7 @@ HTTP_TIMEOUT = 5  # MLFLOW_LABS_HTTP_TIMEOUT for these checks: the slow server i
 
 
 def check(lab: str, uri: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mlflow_labs.cli", "check", lab, "--tracking-uri", uri],
-                          capture_output=True, text=True, timeout=BOUND, stdin=subprocess.DEVNULL,
-                          env={**os.environ, "MLFLOW_LABS_HTTP_TIMEOUT": str(HTTP_TIMEOUT)})
+    return cli("check", lab, "--tracking-uri", uri, env={"MLFLOW_LABS_HTTP_TIMEOUT": str(HTTP_TIMEOUT)}, timeout=BOUND)
 
 
 @pytest.mark.parametrize("lab", ["lab1", "lab6"])

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from mlflow_labs.lab6 import checks
+from tests.command_line import cli
 
 pytestmark = pytest.mark.lab6
 
-
-def cli(*args, env: dict, timeout: float = 180) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("LAB6_", "MLFLOW_AUTH_", "MLFLOW_TRACKING_"))}
-    return subprocess.run([sys.executable, "-m", "mlflow_labs.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, env={**clean, **env}, stdin=subprocess.DEVNULL)
+# the learner's shell has lab 6's variables only where the test gives them
+UNSET = ("LAB6_", "MLFLOW_AUTH_", "MLFLOW_TRACKING_")
 
 
 def test_readme_makes_every_access_check_pass(lab):
@@ -61,7 +55,7 @@ def test_checks_fail_against_a_server_without_auth(lab, empty_mlflow_server):
 
 
 def test_cli_check_passes_with_credentials_from_the_environment(lab):
-    p = cli("check", "lab6", "--tracking-uri", lab.uri, env=lab.secrets)
+    p = cli("check", "lab6", "--tracking-uri", lab.uri, env=lab.secrets, unset=UNSET)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "7 passed, 0 failed" in p.stdout
     for secret in lab.secrets.values():
@@ -70,7 +64,8 @@ def test_cli_check_passes_with_credentials_from_the_environment(lab):
 
 def test_cli_wrong_password_says_401_and_the_variable_never_the_password(lab):
     wrong = "not-the-readers-password-42"
-    p = cli("check", "lab6", "--tracking-uri", lab.uri, env={**lab.secrets, "LAB6_READER_PASSWORD": wrong})
+    p = cli("check", "lab6", "--tracking-uri", lab.uri, env={**lab.secrets, "LAB6_READER_PASSWORD": wrong},
+            unset=UNSET)
     assert p.returncode == 1
     assert "Traceback" not in p.stderr
     assert "401" in p.stdout and "LAB6_READER_PASSWORD" in p.stdout
@@ -80,7 +75,7 @@ def test_cli_wrong_password_says_401_and_the_variable_never_the_password(lab):
 
 
 def test_cli_missing_credentials_names_the_variable(lab):
-    p = cli("check", "lab6", "--tracking-uri", lab.uri, env={})
+    p = cli("check", "lab6", "--tracking-uri", lab.uri, unset=UNSET)
     assert p.returncode == 1
     assert "LAB6_READER_PASSWORD is not set" in p.stdout
     assert "LAB6_WRITER_PASSWORD is not set" in p.stdout

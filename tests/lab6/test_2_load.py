@@ -11,9 +11,15 @@ from mlflow_labs.lab6.scenario import LOADS
 pytestmark = pytest.mark.lab6
 
 
-def loads(figures: dict, backend: str) -> list[dict]:
-    """The plain load scenarios of one backend (the fault runs, which carry outage_s, are the fault tests')."""
-    return [f for f in figures["load"] if f["backend"] == backend and "outage_s" not in f]
+def loads(lab_command, backend: str) -> list[dict]:
+    """The plain load scenarios of one backend (the fault runs, which carry outage_s, are the fault tests'):
+    one per row of the lab's load table, in its order, each with writes acknowledged, each run ended."""
+    measured = [f for f in lab_command.figures["load"] if f["backend"] == backend and "outage_s" not in f]
+    assert [f["label"] for f in measured] == [label for label, *_ in LOADS], lab_command.why()
+    assert all(f["acknowledged"] > 0 for f in measured), measured
+    for fig in measured:
+        assert_runs_ended(fig)
+    return measured
 
 
 def assert_runs_ended(fig: dict) -> None:
@@ -24,24 +30,16 @@ def assert_runs_ended(fig: dict) -> None:
 
 
 def test_sqlite_writers_lose_nothing_acknowledged(lab_command):
-    results = loads(lab_command.figures, "sqlite")
-    assert [r["label"] for r in results] == [label for label, *_ in LOADS], lab_command.why()
-    assert all(r["acknowledged"] > 0 for r in results), results
-    for r in results:
-        assert r["lost"] == 0, r
-        assert r["stored"] >= r["acknowledged"], r
-        assert_runs_ended(r)
+    for fig in loads(lab_command, "sqlite"):
+        assert fig["lost"] == 0, fig
+        assert fig["stored"] >= fig["acknowledged"], fig
 
 
 def test_postgres_writers_lose_nothing_acknowledged_rest_and_rows(lab_command):
-    mine = loads(lab_command.figures, "postgresql")
-    assert [r["label"] for r in mine] == [label for label, *_ in LOADS], lab_command.why()
-    assert all(r["acknowledged"] > 0 for r in mine), mine
-    for fig in mine:
+    for fig in loads(lab_command, "postgresql"):
         assert fig["lost"] == 0, fig
         assert fig["pg_missing_acknowledged"] == 0, fig
         assert fig["pg_rows"] >= fig["acknowledged"], fig
-        assert_runs_ended(fig)
 
 
 def test_new_store_opened_by_several_processes_and_the_db_upgrade_fix(lab_command):

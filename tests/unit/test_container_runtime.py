@@ -14,6 +14,7 @@ import pytest
 
 from mlflow_labs.errors import LabError
 from mlflow_labs.infra import container_runtime as cr
+from tests.command_line import cli
 
 pytestmark = pytest.mark.unit
 
@@ -123,8 +124,7 @@ def test_set_engine_runtime_edits_an_existing_engine_table():
 def test_doctor_names_the_crun_problem_and_the_exact_fix(fake_podman, monkeypatch):
     """`mlflow-labs doctor lab2` on a hybrid-cgroup machine before provisioning (the real CLI, the fake podman)."""
     monkeypatch.setenv("FAKE_LAYOUT", "hybrid")
-    p = subprocess.run([sys.executable, "-m", "mlflow_labs.cli", "doctor", "lab2"], capture_output=True, text=True,
-                       timeout=300, env={**os.environ, "MLFLOW_LABS_SKIP_NETWORK_CHECKS": "1"})
+    p = cli("doctor", "lab2", env={"MLFLOW_LABS_SKIP_NETWORK_CHECKS": "1"})
     line = next(ln for ln in p.stdout.splitlines() if "podman runs a container" in ln)
     assert line.startswith("MISSING"), p.stdout
     assert "cgroups in hybrid mode not supported" in p.stdout
@@ -134,8 +134,7 @@ def test_doctor_names_the_crun_problem_and_the_exact_fix(fake_podman, monkeypatc
 
 def test_doctor_reports_the_runtime_when_podman_runs(fake_podman, monkeypatch):
     monkeypatch.setenv("FAKE_LAYOUT", "v2")
-    p = subprocess.run([sys.executable, "-m", "mlflow_labs.cli", "doctor", "lab2"], capture_output=True, text=True,
-                       timeout=300)
+    p = cli("doctor", "lab2")
     line = next(ln for ln in p.stdout.splitlines() if "podman runs a container" in ln)
     assert line.startswith("ok") and "runtime crun: ran a container" in line, p.stdout
 

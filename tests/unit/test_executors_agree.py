@@ -17,10 +17,10 @@ from mlflow_labs.harness.net import free_port, wait_http
 from mlflow_labs.harness.process import BackgroundProcess
 from mlflow_labs.harness.readme.replay import LearnerReplay
 from mlflow_labs.harness.readme.runner import ReadmeRunner
+from tests.small_readme import write_readme
 
 pytestmark = pytest.mark.unit
 
-FENCE = "```"
 PY = sys.executable
 
 
@@ -30,6 +30,26 @@ def _server(port: int) -> str:
 
 def _get(port: int) -> str:
     return f"{PY} -c \"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}/', timeout=5)\""
+
+
+def _serve_then_get(port: int) -> str:
+    """Two README blocks: a server in a terminal of its own, then a request to it."""
+    return textwrap.dedent(f"""
+        <!-- lab: background health=http://127.0.0.1:{port}/ timeout=60 -->
+        ~~~bash
+        {_server(port)}
+        ~~~
+
+        ~~~bash
+        {_get(port)}
+        ~~~
+
+        """)
+
+
+def _text(*parts: str) -> str:
+    """A README's text from parts, each dedented on its own."""
+    return "".join(textwrap.dedent(part) for part in parts)
 
 
 def cases() -> dict[str, tuple[str, str | None]]:
@@ -133,29 +153,9 @@ def cases() -> dict[str, tuple[str, str | None]]:
             """, "local"),
         # background + health=: waited for by both; restarted after Ctrl+C as the README says; and
         # kill-background: the harness kills its own server, the learner's block does it
-        "background, health=, its Ctrl+C restart and kill-background": (f"""
-            In a terminal of its own (this folder, no venv):
-
-            <!-- lab: background health=http://127.0.0.1:{port}/ timeout=60 -->
-            ~~~bash
-            {_server(port)}
-            ~~~
-
-            ~~~bash
-            {_get(port)}
-            ~~~
-
-            Stop it (Ctrl+C) in its terminal and start it again:
-
-            <!-- lab: background health=http://127.0.0.1:{port}/ timeout=60 -->
-            ~~~bash
-            {_server(port)}
-            ~~~
-
-            ~~~bash
-            {_get(port)}
-            ~~~
-
+        "background, health=, its Ctrl+C restart and kill-background": (_text(
+            "In a terminal of its own (this folder, no venv):\n", _serve_then_get(port),
+            "Stop it (Ctrl+C) in its terminal and start it again:\n", _serve_then_get(port), f"""
             <!-- lab: skip kill-background reason="the harness kills exactly the server it started" -->
             ~~~bash
             pkill -9 -f "http.server {port}"
@@ -165,18 +165,11 @@ def cases() -> dict[str, tuple[str, str | None]]:
             ~~~bash
             {_get(port)}
             ~~~
-            """, None),
+            """), None),
     }
 
 
 CASES = cases()
-
-
-def _readme(tmp_path, body: str):
-    path = tmp_path / "labs" / "labX" / "README.md"
-    path.parent.mkdir(parents=True)
-    path.write_text(textwrap.dedent(body).replace("~~~", FENCE))
-    return path
 
 
 def _block_line(blocks, line: int) -> int:
@@ -218,7 +211,7 @@ def learner(path, route):
 @pytest.mark.parametrize("name", list(CASES))
 def test_both_executors_give_the_same_step_outcomes(tmp_path, name):
     body, route = CASES[name]
-    path = _readme(tmp_path, body)
+    path = write_readme(tmp_path, body)
     by_harness, harness_error = harness(path, route)
     by_learner, learner_error = learner(path, route)
     assert by_harness == by_learner, (f"{name}: the runner gave {by_harness} ({harness_error}), the learner "
@@ -230,7 +223,7 @@ def test_both_executors_give_the_same_step_outcomes(tmp_path, name):
 def test_a_server_already_answering_fails_both_before_starting_another(tmp_path):
     """health= names the server the block starts: a URL that answers before it starts is a leftover."""
     port = free_port()
-    path = _readme(tmp_path, f"""
+    path = write_readme(tmp_path, f"""
         In a terminal of its own (this folder, no venv):
 
         <!-- lab: background health=http://127.0.0.1:{port}/ timeout=30 -->

@@ -5,29 +5,34 @@ the skips it allows, a port that still answers, and processes left running."""
 from __future__ import annotations
 
 import os
-import socket
-import textwrap
 
 import pytest
 
+from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.readme.placeholders import host_port
 from mlflow_labs.harness.readme.replay import LearnerReplay
+from tests.small_readme import write_readme as readme
 
 pytestmark = pytest.mark.unit
-
-FENCE = "```"
-
-
-def readme(tmp_path, body: str):
-    """A README at <tmp>/labs/labX/README.md (so the 'repo' start dir is <tmp>)."""
-    path = tmp_path / "labs" / "labX" / "README.md"
-    path.parent.mkdir(parents=True)
-    path.write_text(textwrap.dedent(body).replace("~~~", FENCE))
-    return path
 
 
 def replay(path, **kw):
     return LearnerReplay(path, **kw)  # its own work dir under /tmp (an unprivileged learner can enter it)
+
+
+def passes(path, **kw):
+    """The replay of README ``path`` passes; returns the report."""
+    report = replay(path, **kw).run()
+    assert report.ok, report.table()
+    return report
+
+
+def fails(path, *words: str, **kw):
+    """The replay of README ``path`` fails, its error naming each of ``words``; returns the report."""
+    report = replay(path, **kw).run()
+    assert not report.ok, report.table()
+    assert all(w in report.error for w in words), report.error
+    return report
 
 
 def test_one_shell_for_all_blocks_exports_cd_and_files_carry_over(tmp_path):
@@ -47,9 +52,7 @@ def test_one_shell_for_all_blocks_exports_cd_and_files_carry_over(tmp_path):
         test "$(cat out.txt)" = "hello $HOME/work"
         ~~~
         """)
-    r = replay(path)
-    report = r.run()
-    assert report.ok, report.table()
+    report = passes(path)
     assert [row.status for row in report.rows] == ["passed", "passed", "passed"]
 
 
@@ -66,8 +69,7 @@ def test_a_failing_command_fails_at_its_own_readme_line(tmp_path):
         echo never reached
         ~~~
         """)
-    report = replay(path).run()
-    assert not report.ok
+    report = fails(path)
     assert report.error.startswith(f"{path}:5: `ls /no/such/folder` exited 2"), report.error
     assert [row.where.rsplit(":", 1)[1] for row in report.rows] == ["5"]   # the second block never ran
 
@@ -78,8 +80,7 @@ def test_the_last_command_of_an_and_list_failing_is_caught(tmp_path):
         test -e /no/such/file && echo found
         ~~~
         """)
-    report = replay(path).run()
-    assert not report.ok and ":3:" in report.error
+    fails(path, ":3:")
 
 
 def test_exit_in_a_block_closes_the_learners_terminal_and_fails(tmp_path):
@@ -88,9 +89,7 @@ def test_exit_in_a_block_closes_the_learners_terminal_and_fails(tmp_path):
         if true; then echo "guard tripped"; exit 1; fi
         ~~~
         """)
-    report = replay(path).run()
-    assert not report.ok
-    assert "ended the learner's shell" in report.error and ":2:" in report.error
+    fails(path, "ended the learner's shell", ":2:")
 
 
 def test_a_prompt_fails_instead_of_hanging(tmp_path):
@@ -99,8 +98,7 @@ def test_a_prompt_fails_instead_of_hanging(tmp_path):
         read -r answer
         ~~~
         """)
-    report = replay(path, default_timeout=60).run()
-    assert not report.ok and "exited 1" in report.error
+    fails(path, "exited 1", default_timeout=60)
 
 
 def test_clean_environment_fresh_home_no_settings_no_git_identity(tmp_path, monkeypatch):
@@ -115,8 +113,7 @@ def test_clean_environment_fresh_home_no_settings_no_git_identity(tmp_path, monk
         command -v mlflow-labs
         ~~~
         """)
-    report = replay(path).run()
-    assert report.ok, report.table()
+    passes(path)
 
 
 def test_fates_skip_only_by_hand_skip_run_harness_skips_and_filter_routes(tmp_path):
@@ -145,8 +142,7 @@ def test_fates_skip_only_by_hand_skip_run_harness_skips_and_filter_routes(tmp_pa
         test -e harness-skip.txt
         ~~~
         """)
-    report = replay(path, route="local").run()
-    assert report.ok, report.table()
+    report = passes(path, route="local")
     assert [(r.where.rsplit(":", 1)[1], r.status) for r in report.rows] == [
         ("3", "skipped"), ("8", "passed"), ("18", "passed"), ("22", "passed")]
 
@@ -158,19 +154,20 @@ def test_placeholders_are_substituted_and_reported(tmp_path):
         test "$(cat ports.txt)" = "-p 17006:7006 -p 127.0.0.1:17006:7006 --port 17006 host:17006"
         ~~~
         """)
-    report = replay(path, placeholders=[host_port(7006, 17006)]).run()
-    assert report.ok, report.table()
+    report = passes(path, placeholders=[host_port(7006, 17006)])
     assert any("port 7006 -> free port 17006" in k for k in report.substitutions)
 
 
 SERVER = "python -m http.server {port} --bind 127.0.0.1"
 
 
-def test_a_server_whose_port_still_answers_stops_the_replay(tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+def server_twice(tmp_path, between: str):
+    """A README: a server in a terminal of its own, a block waiting until it answers, the prose ``between``,
+    then the same server's block again. Returns (its path, the README line of the second server's block)."""
+    port = free_port()
     path = readme(tmp_path, f"""
+        In a terminal of its own:
+
         <!-- lab: background health=http://127.0.0.1:{port}/ -->
         ~~~bash
         {SERVER.format(port=port)}
@@ -178,17 +175,21 @@ def test_a_server_whose_port_still_answers_stops_the_replay(tmp_path):
 
         ~~~bash
         for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:{port}/ && break; sleep 0.2; done
-        echo "a destroy step that kills nothing"
         ~~~
+
+        {between}
 
         <!-- lab: background health=http://127.0.0.1:{port}/ -->
         ~~~bash
         {SERVER.format(port=port)}
         ~~~
         """)
-    report = replay(path).run()
-    assert not report.ok
-    assert ":13:" in report.error and "already answers" in report.error
+    return path, max(i for i, ln in enumerate(path.read_text().splitlines(), 1) if ln == "```bash")
+
+
+def test_a_server_whose_port_still_answers_stops_the_replay(tmp_path):
+    path, second = server_twice(tmp_path, "Destroy the server (this README's destroy step kills nothing), then start it again:")
+    fails(path, f":{second}:", "already answers")
 
 
 def test_processes_left_running_after_the_readme_fail(tmp_path):
@@ -211,8 +212,7 @@ def test_replay_as_an_unprivileged_learner(tmp_path):
         touch ~/mine
         ~~~
         """)
-    report = replay(path, user="nobody").run()
-    assert report.ok, report.table()
+    passes(path, user="nobody")
 
 
 def test_expect_fail_must_fail_for_the_reason_the_readme_gives(tmp_path):
@@ -222,34 +222,11 @@ def test_expect_fail_must_fail_for_the_reason_the_readme_gives(tmp_path):
         curl -s http://127.0.0.1:9/ || echo "error: no server"; false
         ~~~
         """)
-    report = replay(path).run()
-    assert not report.ok and "block output lacks 'FAIL  experiment'" in report.error
+    fails(path, "block output lacks 'FAIL  experiment'")
 
 
 def test_stop_it_with_ctrl_c_and_start_it_again_restarts_the_same_command(tmp_path):
     """Lab 2's port-forward after the pod is deleted: the README says Ctrl+C, then the same command."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    path = readme(tmp_path, f"""
-        In a terminal of its own:
-
-        <!-- lab: background health=http://127.0.0.1:{port}/ -->
-        ~~~bash
-        {SERVER.format(port=port)}
-        ~~~
-
-        ~~~bash
-        for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:{port}/ && break; sleep 0.2; done
-        ~~~
-
-        Stop it (Ctrl+C) and start it again in the same terminal:
-
-        <!-- lab: background health=http://127.0.0.1:{port}/ -->
-        ~~~bash
-        {SERVER.format(port=port)}
-        ~~~
-        """)
-    report = replay(path).run()
-    assert report.ok, report.table()
+    path, _ = server_twice(tmp_path, "Stop it (Ctrl+C) and start it again in the same terminal:")
+    report = passes(path)
     assert any("Ctrl+C to the terminal of" in k for k in report.substitutions), report.substitutions

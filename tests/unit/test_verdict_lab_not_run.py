@@ -23,7 +23,9 @@ def pytest_session(args: list[str], *, env_name: str, cwd, extra_env: dict | Non
                           cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
-def verdict(p: subprocess.CompletedProcess) -> list[str]:
+def verdict(p: subprocess.CompletedProcess, exit_status: int | None = None) -> list[str]:
+    """The session's verdict line and the lines under it (after checking its exit status, when given)."""
+    assert exit_status is None or p.returncode == exit_status, p.stdout[-3000:]
     lines = p.stdout.rstrip().splitlines()
     return lines[next(i for i, ln in enumerate(lines) if ln.startswith("mlflow-labs: ") and " skipped for lack" not in ln):]
 
@@ -32,8 +34,7 @@ def test_lab2_without_its_chart_is_not_run_and_exits_non_zero(tmp_path):
     """The issue's case: the chart is nowhere, so lab 2's README never ran; 'PASSED' would be a lie."""
     p = pytest_session(["tests/lab2/test_chart_values.py"], env_name="lab2", cwd=repo_root(),
                        extra_env={cv.CHART_ENV: str(tmp_path / "no-such-chart"), "MLFLOW_LABS_REPORTS": str(tmp_path)})
-    lines = verdict(p)
-    assert p.returncode == 1, p.stdout[-3000:]
+    lines = verdict(p, exit_status=1)
     assert lines[0].startswith("mlflow-labs: lab2 NOT RUN after "), lines
     assert "the lab's own run (README.md in lab2-kind-helm/) did not happen" in lines[0], lines
     # why, with the fix: the skip's own reason (the chart, or helm where even helm is missing)
@@ -81,25 +82,20 @@ def throwaway(tmp_path, lab: str, missing: bool, *args: str) -> subprocess.Compl
 
 @pytest.mark.parametrize("lab", ["lab1", "lab5"])
 def test_a_lab_whose_prerequisite_is_missing_is_not_run(tmp_path, lab):
-    p = throwaway(tmp_path, lab, missing=True)
-    lines = verdict(p)
-    assert p.returncode == 1, p.stdout[-3000:]
+    lines = verdict(throwaway(tmp_path, lab, missing=True), exit_status=1)
     assert lines[0].startswith(f"mlflow-labs: {lab} NOT RUN after ") and "(1 passed, 0 failed, 2 skipped)" in lines[0], lines
     assert "  Docker is not running here. Fix: sudo scripts/provision-docker (1 test(s))" in lines, lines
 
 
 @pytest.mark.parametrize("lab", ["lab1", "lab5"])
 def test_allowed_skips_beside_the_labs_own_run_pass(tmp_path, lab):
-    p = throwaway(tmp_path, lab, missing=False)
-    lines = verdict(p)
-    assert p.returncode == 0, p.stdout[-3000:]
+    lines = verdict(throwaway(tmp_path, lab, missing=False), exit_status=0)
     assert lines[0].startswith(f"mlflow-labs: {lab} PASSED in ") and "(2 passed, 0 failed, 1 skipped)" in lines[0], lines
 
 
 def test_a_selection_that_leaves_the_run_out_says_so(tmp_path):
-    p = throwaway(tmp_path, "lab1", False, "-k", "bad_input")
-    assert p.returncode == 1, p.stdout[-3000:]
-    assert any("the selection (-k, -m) left it out" in ln for ln in verdict(p)), verdict(p)
+    lines = verdict(throwaway(tmp_path, "lab1", False, "-k", "bad_input"), exit_status=1)
+    assert any("the selection (-k, -m) left it out" in ln for ln in lines), lines
 
 
 def test_harness_proofs_alone_are_not_the_labs_verdict(tmp_path):

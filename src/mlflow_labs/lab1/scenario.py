@@ -17,8 +17,7 @@ from mlflow_labs.settings import repo_root
 class Lab1Run(LabRun):
     """`mlflow-labs run lab1` and tests/lab1: the README's own `mlflow ui` on a free port."""
 
-    lab = "lab1"
-    spec = SPEC
+    spec = SPEC  # the run is named for it (LabRun.lab)
 
     def __init__(self, *, port: int | None = None, **kw):
         super().__init__(**kw)

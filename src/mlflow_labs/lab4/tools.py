@@ -3,7 +3,6 @@ whose ToolError carries the command, where it ran, the exit code and the output 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import sys
@@ -69,12 +68,10 @@ def dvc(cwd: Path, *args: str, what: str | None = None, hint: str = "") -> str:
 
 
 def file_md5(path: Path) -> str:
-    """What DVC 3 records for a file (`hash: md5`): the md5 of its bytes."""
-    h = hashlib.md5()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    """What DVC 3 records for a file (`hash: md5`), computed by DVC's own hashing (dvc-data, installed with
+    dvc) rather than a copy of the learner's train.py: the md5 a run recorded is held against DVC itself."""
+    from dvc_data.hashfile.hash import file_md5 as dvc_md5  # here: only lab 4's data checks pay its import
+    return dvc_md5(str(path))
 
 
 def cache_object(repo: Path, md5: str) -> Path:
