@@ -1,8 +1,10 @@
-"""Lab 7's README as a learner types it: a fresh HOME, the course venv, Step 0's venv (the one
-scripts/provision-lab7 builds with the same pins), the IdP and MLflow each in a terminal of its own,
-the sign-ins and tokens done in Chromium with the README's own words (harness/ui_steps.py) and pasted
-where the README reads them (`read -rs`), then `mlflow-labs check lab7` as Step 7 runs it; only the
-two ports and the venv's path are filled in, and nothing may be left running."""
+"""Lab 7's README as a learner types it: a fresh HOME, the course venv in the first terminal, Step 0 as
+typed (the plugin's venv from a Python 3.12+ found on this machine, `pip install`, the IdP copied and
+`npm ci` in the lab's folder), the IdP and MLflow each in a terminal of their own, the sign-ins and
+tokens done in ONE Chromium window with the README's own words (harness/ui_steps.py), people one after
+the other, signing out between them, and pasted where the README reads them (`read -rs`), then
+`mlflow-labs check lab7` as Step 7 runs it; only the two ports and `<PYTHON-3.12+>` are filled in, and
+nothing may be left running."""
 
 from __future__ import annotations
 
@@ -32,10 +34,12 @@ def test_lab7_replays_by_hand(progress, monkeypatch):
         monkeypatch.delenv(key)  # (the replay's env is built from nothing anyway; this makes it plain)
     report = replay("lab7", progress=progress)
     assert_replayed(report)
-    skipped = [r for r in report.rows if r.status == "skipped"]
-    assert len(skipped) == 1 and "python3.12 -m venv" in skipped[0].step, report.table()  # Step 0: provision-lab7 built it
+    assert not [r for r in report.rows if r.status == "skipped"], report.table()   # Step 0 too: as typed
+    step0 = [r for r in report.rows if "-m venv ~/.venv-sso" in r.step]
+    assert [r.status for r in step0] == ["passed"], report.table()
+    assert any(k.startswith("<PYTHON-3.12+> -> ") for k in report.substitutions), report.substitutions
     pasted = sorted(k for k in report.substitutions if "pasted" in k)
-    assert len(pasted) == 2 and "4 line(s)" in pasted[0] + pasted[1], report.substitutions  # 4 tokens, 1 cookie
+    assert len(pasted) == 2 and "5 line(s)" in pasted[0] + pasted[1], report.substitutions  # 5 tokens, 1 cookie
     assert any("mallory" in k for k in report.substitutions), report.substitutions
     # Step 7's `mlflow-labs check lab7` (it exits 1 on any FAIL) ran and passed, with the pasted credentials
     assert_check_block_passed(report, "lab7")

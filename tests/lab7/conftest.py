@@ -28,6 +28,8 @@ def lab(request, progress, keep_infra):
         run.sign_in_everyone()
         run.run_readme_rest()
         yield run
+        # the watch ran the whole session: every test's commands too
+        assert run.scan_command_lines("end of the session") == [], "a secret or token was on a command line"
     finally:
         run.close()
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+import requests
 
 from mlflow_labs.lab7 import checks, security
 
@@ -30,12 +31,60 @@ def test_every_readme_block_ran_or_was_skipped_with_a_reason(lab):
 
 
 def test_a_member_lands_on_the_user_page_with_name_and_group(lab):
-    alice = lab.logins["alice"]
+    alice = lab.logins["alice"]   # Step 4's first sign-in
     assert alice.url.startswith(f"{lab.uri}/oidc/ui/user"), alice.url
     for seen in ("Alice Learner", "alice@example.com", "mlflow"):
         assert seen in alice.text, f"{seen!r} not on alice's user page: {alice.text[:400]}"
-    code = security.status(lab.uri, cookie=alice.cookie()["value"])  # not inside the assert: a failure must not print the credential
+    live = lab.login("alice", key="alice-live").cookie()["value"]
+    code = security.status(lab.uri, cookie=live)  # not inside the assert: a failure must not print the credential
     assert code == 200
+
+
+def test_logout_ends_both_sessions_and_the_next_login_shows_the_form(lab):
+    """Step 4's sign-out in the lab's one browser: MLflow's Logout, the IdP's "Yes, sign me out", a page that
+    says so; the session is refused afterwards, and the next /login asks who you are (the IdP's form)."""
+    session = lab.login("bob", key="bob-logout").cookie()["value"]
+    text = lab.browser.sign_out()
+    assert "You are signed out of MLflow and of the identity provider" in text, text
+    code = security.status(lab.uri, cookie=session)
+    assert code == 401
+    assert "You are signed out of MLflow and of the identity provider" in lab.signed_out_text   # Step 4's, too
+    page = lab.browser.page
+    page.goto(f"{lab.uri}/login", wait_until="domcontentloaded")
+    page.locator("input[name=login]").wait_for(state="visible", timeout=60_000)   # the IdP's form, not bob's page
+    assert "Enter any login" in page.content()
+
+
+def test_signed_out_of_mlflow_alone_the_next_login_signs_the_same_person_in(lab):
+    """Why Step 4 says to sign out of both: "No, stay signed in" at the IdP ends MLflow's session only, and
+    the next /login signs carol in again without a form (one consent click): nobody else can sign in here."""
+    lab.login("carol", key="carol-half-logout")
+    page = lab.browser.page
+    lab.browser.click_logout()
+    page.get_by_role("button", name="No, stay signed in").click()
+    page.wait_for_url(f"{lab.uri}/**", wait_until="domcontentloaded")
+    page.goto(f"{lab.uri}/login", wait_until="domcontentloaded")
+    # the IdP asks only for consent again (the "No" withdrew MLflow's grant), never who you are
+    page.get_by_role("button", name="Continue").wait_for(state="visible", timeout=60_000)
+    assert page.locator("input[name=login]").count() == 0, page.url
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_text("carol@example.com").first.wait_for(state="visible", timeout=60_000)
+    assert page.url.startswith(f"{lab.uri}/oidc/ui/user"), page.url
+    lab.browser.signed_in = "carol"
+    lab.browser.sign_out()   # both, for the next test's sign-in
+
+
+def test_people_one_after_the_other_in_one_browser_each_get_their_own_token(lab):
+    """Step 5 in one browser: alice, bob, carol, admin and dave signed in in turn; each token is its own
+    person's (dave's was deleted with his account's deactivation in Step 8)."""
+    assert lab.browser.context is not None and len(lab.browser._browser.contexts) == 1
+    assert len(set(lab.tokens.values())) == 5
+    for who, token in lab.tokens.items():
+        if who == "dave":
+            continue
+        r = requests.get(f"{lab.uri}/api/2.0/mlflow/users/current", auth=(f"{who}@example.com", token), timeout=30)
+        assert r.status_code == 200 and r.json().get("username") == f"{who}@example.com", (who, r.status_code, r.text[:200])
+        assert lab.logins[f"{who}-token"].person == who and f"{who}@example.com" in lab.logins[f"{who}-token"].text
 
 
 def test_a_user_outside_the_allowed_group_is_refused_at_login_and_by_the_api(lab):
@@ -47,10 +96,10 @@ def test_a_user_outside_the_allowed_group_is_refused_at_login_and_by_the_api(lab
     assert code == 401
 
 
-def test_each_member_got_a_token_that_the_api_accepts(lab):
+def test_each_member_got_a_token_that_the_api_accepts_until_they_leave(lab):
     for who, token in lab.tokens.items():
         code = security.status(lab.uri, auth=(f"{who}@example.com", token))
-        assert code == 200, who
+        assert code == (401 if who == "dave" else 200), who   # Step 8 deactivated dave
 
 
 def test_the_readme_server_passes_every_check(lab):

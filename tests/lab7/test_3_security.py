@@ -45,6 +45,25 @@ def test_an_id_token_signed_by_another_key_is_refused(lab):
     assert "bad signature" in log, "the server refused the forged token, but not for its signature: " + log[-800:]
 
 
+def test_an_id_token_issued_to_another_application_is_refused(lab):
+    """`reports`, another client of the same IdP: alice's genuine ID token for it (aud `reports`, this IdP's
+    signature and issuer) is refused as a credential (OIDC_AUDIENCE), and cannot issue an MLflow token; her
+    ID token for MLflow itself (aud `mlflow`) is accepted: the positive control. With OIDC_AUDIENCE unset the
+    same `reports` token answers 200 (tests/lab7/test_7_attacks.py, the audience case)."""
+    other = security.idp_tokens(lab.idp, "alice")["id_token"]
+    seen = security.claims(other)
+    assert (seen["aud"], seen["iss"], seen["email"]) == ("reports", lab.idp, "alice@example.com"), seen
+    code = security.status(lab.uri, bearer=other)
+    assert code == 401
+    r = requests.post(f"{lab.uri}/api/2.0/mlflow/users/current/tokens", headers={"Authorization": f"Bearer {other}"},
+                      json={"name": "from-reports", "expiration": "2030-01-01T00:00:00Z"}, timeout=60)   # 401 before any validation
+    assert r.status_code == 401, (r.status_code, r.text[:200])
+    own = security.idp_tokens(lab.idp, "alice", client_id="mlflow", redirect_uri=f"{lab.uri}/callback",
+                              client_secret=lab.secrets["OIDC_CLIENT_SECRET"])["id_token"]
+    code = security.status(lab.uri, bearer=own)
+    assert code == 200
+
+
 def test_the_session_cookie_is_httponly_and_samesite_lax(lab):
     cookie = lab.logins["alice"].cookie()
     assert cookie["httpOnly"] is True          # no script on the page can read it
@@ -53,19 +72,19 @@ def test_the_session_cookie_is_httponly_and_samesite_lax(lab):
 
 
 def test_no_secret_in_any_command_line_log_report_or_terminal_output(lab, tmp_path):
-    lab.sample_command_lines()
-    secrets = {**lab.secrets, **{f"{who}'s token": t for who, t in lab.tokens.items()}}
+    """Command lines: every one the continuous watch saw since the lab's setup (the README's short-lived
+    curl calls included), not a sample at one moment; the fixture scans once more at the session's end."""
+    secrets = lab.secret_values()
     assert len(lab.secrets) == 3 and all(len(v) >= 32 for v in lab.secrets.values())
-    texts = {}
-    for i, sample in enumerate(lab.cmdline_samples):
-        texts.update({f"{pid} (sample {i})": line for pid, line in sample.items()})
+    texts = dict(lab.command_lines())
     texts.update(leaks.files(lab.docs.workdir.glob("background-*.log")))
     report = tmp_path / "lab7.json"
     report.write_text(json.dumps(lab.report.as_dict() if hasattr(lab.report, "as_dict") else vars(lab.report), default=str))
     texts.update(leaks.files([report]))
     texts["terminal output"] = "\n".join(lab.messages)
     texts["README step notes"] = "\n".join(s.note for s in lab.docs.steps)
-    assert len(lab.cmdline_samples) >= 3 and texts["terminal output"]
+    assert lab.watch.samples > 10 and texts["terminal output"]
+    assert any("--app-name oidc-auth" in line for line in lab.watch.seen().values())   # it saw the README's server
     assert leaks.found_in(secrets, texts) == []
 
 

@@ -124,13 +124,68 @@ def broken(checks_module: ModuleType, name: str):
             c.func = func
 
 
-def assert_proves_something(world, lab: str, case: NearMiss, built: dict, hints: dict[str, str]) -> None:
-    """The same state checked again with ``case.check`` broken: the near-miss assertion must now FAIL."""
+@contextlib.contextmanager
+def recording(checks_module: ModuleType, into: dict):
+    """Until the block exits, each check's run is recorded in ``into``: name -> what it added to or changed in
+    the checks' shared context (what later checks read of it)."""
+    patched = [c for s in suites(checks_module) for c in s.checks]
+    saved = [c.func for c in patched]
+
+    def recorder(name: str, func):
+        def run(ctx):
+            before = dict(ctx)
+            try:
+                return func(ctx)
+            finally:
+                into[name] = {k: v for k, v in ctx.items() if k not in before or before[k] is not v}
+        return run
+
+    for c in patched:
+        c.func = recorder(c.name, c.func)
+    try:
+        yield
+    finally:
+        for c, func in zip(patched, saved):
+            c.func = func
+
+
+@contextlib.contextmanager
+def as_before(checks_module: ModuleType, results: list[CheckResult], effects: dict, but: str):
+    """Every check but ``but`` gives the outcome it gave in ``results`` (its detail, PASS or FAIL) and leaves in
+    the context what it left then (``effects``, from `recording`), without looking again, until the block
+    exits: the same state, all else equal, at no second browser walk or sign-in. ``but`` itself runs with the
+    context it had the first time."""
+    from mlflow_labs.harness.suite import CheckFailed
+    outcome = {r.name: r for r in results}
+    patched = [c for s in suites(checks_module) for c in s.checks if c.name != but and c.name in outcome]
+    saved = [c.func for c in patched]
+
+    def replay(r: CheckResult):
+        def func(ctx):
+            ctx.update(effects.get(r.name, {}))
+            if not r.ok:
+                raise CheckFailed(r.detail)
+            return r.detail
+        return func
+
+    for c in patched:
+        c.func = replay(outcome[c.name])
+    try:
+        yield
+    finally:
+        for c, func in zip(patched, saved):
+            c.func = func
+
+
+def assert_proves_something(world, lab: str, case: NearMiss, built: dict, hints: dict[str, str],
+                            results: list[CheckResult], effects: dict) -> None:
+    """The same state checked again with ``case.check`` broken (it passes without looking) and every other
+    check as it was in ``results``: the near-miss assertion must now FAIL, through the lab's own run_checks."""
     module = lab_checks(lab)
     uri, options = target(world, built)
     if getattr(world, "shared", False):
         options.setdefault("experiment", world.exp(module.EXPERIMENT))
-    with broken(module, case.check):
+    with broken(module, case.check), as_before(module, results, effects, but=case.check):
         again = module.run_checks(uri, **options)
     try:
         assert_near_miss(again, case, hints)
@@ -164,9 +219,12 @@ def near_miss_tests(lab: str):
     def test_a_near_miss_fails_exactly_its_check(world, case):
         hints = registered(lab_checks(lab))
         world_state = _Built(fail_fast={case.check: fail_fast} if fail_fast else None)
-        assert_near_miss(run_state(world, lab, world_state.wrap(case.build)), case, hints)
+        effects: dict = {}
+        with recording(lab_checks(lab), effects):
+            results = run_state(world, lab, world_state.wrap(case.build))
+        assert_near_miss(results, case, hints)
         if os.environ.get(BREAK_CHECKS):
-            assert_proves_something(world, lab, case, world_state.options, hints)
+            assert_proves_something(world, lab, case, world_state.options, hints, results, effects)
 
     return test_the_correct_state_passes_every_check, test_a_near_miss_fails_exactly_its_check
 

@@ -21,7 +21,7 @@ from tests.nearmiss import NearMiss
 HEALTH = "server answers /health"
 STRANGER = "a stranger (no credentials) gets 401"
 LOGIN = "/login sends the browser to an OpenID Connect provider, with PKCE"
-WRITER = f"the writer's token reads run {checks.RUN_NAME} and logs to it"
+WRITER = f"the writer's token reads run {checks.RUN_NAME} and may log to it"
 READER = "the reader's token reads, and gets 403 on log-metric and create-run"
 SESSION = "a browser session works until logout, and is refused after it"
 ALL = [HEALTH, STRANGER, LOGIN, WRITER, READER, SESSION]

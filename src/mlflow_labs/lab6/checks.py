@@ -9,8 +9,7 @@ the learner's server as they found it: see "write probes that write nothing" bel
 
 from __future__ import annotations
 
-import time
-
+from mlflow_labs.harness import write_probe
 from mlflow_labs.harness.client import TrackingError, metrics, params, run_name
 from mlflow_labs.harness.inputs import variables
 from mlflow_labs.harness.suite import CheckFailed, CheckSuite, experiment_name, need, require
@@ -84,51 +83,18 @@ def _reader_reads(ctx):
     return f"experiment {exp_id}, run {run['info']['run_id']} (rmse={m['rmse']:.3f}, r2={m['r2']:.3f})"
 
 
-# -- write probes that write nothing ----------------------------------------------------------------
-# MLflow's auth app decides (before_request) before the request is validated. Each probe below is a
-# request the server would reject as invalid: refused by the auth app it answers 403; let through, it
-# answers 400 and nothing is written. So a check proves the permission without touching the
-# learner's runs, whatever the grant (a reader wrongly granted EDIT leaves no trace).
-INVALID_ON_PURPOSE = "the probe was invalid on purpose (no value, a start time that is not a number), so nothing was written"
-
-
-def _metric_probe(client, run_id: str, key: str):
-    """A log-metric with no value: 403 if the user may not write to the run, else 400."""
-    return auth.post(client, "/runs/log-metric", {"run_id": run_id, "key": key,
-                                                  "timestamp": int(time.time() * 1000), "step": 0})
-
-
-def _gate(r, who: str, what: str) -> str:
-    """The probe's answer as 'refused' (403), 'allowed' (400 from validation), or a failure naming what it left."""
-    if r.status_code == 403:
-        return "refused"
-    if r.status_code == 400 and "INVALID_PARAMETER_VALUE" in r.text:
-        return "allowed"
-    raise CheckFailed(f"{who} {what}: expected HTTP 403 (refused) or 400 (let through, then rejected as invalid), "
-                      f"got HTTP {r.status_code} ({r.text[:150].strip()})")
-
-
-def _refused(r, who: str, what: str) -> str:
-    if _gate(r, who, what) == "allowed":
-        raise CheckFailed(f"{who} {what}: the server let the {who} through (HTTP 400 from validating the request, "
-                          f"not 403 from the auth app): the {who} may write to this experiment; "
-                          f"{INVALID_ON_PURPOSE}")
-    return f"{who} {what}: HTTP 403"
-
+# -- write probes that write nothing (harness/write_probe.py: invalid on purpose, so nothing is stored) ---
 
 @suite.check("the reader gets 403 on log-metric", hint="Step 3: grant the reader READ, not EDIT")
 def _reader_log(ctx):
     client, run_id = need(ctx, "reader", "the reader's login"), need(ctx, "run_id", "the notes' run")
-    return _refused(_metric_probe(client, run_id, "lab6_reader_probe"), "reader", "runs/log-metric")
+    return write_probe.refused(write_probe.log_metric(client, run_id, "lab6_reader_probe"), "reader", "runs/log-metric")
 
 
 @suite.check("the reader gets 403 on create-run", hint="Step 3: grant the reader READ, not EDIT")
 def _reader_create(ctx):
     client, exp_id = need(ctx, "reader", "the reader's login"), need(ctx, "experiment_id", "the experiment")
-    # start_time of the wrong type: validated only after the auth app let the call through
-    r = auth.post(client, "/runs/create", {"experiment_id": exp_id, "run_name": "lab6-reader-probe",
-                                           "start_time": "not-a-time"})
-    return _refused(r, "reader", "runs/create")
+    return write_probe.refused(write_probe.create_run(client, exp_id, "lab6-reader-probe"), "reader", "runs/create")
 
 
 @suite.check("the reader gets 403 on delete-experiment", hint="Step 3: grant the reader READ, not MANAGE")
@@ -152,10 +118,8 @@ def _writer_logs(ctx):
     run_id = need(ctx, "run_id", "the notes' run")
     require(r.status_code == 200, f"the writer's get-by-name {EXPERIMENT} answered HTTP {r.status_code}: "
                                   f"{r.text[:150].strip()} (is EDIT granted on the experiment?)")
-    if _gate(_metric_probe(client, run_id, PROBE_KEY), "writer", "runs/log-metric") == "refused":
-        raise CheckFailed("the writer's log-metric to the notes' run answered HTTP 403: grant the writer EDIT "
-                          "on the experiment")
-    return f"writer's runs/log-metric let through by the auth app (HTTP 400, {INVALID_ON_PURPOSE})"
+    return write_probe.allowed(write_probe.log_metric(client, run_id, PROBE_KEY), "writer", "runs/log-metric",
+                               "grant the writer EDIT on the experiment")
 
 
 def run_checks(uri: str, **options):

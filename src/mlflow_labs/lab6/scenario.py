@@ -181,31 +181,35 @@ class Lab6Run(LabRun):
                          "postgresql": lambda n: self.pg_database(f"race_new_{n}")}
             fixed_store = {"sqlite": lambda: f"sqlite:///{self.workdir}/race-fixed.db",
                            "postgresql": lambda: self.pg_database("race_fixed")}
-            # one round at a time: in parallel, a dozen imports of mlflow on 2 CPUs outlast any sane timeout
-            for backend in ("sqlite", "postgresql"):
-                raced = []
-                for n in range(RACE_ROUNDS):
-                    r = schema.open_concurrently(new_store[backend](n), art, processes=RACE_PROCESSES)
-                    raced.append(r)
-                    self.figures["schema"].append({"backend": backend, **asdict(r)})
-                    if r.failures:
-                        break
-                failed = [f for r in raced for f in r.failures]
-                other = [f for f in failed if not schema.is_migration_race(f)]
-                self.row(f"{backend}: a new empty store opened by {RACE_PROCESSES} processes at once fails",
-                         "lab6/schema.py", bool(failed) and not other,
-                         (f"{len(raced)} new store(s): " + "; ".join(r.line() for r in raced)
-                          + (f"; NOT a migration race: {other[0][:160]}" if other else "")
-                          + ("" if failed else f"; no failure in {RACE_ROUNDS} rounds: the race was not shown")))
-                uri = fixed_store[backend]()
-                up = schema.db_upgrade(uri)  # the fix: the schema once, before anyone opens the store
-                r = schema.open_concurrently(uri, art, processes=RACE_PROCESSES)
-                r.upgraded_first, r.upgrade_exit = up.returncode == 0, up.returncode
+            # one round at a time, every round's racers forked from one parent that imported MLflow once
+            with schema.Racers(self.workdir) as racers:
+                self._race_each_backend(racers, art, new_store, fixed_store)
+
+    def _race_each_backend(self, racers, art: str, new_store: dict, fixed_store: dict) -> None:
+        for backend in ("sqlite", "postgresql"):
+            raced = []
+            for n in range(RACE_ROUNDS):
+                r = racers.race(new_store[backend](n), art, processes=RACE_PROCESSES)
+                raced.append(r)
                 self.figures["schema"].append({"backend": backend, **asdict(r)})
-                self.row(f"{backend}: `mlflow db upgrade` first (exit 0), then {r.processes} processes all open it",
-                         "lab6/schema.py", up.returncode == 0 and r.ok == r.processes,
-                         r.line() if up.returncode == 0 else
-                         f"mlflow db upgrade exited {up.returncode}: {(up.stderr or up.stdout)[-300:]}")
+                if r.failures:
+                    break
+            failed = [f for r in raced for f in r.failures]
+            other = [f for f in failed if not schema.is_migration_race(f)]
+            self.row(f"{backend}: a new empty store opened by {RACE_PROCESSES} processes at once fails",
+                     "lab6/schema.py", bool(failed) and not other,
+                     (f"{len(raced)} new store(s): " + "; ".join(r.line() for r in raced)
+                      + (f"; NOT a migration race: {other[0][:160]}" if other else "")
+                      + ("" if failed else f"; no failure in {RACE_ROUNDS} rounds: the race was not shown")))
+            uri = fixed_store[backend]()
+            up = schema.db_upgrade(uri)  # the fix: the schema once, before anyone opens the store
+            r = racers.race(uri, art, processes=RACE_PROCESSES)
+            r.upgraded_first, r.upgrade_exit = up.returncode == 0, up.returncode
+            self.figures["schema"].append({"backend": backend, **asdict(r)})
+            self.row(f"{backend}: `mlflow db upgrade` first (exit 0), then {r.processes} processes all open it",
+                     "lab6/schema.py", up.returncode == 0 and r.ok == r.processes,
+                     r.line() if up.returncode == 0 else
+                     f"mlflow db upgrade exited {up.returncode}: {(up.stderr or up.stdout)[-300:]}")
 
     # -- part 3: faults ----------------------------------------------------------------------------
     def record_fault(self, name: str, f: faults.FaultResult, dbname: str, extra: dict | None = None) -> None:

@@ -1,19 +1,19 @@
 """Lab 7, single sign-on: against ANY tracking server that should run MLflow with mlflow-oidc-auth.
 
 Strangers get 401; /login hands the browser to an OpenID Connect provider with PKCE; the writer's
-access token writes; the reader's is refused writes (403); a browser session stops working once
+access token may write; the reader's is refused writes (403); a browser session stops working once
 logged out. Credentials come from the check's variables (lab7/credentials.py: `check` fills them from
-the environment, `grade` from each learner's roster row). The write probes run only once
-the server has refused a stranger: against an open server a "refused write" would be a real write.
+the environment, `grade` from each learner's roster row). The write probes are invalid on purpose
+(harness/write_probe.py), so a check writes nothing into the learner's runs, whatever the grants; they
+run only once the server has refused a stranger.
 """
 
 from __future__ import annotations
 
-import time
 from urllib.parse import parse_qs, urlparse
 
+from mlflow_labs.harness import inputs, write_probe
 from mlflow_labs.harness.client import metrics, params, run_name
-from mlflow_labs.harness import inputs
 from mlflow_labs.harness.inputs import variables
 from mlflow_labs.harness.suite import CheckSuite, need, require
 from mlflow_labs.lab7 import credentials as cred
@@ -71,7 +71,7 @@ def _login(ctx, role: str):
     return c, client, r.json()["experiment"]["experiment_id"]
 
 
-@suite.check(f"the writer's token reads run {RUN_NAME} and logs to it",
+@suite.check(f"the writer's token reads run {RUN_NAME} and may log to it",
              hint="Steps 4-5: sign in as `alice`, issue her token, log the notes' run with `train.py`")
 def _writer(ctx):
     c, client, exp_id = _login(ctx, "writer")
@@ -80,15 +80,11 @@ def _writer(ctx):
     run = runs[0]
     require(params(run) == PARAMS, f"run {RUN_NAME} params {params(run)}, expected {PARAMS}")
     require({"rmse", "r2"} <= set(metrics(run)), f"run {RUN_NAME} lacks rmse/r2 (has {sorted(metrics(run))})")
-    run_id, value = run["info"]["run_id"], float(int(time.time()))
-    r = cred.post(client, "/runs/log-metric", {"run_id": run_id, "key": PROBE_KEY, "value": value,
-                                               "timestamp": int(time.time() * 1000), "step": 0})
-    require(r.status_code == 200, f"{c.username}'s log-metric answered HTTP {r.status_code}: {r.text[:150].strip()} "
-                                  f"(does the writer hold EDIT on {EXPERIMENT}?)")
-    seen = [m["value"] for m in client.metric_history(run_id, PROBE_KEY)]
-    require(value in seen, f"{PROBE_KEY}={value} was acknowledged but is not in the run's history")
+    run_id = run["info"]["run_id"]
+    let_through = write_probe.allowed(write_probe.log_metric(client, run_id, PROBE_KEY), f"writer {c.username}", "runs/log-metric",
+                                      f"{c.username} may not write to {EXPERIMENT} (does the writer hold EDIT on it?)")
     ctx.update(run_id=run_id, experiment_id=exp_id)
-    return f"{c.username} logged {PROBE_KEY} to run {run_id} of experiment {exp_id} and read it back"
+    return f"run {run_id} of experiment {exp_id} read; {let_through}"
 
 
 @suite.check("the reader's token reads, and gets 403 on log-metric and create-run",
@@ -98,14 +94,9 @@ def _reader(ctx):
     runs = [x for x in client.search_runs([exp_id]) if run_name(x) == RUN_NAME]
     require(runs, f"the reader {c.username} sees no run {RUN_NAME} in {EXPERIMENT}")
     run_id = runs[0]["info"]["run_id"]
-    r = cred.post(client, "/runs/log-metric", {"run_id": run_id, "key": "lab7_reader_probe", "value": 1,
-                                               "timestamp": int(time.time() * 1000), "step": 0})
-    require(r.status_code == 403, f"the reader {c.username}'s log-metric answered HTTP {r.status_code}, not 403: "
-                                  f"the reader may write")
-    r = cred.post(client, "/runs/create", {"experiment_id": exp_id, "run_name": "lab7-reader-probe"})
-    if r.status_code == 200:  # undo what the probe should not have been able to make
-        cred.post(client, "/runs/delete", {"run_id": r.json()["run"]["info"]["run_id"]})
-    require(r.status_code == 403, f"the reader {c.username}'s runs/create answered HTTP {r.status_code}, not 403")
+    who = f"reader {c.username}"
+    write_probe.refused(write_probe.log_metric(client, run_id, "lab7_reader_probe"), who, "runs/log-metric")
+    write_probe.refused(write_probe.create_run(client, exp_id, "lab7-reader-probe"), who, "runs/create")
     return f"{c.username} read run {run_id}; log-metric and create-run: HTTP 403"
 
 
