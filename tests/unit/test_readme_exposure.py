@@ -14,11 +14,9 @@ from mlflow_labs.labs import repo_root
 pytestmark = pytest.mark.unit
 
 
-# Known and open (issue 32): lab 3's Step 0 publishes its PostgreSQL container on every interface, because the
-# MLflow container reaches it through the Docker bridge gateway (host.docker.internal); a port published on
-# 127.0.0.1 only is not reachable there. The fix (the two containers on a network of their own) changes the
-# README, its by-hand table and the scenario together. This list must shrink: an entry no longer found fails.
-KNOWN = {"labs/lab3-postgres/README.md:50: -p: publishes 5432:5432 beyond loopback"}
+# Known exceptions, each with its reason; an entry no longer found fails. None: lab 3's Step 0 publishes its
+# PostgreSQL container on 127.0.0.1 only (the MLflow container reaches it by name on their own network).
+KNOWN: set[str] = set()
 
 
 def test_no_runnable_block_publishes_mlflow_beyond_loopback():

@@ -9,3 +9,7 @@ SPEC = LabSpec(
     byhand=f"{__name__}.byhand:table",
     byhand_route=f"{__name__}.byhand:route", check_options=("after-restart",),
 )
+
+# Step 0's names on the container route: the network both containers join, and the PostgreSQL container's
+# name, which the MLflow container's URI uses for <RDS-ENDPOINT> (the README's table)
+NETWORK, POSTGRES_NAME = "lab3-net", "lab3-postgres"

@@ -11,7 +11,7 @@ from mlflow_labs.harness.net import free_port
 from mlflow_labs.harness.readme.learner_env import unprivileged
 from mlflow_labs.harness.readme.placeholders import Placeholder, host_port, literal
 from mlflow_labs.harness.spec import ByHand
-from mlflow_labs.lab3 import SPEC
+from mlflow_labs.lab3 import POSTGRES_NAME, SPEC
 
 POSTGRES_PORT = 5432
 
@@ -33,15 +33,23 @@ def route(infra: str | None) -> str:
     return resolve_infra(infra)
 
 
+def _machine_port(documented: int, actual: int) -> Placeholder:
+    """A port of the learner's machine; in `lab3-postgres:5432` it is PostgreSQL's own, inside its network."""
+    p = host_port(documented, actual)
+    return Placeholder(rf"(?<!@{re.escape(POSTGRES_NAME)}:)" + p.pattern, p.replacement, p.reason)
+
+
 def table(route: str | None = None) -> ByHand:
     if route == "kind":  # "run from this folder"; a real kind cluster
         return ByHand("lab", [host_port(SPEC.port, free_port())], readme="kubernetes/README.md")
-    rows = [host_port(POSTGRES_PORT, free_port()), host_port(SPEC.port, free_port()),
-            host_port(settings.EPHEMERAL_PORT, free_port())]
+    rows = []
+    if route == "docker":  # first: the container's URI keeps PostgreSQL's own port
+        rows.append(Placeholder(r"(psycopg2://[^@\s]+@)<RDS-ENDPOINT>(?=:5432/)", rf"\g<1>{POSTGRES_NAME}",
+                                f"<RDS-ENDPOINT> in the MLflow container's URI -> {POSTGRES_NAME} (the README's table: "
+                                f"the PostgreSQL container's name on their network)"))
+    rows += [_machine_port(POSTGRES_PORT, free_port()), host_port(SPEC.port, free_port()),
+             host_port(settings.EPHEMERAL_PORT, free_port())]
     if route == "docker":
-        rows.append(Placeholder(r"(psycopg2://[^@\s]+@)<RDS-ENDPOINT>", r"\1host.docker.internal",
-                                "<RDS-ENDPOINT> in the MLflow container's URI -> host.docker.internal "
-                                "(the README's table: the Docker bridge gateway)"))
         rows += [p for p in (_image(settings.DOCUMENTED_MLFLOW_IMAGE, settings.OFFLINE_MLFLOW_IMAGE),
                              _image(settings.DEFAULT_POSTGRES_IMAGE, f"mlflow-labs/postgres:{settings.PG_MAJOR}")) if p]
     rows += [literal("<RDS-ENDPOINT>", "127.0.0.1", "<RDS-ENDPOINT> -> 127.0.0.1 (the README's table: Step 0's PostgreSQL)"),

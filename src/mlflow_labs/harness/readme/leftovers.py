@@ -1,5 +1,6 @@
 """What a learner replay's README may have left running: processes carrying the replay's HOME (everything
-the learner's shells started) and the containers the README names literally (`docker run --name X`)."""
+the learner's shells started) and the containers and networks the README names literally (`docker run --name X`,
+`docker network create Y`)."""
 
 from __future__ import annotations
 
@@ -27,23 +28,35 @@ def kill(pids: list[tuple[int, str]]) -> None:
             pass
 
 
-def container_names(texts: list[str]) -> list[str]:
-    """The container names the blocks' texts give literally (`--name X`), each once, in order."""
-    names: list[str] = []
+def docker_names(texts: list[str]) -> list[tuple[str, str]]:
+    """("container", X) for each `--name X` and ("network", Y) for each `docker network create Y` the blocks'
+    texts give literally, each once, in order."""
+    found: list[tuple[str, str]] = []
     for text in texts:
-        names += [n for n in re.findall(r"--name\s+(\S+)", text) if n not in names]
-    return names
+        for kind, pattern in (("container", r"--name\s+(\S+)"), ("network", r"docker\s+network\s+create\s+([^\s-]\S*)")):
+            found += [(kind, n) for n in re.findall(pattern, text) if (kind, n) not in found]
+    return found
 
 
-def existing_containers(names: list[str]) -> list[str]:
-    """Those of ``names`` that exist (running or not) in the local Docker engine."""
-    if not names or not shutil.which("docker"):
+def existing(named: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Those of ``named`` that exist (a container running or not) in the local Docker engine."""
+    if not named or not shutil.which("docker"):
         return []
-    p = run_tool(["docker", "ps", "-a", "--format", "{{.Names}}"], timeout=60, check=False)
-    present = set(p.stdout.split())
-    return [n for n in names if n in present]
+    present = {kind: set(run_tool(argv, timeout=60, check=False).stdout.split()) for kind, argv in (
+        ("container", ["docker", "ps", "-a", "--format", "{{.Names}}"]),
+        ("network", ["docker", "network", "ls", "--format", "{{.Name}}"]))}
+    return [(kind, n) for kind, n in named if n in present[kind]]
 
 
-def remove_containers(names: list[str]) -> None:
-    for n in existing_containers(names):
-        run_tool(["docker", "rm", "-f", n], timeout=120, check=False)
+def removal(named: list[tuple[str, str]]) -> str:
+    """The commands that remove ``named``: containers first (a network with a container on it stays)."""
+    containers = [n for kind, n in named if kind == "container"]
+    networks = [n for kind, n in named if kind == "network"]
+    return "; ".join(([f"docker rm -f {' '.join(containers)}"] if containers else []) +
+                     ([f"docker network rm {' '.join(networks)}"] if networks else []))
+
+
+def remove(named: list[tuple[str, str]]) -> None:
+    for kind, n in sorted(existing(named), key=lambda o: o[0] != "container"):
+        run_tool(["docker", "rm", "-f", n] if kind == "container" else ["docker", "network", "rm", n],
+                 timeout=120, check=False)

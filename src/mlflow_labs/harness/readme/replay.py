@@ -24,7 +24,7 @@ directive (executor.BlockExecutor, harness/readme/directives.py); what is this e
 - it fails at README:LINE, the line of the first command that failed (bash's ERR trap);
 - at the end it stops what the README says to stop by hand (Ctrl+C = SIGINT to a server's terminal) and
   fails when anything it started is still running afterwards (a process carrying the replay's HOME,
-  a container the README named).
+  a container or network the README named).
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ class LearnerReplay(BlockExecutor):
         self.session_log = self.meta / "session.log"
         self.cwd = self.start_dir
         self._init_servers()   # README line -> the "second terminal" process
-        self.containers: list[str] = []
+        self.docker_named: list[tuple[str, str]] = []  # (kind, name): what the README names literally
         self._seq = 0
 
     # -- the clean environment -------------------------------------------------------------------
@@ -246,14 +246,14 @@ class LearnerReplay(BlockExecutor):
 
     # -- the whole replay --------------------------------------------------------------------------
     def run(self) -> Report:
-        names = leftovers.container_names([b.text for b in self.blocks if self.fate(b) == "run"])
-        clash = leftovers.existing_containers(names)
+        names = leftovers.docker_names([b.text for b in self.blocks if self.fate(b) == "run"])
+        clash = leftovers.existing(names)
         if clash:
-            self.report.error = (f"container(s) {', '.join(clash)} exist already and were not started by this replay; "
-                                 f"the README names them literally, so a learner's run would collide too. Remove them "
-                                 f"(docker rm -f {' '.join(clash)}) if they are yours, or wait for the other run.")
+            self.report.error = (f"{', '.join(f'{kind} {n}' for kind, n in clash)} exist already and were not started by "
+                                 f"this replay; the README names them literally, so a learner's run would collide too. "
+                                 f"Remove them ({leftovers.removal(clash)}) if they are yours, or wait for the other run.")
             return self.report
-        self.containers = names
+        self.docker_named = names
         if self.user:
             self.report.substituted(f"the learner is unprivileged user '{self.user.pw_name}' (PostgreSQL refuses "
                                     f"root), with the course venv {self.venv_bin.parent}", "environment")
@@ -293,8 +293,8 @@ class LearnerReplay(BlockExecutor):
         except StartupError:
             pass  # what is left is named below
         left = self.leftover_processes()
-        containers = leftovers.existing_containers(self.containers)
-        problems = [f"pid {pid}: {cmd}" for pid, cmd in left] + [f"container {n}" for n in containers]
+        named = leftovers.existing(self.docker_named)
+        problems = [f"pid {pid}: {cmd}" for pid, cmd in left] + [f"{kind} {n}" for kind, n in named]
         if problems:
             raise LabError(f"{self.display}: after its last step (and Ctrl+C in each server's terminal) the README left "
                            f"running: {'; '.join(problems)}. Its clean-up must stop everything its steps started.")
@@ -310,7 +310,7 @@ class LearnerReplay(BlockExecutor):
             proc.signal_group(signal.SIGKILL)
             proc.wait(10)
         leftovers.kill(self.leftover_processes())
-        leftovers.remove_containers(self.containers)  # only names checked absent before we started
+        leftovers.remove(self.docker_named)  # only names checked absent before we started
         self.report.substituted_all(self.applied)
         self.report.add_steps(self.steps)
         if self._own_workdir:
