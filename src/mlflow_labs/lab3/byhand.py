@@ -18,8 +18,12 @@ POSTGRES_PORT = 5432
 
 def _image(official: str, offline: str) -> Placeholder | None:
     """An air-gapped machine has the offline build, not the official image (the README's export line)."""
+    from mlflow_labs.errors import PrerequisiteMissing
     from mlflow_labs.infra import docker_engine
-    if docker_engine.image_present(official) or not docker_engine.image_present(offline):
+    try:
+        if docker_engine.image_present(official) or not docker_engine.image_present(offline):
+            return None
+    except PrerequisiteMissing:  # no daemon: nothing to choose; the replay's `docker run` will say so itself
         return None
     return Placeholder(rf"(?<![\w/.]){re.escape(official)}(?![\w.])", offline,
                        f"image {official} -> {offline} (air-gapped: the README's `export MLFLOW_LABS_*_IMAGE=` line)")
