@@ -1,7 +1,7 @@
 // Lab 7's identity provider: npm `oidc-provider` (OpenID Certified), standing in for the company's IdP.
 // Secrets come from the environment (lab7-secrets.env), never from this file or a command line.
 import { generateKeyPairSync } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import Provider from "oidc-provider";
 
 const port = Number(process.env.IDP_PORT || 7707);
@@ -26,7 +26,22 @@ function groupsOf(sub) {
   }
 }
 // A signing key of our own: without `jwks`, oidc-provider signs with a PUBLIC development key.
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+// IDP_SIGNING_KEY_FILE (unset in this lab): keep the key in that file, made at the first start and read
+// at the next, so two IdPs on two ports (two issuers) sign with one key, as a multi-tenant IdP does; the
+// course's tests use it to prove that MLflow checks `iss` (OIDC_ISSUER). Unset, a new key at every start.
+function signingKey(file) {
+  const make = () => generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" });
+  if (!file) return make();
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    if (err.code !== "ENOENT") throw err;
+    const jwk = make();
+    writeFileSync(file, JSON.stringify(jwk), { mode: 0o600 });
+    return jwk;
+  }
+}
+const key = signingKey(process.env.IDP_SIGNING_KEY_FILE);
 
 const provider = new Provider(`http://localhost:${port}`, {
   clients: [{
@@ -41,7 +56,10 @@ const provider = new Provider(`http://localhost:${port}`, {
     token_endpoint_auth_method: "none",
     redirect_uris: ["http://localhost:7708/callback"],
   }],
-  jwks: { keys: [{ ...privateKey.export({ format: "jwk" }), use: "sig", alg: "RS256", kid: "lab7" }] },
+  jwks: { keys: [{ ...key, use: "sig", alg: "RS256", kid: "lab7" }] },
+  // IDP_ID_TOKEN_TTL (unset in this lab): ID tokens' lifetime in seconds; unset, oidc-provider's hour.
+  // The course's tests set a few seconds to watch MLflow refuse a genuine ID token once it has expired.
+  ttl: { IdToken: process.env.IDP_ID_TOKEN_TTL ? Number(process.env.IDP_ID_TOKEN_TTL) : undefined },
   cookies: { keys: [process.env.IDP_COOKIE_KEY] },
   scopes: ["openid", "email", "profile", "groups"],
   claims: { email: ["email", "email_verified"], profile: ["name", "preferred_username"], groups: ["groups"] },

@@ -4,6 +4,12 @@ working with that setting switched off: the README's MLflow restarted from its o
 without OIDC_AUDIENCE and OIDC_ISSUER (the plugin's and the chart's default) and with
 OIDC_CODE_CHALLENGE=off (lab7/variants.py), once for the module.
 
+The issuer case needs a genuine token from ANOTHER issuer signed with a key MLflow trusts (otherwise the
+signature, not `iss`, refuses it): the README's IdP is restarted to keep its key in a file, and a second
+IdP from the same serve-idp.sh signs with that key on a port of its own, as one multi-tenant IdP's
+tenants do (idp.mjs's IDP_SIGNING_KEY_FILE; lab7/variants.py). The README's IdP's token, the control,
+is accepted; the second's is refused with the plugin's log naming `iss`; with OIDC_ISSUER unset it gets in.
+
 Where no setting switches a protection off, the case says what protects it and runs a positive control
 (the same request made legitimately succeeds), so a 401 is known to come from the protection and not
 from a broken request:
@@ -11,6 +17,9 @@ from a broken request:
   codes are single-use; the control is the first use, which signs in;
 - alg=none, key confusion: the plugin verifies with the IdP's published RS256 keys only; the control
   is a genuine ID token for MLflow (200);
+- an expired ID token: the plugin requires `exp` and allows no leeway (mlflow-oidc-auth 11.0.2, auth.py);
+  the IdP restarted to issue ID tokens for a few seconds (idp.mjs's IDP_ID_TOKEN_TTL), the control is
+  the same token while fresh (read 200, mint 201); once the clock passes its `exp`, 401 for both;
 - session fixation: the plugin opens a new server-side session at every sign-in;
 - open redirect: the plugin keeps `next` on its own origin; the control is a same-site `next`, honoured;
 - code injection: PKCE refuses it at the IdP (invalid_grant); with PKCE off the attack is still refused,
@@ -32,6 +41,9 @@ pytestmark = pytest.mark.lab7
 SWITCHED_OFF = {"OIDC_AUDIENCE": None, "OIDC_ISSUER": None, "OIDC_CODE_CHALLENGE": "off"}
 PKCE_REFUSED = "rejected with invalid_grant while PKCE is enabled"   # the plugin's log, on the IdP's refusal
 NONCE_REFUSED = "Invalid claim: 'nonce'"
+ISSUER_REFUSED = "Invalid claim: 'iss'"       # joserfc's words, in the plugin's log
+EXPIRED = "The token is expired"
+ID_TOKEN_TTL = 20   # seconds: the fresh control has time on a busy machine; the wait stays short
 ALICE = "signed in as alice@example.com"
 
 
@@ -53,14 +65,36 @@ def switched_off(lab, target):
     log = lab.docs.workdir / "variant-mlflow.log"
     with variants.mlflow_changed(lab, SWITCHED_OFF, why="the attack suite, protections off"):
         read = lambda: log.read_text(errors="replace")   # noqa: E731
-        return {"audience": attacks.other_audience(target), "mint": attacks.other_audience_mints(target),
+        seen = {"audience": attacks.other_audience(target), "mint": attacks.other_audience_mints(target),
                 "injection": logged(read, lambda: attacks.code_injection(target)),
                 "pkce removed": attacks.pkce_removed(target)}
+        # last: the IdP's restart costs MLflow's next browser sign-in (a key change), which the others need
+        with variants.two_issuers_one_key(lab, why="the issuer attack, OIDC_ISSUER off") as other:
+            seen["issuer"] = attacks.other_issuer(target, other)
+        return seen
 
 
 def test_an_id_token_for_another_application_is_refused(target):
     assert attacks.other_audience(target) == "HTTP 401"
     assert attacks.other_audience_mints(target) == "HTTP 401"
+
+
+def test_an_id_token_from_another_issuer_signed_with_a_trusted_key_is_refused(lab, target):
+    with variants.two_issuers_one_key(lab, why="the issuer attack") as other:
+        got, log = logged(lab.mlflow_log, lambda: attacks.other_issuer(target, other))
+        control = attacks.other_issuer(target, lab.idp)   # the same request from the README's IdP: same key
+    assert control == {"iss": lab.idp, "read": "HTTP 200", "mint": "HTTP 201"}, control
+    assert got == {"iss": other, "read": "HTTP 401", "mint": "HTTP 401"}, got
+    assert ISSUER_REFUSED in log, log[-1500:]   # refused for its issuer: the signature verified
+
+
+def test_an_expired_id_token_is_refused_the_same_token_fresh_accepted(lab, target):
+    with variants.idp_changed(lab, {"IDP_ID_TOKEN_TTL": str(ID_TOKEN_TTL)}, why="ID tokens that expire soon"):
+        seen, log = logged(lab.mlflow_log, lambda: attacks.expired_id_token(target))
+    left = int(seen["fresh"].pop("seconds left"))
+    assert seen["fresh"] == {"read": "HTTP 200", "mint": "HTTP 201"}, (seen, f"{left} s before exp")
+    assert seen["expired"] == {"read": "HTTP 401", "mint": "HTTP 401"}, seen
+    assert EXPIRED in log, log[-1500:]
 
 
 def test_an_injected_authorization_code_is_refused_by_pkce(lab, target):
@@ -77,6 +111,7 @@ def test_a_code_issued_without_pkce_is_refused(target):
 def test_with_the_settings_off_the_same_attacks_get_in(switched_off):
     assert switched_off["audience"] == "HTTP 200" and switched_off["mint"] == "HTTP 201", switched_off
     assert switched_off["pkce removed"] == ALICE, switched_off
+    assert switched_off["issuer"] == {"iss": switched_off["issuer"]["iss"], "read": "HTTP 200", "mint": "HTTP 201"}, switched_off
     got, log = switched_off["injection"]
     # PKCE off: the injected code is redeemed, and only the nonce (no setting turns it off) still refuses it
     assert got == attacks.NO_SESSION and PKCE_REFUSED not in log and NONCE_REFUSED in log, (got, log[-1500:])

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 
 import requests
 
+from mlflow_labs.harness.net import wait_until
 from mlflow_labs.lab7 import security
 
 API = "/api/2.0/mlflow"
@@ -67,12 +68,43 @@ def other_audience(t: Target) -> str:
     return f"HTTP {security.status(t.mlflow, bearer=security.idp_tokens(t.idp, 'alice')['id_token'])}"
 
 
+def mints(t: Target, id_token: str, name: str) -> str:
+    """``id_token`` as a Bearer credential asking MLflow for a long-lived access token (201 if issued)."""
+    r = requests.post(f"{t.mlflow}{API}/users/current/tokens", headers={"Authorization": f"Bearer {id_token}"},
+                      json={"name": f"{name}-{time.time_ns()}", "expiration": _in_days(30)}, timeout=60)
+    return f"HTTP {r.status_code}"
+
+
+def as_bearer(t: Target, id_token: str, name: str) -> dict[str, str]:
+    """What MLflow answers ``id_token`` as a Bearer credential: an API read, and a request to mint a token."""
+    return {"read": f"HTTP {security.status(t.mlflow, bearer=id_token)}", "mint": mints(t, id_token, name)}
+
+
 def other_audience_mints(t: Target) -> str:
     """The same token asking MLflow for a long-lived access token."""
-    token = security.idp_tokens(t.idp, "alice")["id_token"]
-    r = requests.post(f"{t.mlflow}{API}/users/current/tokens", headers={"Authorization": f"Bearer {token}"},
-                      json={"name": f"from-reports-{time.time_ns()}", "expiration": _in_days(30)}, timeout=60)
-    return f"HTTP {r.status_code}"
+    return mints(t, security.idp_tokens(t.idp, "alice")["id_token"], "from-reports")
+
+
+def other_issuer(t: Target, issuer: str) -> dict[str, str]:
+    """RFC 8725 3.8, OIDC Core 3.1.3.7 (2): alice's genuine ID token for MLflow (aud `mlflow`, signed with a
+    key MLflow trusts) from the IdP at ``issuer``; its `iss` besides (lab7/variants.py makes such an IdP)."""
+    token = security.idp_tokens(issuer, "alice", client_id="mlflow", redirect_uri=f"{t.mlflow}/callback",
+                                client_secret=t.client_secret)["id_token"]
+    return {"iss": security.claims(token)["iss"], **as_bearer(t, token, "from-another-issuer")}
+
+
+def expired_id_token(t: Target) -> dict[str, dict[str, str]]:
+    """RFC 7519 4.1.4, OIDC Core 3.1.3.7 (9): alice's genuine ID token for MLflow used while fresh (the
+    control) and again once the clock has passed its `exp`, waited for, not slept. mlflow-oidc-auth 11.0.2
+    allows no leeway on a Bearer token (auth.py: its claims registry with leeway=0; joserfc refuses from
+    the second `exp` on), so "passed" is `now >= exp`. Short-lived tokens need an IdP set to issue them."""
+    token = mlflow_id_token(t, "alice")
+    exp = security.claims(token)["exp"]
+    fresh = as_bearer(t, token, "from-a-fresh-id-token")
+    fresh["seconds left"] = f"{exp - time.time():.0f}"   # negative: the control came too late to count
+    wait_until(lambda: (True, "past exp") if time.time() >= exp else (None, f"{exp - time.time():.0f} s before exp"),
+               timeout=max(0, exp - time.time()) + 60, interval=0.5, what="the clock to pass the ID token's exp")
+    return {"fresh": fresh, "expired": as_bearer(t, token, "from-an-expired-id-token")}
 
 
 def forged_signature(t: Target) -> str:

@@ -1,57 +1,128 @@
-"""The README's MLflow with settings changed, for the proofs that show a protection switched off.
+"""The README's servers with settings changed, for the proofs that show a protection switched off or at work.
 
 An attack the lab's server refuses proves little until the same attack is seen working where the one
 setting that stops it is changed. `mlflow_changed` stops the README's MLflow, starts it again from the
 README's own serve-mlflow.sh with some `export NAME=...` lines changed or removed (same port, databases,
 secrets and IdP, so every sign-in, token and session of the run is still there), and starts the
-README's server again afterwards, whatever happened.
+README's server again afterwards, whatever happened. `idp_changed` does the same for the README's IdP
+(serve-idp.sh; idp.mjs reads the knobs the proofs set), and `second_idp` starts one more IdP from the same
+script on a port of its own, beside the README's: another issuer.
+
+The IdP keeps its sessions and its signing key in memory: after `idp_changed` the browser's IdP session
+is gone and MLflow holds the variant's keys, so the README's IdP comes back followed by one sign-in spent
+on the key change (lab7/security.py's `sign_in_after_key_change`).
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 from contextlib import contextmanager
 
 from mlflow_labs.harness import cost
-from mlflow_labs.harness.net import wait_http
+from mlflow_labs.harness.net import free_port, wait_http
 from mlflow_labs.harness.process import BackgroundProcess
+from mlflow_labs.lab7 import security
 
 SERVE_MLFLOW = "serve-mlflow.sh"
+SERVE_IDP = "serve-idp.sh"
+DISCOVERY = "/.well-known/openid-configuration"
 
 
 def change_exports(script: str, changes: dict[str, str | None]) -> str:
-    """``script`` with each `export NAME=...` of ``changes`` set to its value, or removed when None; a name
-    the script does not export is added before its last line (the `exec`)."""
+    """``script`` with each `NAME=...` of an `export` line in ``changes`` set to its value, or removed when
+    None (`export A=1 B=2` keeps B when only A changes); a name the script does not export is added before
+    its last line (the `exec`). Lines naming nothing in ``changes`` are kept as written."""
     lines, seen = [], set()
     for line in script.splitlines():
-        m = re.match(r"export (\w+)=", line)
-        if m and m.group(1) in changes:
-            seen.add(m.group(1))
-            if changes[m.group(1)] is not None:
-                lines.append(f"export {m.group(1)}={changes[m.group(1)]}")
+        m = re.match(r"export (\w+=.*)$", line)
+        named = m and any(re.search(rf"\b{name}=", line) for name in changes)
+        pairs = [word.split("=", 1) for word in shlex.split(m.group(1))] if named else []
+        if not any(name in changes for name, _ in pairs):
+            lines.append(line)
             continue
-        lines.append(line)
-    added = [f"export {k}={v}" for k, v in changes.items() if k not in seen and v is not None]
+        seen.update(name for name, _ in pairs)
+        kept = [f"{name}={shlex.quote(changes.get(name, value))}" for name, value in pairs
+                if changes.get(name, value) is not None]
+        if kept:
+            lines.append("export " + " ".join(kept))
+    added = [f"export {k}={shlex.quote(v)}" for k, v in changes.items() if k not in seen and v is not None]
     exec_at = max(i for i, ln in enumerate(lines) if ln.startswith("exec "))
     return "\n".join(lines[:exec_at] + added + lines[exec_at:]) + "\n"
+
+
+@contextmanager
+def _serving(run, script: str, changes: dict[str, str | None], *, name: str, health: str, what: str):
+    """A server started from the README's ``script`` (in the lab's folder) with ``changes``, its log in
+    ``<name>.log``; stopped on the way out."""
+    variant = run.docs.cwd / f"{name}.sh"
+    variant.write_text(change_exports((run.docs.cwd / script).read_text(), changes))
+    proc = BackgroundProcess(["bash", str(variant)], log_path=run.docs.workdir / f"{name}.log",
+                             cwd=run.docs.cwd, env=run.docs.env)
+    try:
+        proc.start()
+        wait_http(health, timeout=300, what=what, alive=proc.alive, log=proc.log_tail)
+        yield proc
+    finally:
+        proc.stop()
 
 
 @contextmanager
 def mlflow_changed(run, changes: dict[str, str | None], *, why: str):
     """``run`` (a Lab7Run after its README servers started) with its MLflow restarted with ``changes``."""
     line = run.background_line(SERVE_MLFLOW)
-    variant = run.docs.cwd / "serve-mlflow-variant.sh"
-    variant.write_text(change_exports((run.docs.cwd / SERVE_MLFLOW).read_text(), changes))
     run.progress(f"lab7: MLflow restarted with {changes} ({why})")
     run.docs.stop_background(line)
-    proc = BackgroundProcess(["bash", str(variant)], log_path=run.docs.workdir / "variant-mlflow.log",
-                             cwd=run.docs.cwd, env=run.docs.env)
     try:
         cost.count(cost.SERVER, f"lab7 MLflow with {sorted(changes)}")   # and the README's again, by its executor
-        proc.start()
-        wait_http(f"{run.uri}/health", timeout=300, what=f"MLflow with {changes}", alive=proc.alive, log=proc.log_tail)
-        yield proc
+        with _serving(run, SERVE_MLFLOW, changes, name="variant-mlflow", health=f"{run.uri}/health",
+                      what=f"MLflow with {changes}") as proc:
+            yield proc
     finally:
-        proc.stop()
         run.docs.restart_background(line)
         run.progress("lab7: the README's MLflow is back")
+
+
+@contextmanager
+def idp_changed(run, changes: dict[str, str | None], *, why: str):
+    """``run`` with its IdP restarted with ``changes`` (same port: MLflow's discovery URL finds it)."""
+    line = run.background_line(SERVE_IDP)
+    run.progress(f"lab7: the IdP restarted with {changes} ({why})")
+    run.docs.stop_background(line)
+    try:
+        with _serving(run, SERVE_IDP, changes, name="variant-idp", health=f"{run.idp}{DISCOVERY}",
+                      what=f"the IdP with {changes}") as proc:
+            yield proc
+    finally:
+        run.docs.restart_background(line)
+        security.sign_in_after_key_change(run.uri)
+        run.progress("lab7: the README's IdP is back")
+
+
+@contextmanager
+def second_idp(run, changes: dict[str, str | None], *, why: str):
+    """One more IdP from the README's serve-idp.sh, on a free port (so another issuer,
+    `http://localhost:<port>`), with ``changes`` too; yields its URL."""
+    port = free_port()
+    url = f"http://localhost:{port}"
+    run.progress(f"lab7: a second IdP at {url} with {changes} ({why})")
+    with _serving(run, SERVE_IDP, {**changes, "IDP_PORT": str(port)}, name="second-idp",
+                  health=f"{url}{DISCOVERY}", what=f"a second IdP with {changes}"):
+        yield url
+
+
+SHARED_KEY_FILE = "idp-signing-key.json"   # in the lab's folder, mode 0600 (idp.mjs writes it), removed after
+
+
+@contextmanager
+def two_issuers_one_key(run, *, why: str):
+    """The README's IdP restarted to keep its signing key in a file, and a second IdP signing with that same
+    key under its own issuer (as one multi-tenant IdP's tenants do): a token from the second is genuine
+    and verifies with the keys MLflow fetched, and differs from the README's IdP's only in `iss`.
+    Yields the second IdP's URL (its issuer)."""
+    key = {"IDP_SIGNING_KEY_FILE": SHARED_KEY_FILE}
+    try:
+        with idp_changed(run, key, why=why), second_idp(run, key, why=why) as other:
+            yield other
+    finally:
+        (run.docs.cwd / SHARED_KEY_FILE).unlink(missing_ok=True)
