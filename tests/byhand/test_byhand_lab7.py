@@ -9,6 +9,9 @@ nothing may be left running."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -29,10 +32,23 @@ def _browser():
         pytest.skip(f"no Chromium for lab 7's sign-ins: {exc} (fix: {CHROMIUM_FIX})")
 
 
-def test_lab7_replays_by_hand(progress, monkeypatch):
-    for key in [k for k in os.environ if k.startswith(("LAB7_", "OIDC_", "SECRET_KEY"))]:
-        monkeypatch.delenv(key)  # (the replay's env is built from nothing anyway; this makes it plain)
-    report = replay("lab7", progress=progress)
+@pytest.fixture(scope="module")
+def replayed(progress):
+    """The README replayed once, as typed, in a fresh HOME under a folder this module keeps (and removes at
+    its end): (its report, that folder)."""
+    workdir = Path(tempfile.mkdtemp(prefix="mlflow-labs-lab7-byhand-", dir="/tmp"))
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            for key in [k for k in os.environ if k.startswith(("LAB7_", "OIDC_", "SECRET_KEY"))]:
+                mp.delenv(key)  # (the replay's env is built from nothing anyway; this makes it plain)
+            report = replay("lab7", progress=progress, workdir=workdir)
+        yield report, workdir
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def test_lab7_replays_by_hand(replayed):
+    report, _ = replayed
     assert_replayed(report)
     assert not [r for r in report.rows if r.status == "skipped"], report.table()   # Step 0 too: as typed
     step0 = [r for r in report.rows if "-m venv ~/.venv-sso" in r.step]
@@ -46,9 +62,17 @@ def test_lab7_replays_by_hand(progress, monkeypatch):
 
 
 @pytest.mark.harness
-def test_a_renamed_button_fails_the_replay_at_its_readme_line(readme_copy, progress):
+def test_a_renamed_button_fails_the_replay_at_its_readme_line(replayed, readme_copy, progress):
+    """Where it diverges: Step 5's browser words. The replay before it is the one above, so this one starts
+    from that learner's HOME with only Step 0's plugin venv kept (its `pip install` then has nothing to do;
+    the first replay ran it as typed): everything else, the IdP's copy and `npm ci` included, is done again.
+    The browser's wait is short: the element never comes, and the browser is warm."""
+    _, workdir = replayed
+    for path in [*workdir.iterdir(), *(workdir / "home").iterdir()]:
+        if path not in (workdir / "home", workdir / "home" / ".venv-sso"):
+            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
     readme, corrupt = readme_copy("lab7")
     line = corrupt("click **Tokens**, then", "click **Access tokens**, then")
-    report = replay("lab7", readme=readme, progress=progress)
+    report = replay("lab7", readme=readme, progress=progress, workdir=workdir, ui_step_ms=5_000)
     assert not report.ok
     assert f"{readme}:{line}: the README says" in report.error and "'Access tokens'" in report.error, report.error

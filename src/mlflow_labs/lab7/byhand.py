@@ -49,9 +49,11 @@ def _index(steps: list[UiStep], verb: str, target: str, start: int = 0) -> int |
 class BrowserSteps:
     """The replay's paste hook for lab 7 (see the module doc)."""
 
-    def __init__(self, readme: Path, *, progress: Callable[[str], None] = print, shots: Path | None = None):
+    def __init__(self, readme: Path, *, progress: Callable[[str], None] = print, shots: Path | None = None,
+                 step_ms: int = STEP_MS):
         text = Path(readme).read_text()
         self.readme = Path(readme)
+        self.step_ms = step_ms   # a page or element wait; a test that must fail there passes a short one
         step4 = parse(text, start_line=_section(text, 4)[0], end_line=_section(text, 4)[1])
         self.token = parse(text, start_line=_section(text, 5)[0], end_line=_section(text, 5)[1])
         # Step 4: sign in (up to the first Logout), sign out (Logout, then the IdP's button), and the IdP's
@@ -109,7 +111,7 @@ class BrowserSteps:
             self.page = self.browser.page
 
     def _ui(self, replay, who: str) -> UiReplay:
-        return UiReplay(self.page, replay.display, substitute=replay.substitute, timeout_ms=STEP_MS,
+        return UiReplay(self.page, replay.display, substitute=replay.substitute, timeout_ms=self.step_ms,
                         progress=lambda m: self.progress(f"{m} (as {who})"))
 
     def _steps_as(self, steps: list[UiStep], who: str) -> list[UiStep]:
@@ -120,7 +122,7 @@ class BrowserSteps:
     def _says(self, replay, step: UiStep, text: str, what: str) -> None:
         """The page says ``text``, as the README says it does after ``step``."""
         try:
-            self.page.get_by_text(text).first.wait_for(state="visible", timeout=STEP_MS)
+            self.page.get_by_text(text).first.wait_for(state="visible", timeout=self.step_ms)
         except Exception:  # noqa: BLE001 - Playwright's timeout: the page does not say it
             raise LabError(f"{replay.display}:{step.line}: the README says {what}, but the page at {self.page.url} "
                            f"shows: {self.page.inner_text('body')[:200]!r}") from None
@@ -163,5 +165,5 @@ def table(route: str | None = None) -> ByHand:
                   paste=_browser_steps)
 
 
-def _browser_steps(readme: Path, progress: Callable[[str], None]) -> "BrowserSteps":
-    return BrowserSteps(readme, progress=progress)
+def _browser_steps(readme: Path, progress: Callable[[str], None], step_ms: int = STEP_MS) -> "BrowserSteps":
+    return BrowserSteps(readme, progress=progress, step_ms=step_ms)
