@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import shlex
 from contextlib import contextmanager
+from pathlib import Path
 
 from mlflow_labs.harness import cost
 from mlflow_labs.harness.net import free_port, wait_http
@@ -27,6 +28,7 @@ from mlflow_labs.lab7 import security
 SERVE_MLFLOW = "serve-mlflow.sh"
 SERVE_IDP = "serve-idp.sh"
 DISCOVERY = "/.well-known/openid-configuration"
+IDP_START = 60   # seconds; node starts the IdP in about one
 
 
 def change_exports(script: str, changes: dict[str, str | None]) -> str:
@@ -51,8 +53,20 @@ def change_exports(script: str, changes: dict[str, str | None]) -> str:
     return "\n".join(lines[:exec_at] + added + lines[exec_at:]) + "\n"
 
 
+def _state(pid: int | None) -> str:
+    """What the kernel says a process is doing (a start that never answers: running, or asleep on what)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        wchan = Path(f"/proc/{pid}/wchan").read_text().strip()
+    except (OSError, TypeError):
+        return f"process {pid}: gone"
+    state = next((ln.split(":", 1)[1].strip() for ln in status.splitlines() if ln.startswith("State:")), "?")
+    return f"process {pid}: {state}, waiting in {wchan or '-'}"
+
+
 @contextmanager
-def _serving(run, script: str, changes: dict[str, str | None], *, name: str, health: str, what: str):
+def _serving(run, script: str, changes: dict[str, str | None], *, name: str, health: str, what: str,
+             timeout: float):
     """A server started from the README's ``script`` (in the lab's folder) with ``changes``, its log in
     ``<name>.log``; stopped on the way out."""
     variant = run.docs.cwd / f"{name}.sh"
@@ -61,7 +75,8 @@ def _serving(run, script: str, changes: dict[str, str | None], *, name: str, hea
                              cwd=run.docs.cwd, env=run.docs.env)
     try:
         proc.start()
-        wait_http(health, timeout=300, what=what, alive=proc.alive, log=proc.log_tail)
+        wait_http(health, timeout=timeout, what=what, alive=proc.alive,
+                  log=lambda: f"{proc.log_tail()}\n{_state(proc.pid)}")
         yield proc
     finally:
         proc.stop()
@@ -76,7 +91,7 @@ def mlflow_changed(run, changes: dict[str, str | None], *, why: str):
     try:
         cost.count(cost.SERVER, f"lab7 MLflow with {sorted(changes)}")   # and the README's again, by its executor
         with _serving(run, SERVE_MLFLOW, changes, name="variant-mlflow", health=f"{run.uri}/health",
-                      what=f"MLflow with {changes}") as proc:
+                      what=f"MLflow with {changes}", timeout=300) as proc:
             yield proc
     finally:
         run.docs.restart_background(line)
@@ -91,7 +106,7 @@ def idp_changed(run, changes: dict[str, str | None], *, why: str):
     run.docs.stop_background(line)
     try:
         with _serving(run, SERVE_IDP, changes, name="variant-idp", health=f"{run.idp}{DISCOVERY}",
-                      what=f"the IdP with {changes}") as proc:
+                      what=f"the IdP with {changes}", timeout=IDP_START) as proc:
             yield proc
     finally:
         run.docs.restart_background(line)
@@ -107,7 +122,7 @@ def second_idp(run, changes: dict[str, str | None], *, why: str):
     url = f"http://localhost:{port}"
     run.progress(f"lab7: a second IdP at {url} with {changes} ({why})")
     with _serving(run, SERVE_IDP, {**changes, "IDP_PORT": str(port)}, name="second-idp",
-                  health=f"{url}{DISCOVERY}", what=f"a second IdP with {changes}"):
+                  health=f"{url}{DISCOVERY}", what=f"a second IdP with {changes}", timeout=IDP_START):
         yield url
 
 
