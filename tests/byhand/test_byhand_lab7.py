@@ -66,13 +66,14 @@ def test_a_renamed_button_fails_the_replay_at_its_readme_line(replayed, readme_c
     """Where it diverges: Step 5's browser words. The replay before it is the one above, so this one starts
     from that learner's HOME with only Step 0's plugin venv kept (its `pip install` then has nothing to do;
     the first replay ran it as typed): everything else, the IdP's copy and `npm ci` included, is done again.
-    The browser's wait is short: the element never comes, and the browser is warm."""
+    The browser's wait from the renamed line on is short (the element never comes); the steps before it keep
+    the wait a loaded machine needs."""
     _, workdir = replayed
     for path in [*workdir.iterdir(), *(workdir / "home").iterdir()]:
         if path not in (workdir / "home", workdir / "home" / ".venv-sso"):
             shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
     readme, corrupt = readme_copy("lab7")
     line = corrupt("click **Tokens**, then", "click **Access tokens**, then")
-    report = replay("lab7", readme=readme, progress=progress, workdir=workdir, ui_step_ms=5_000)
+    report = replay("lab7", readme=readme, progress=progress, workdir=workdir, ui_fail_fast=(line, 5_000))
     assert not report.ok
     assert f"{readme}:{line}: the README says" in report.error and "'Access tokens'" in report.error, report.error

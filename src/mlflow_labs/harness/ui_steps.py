@@ -125,9 +125,13 @@ class UiReplay:
     """Replays parsed steps on a Playwright page; ``substitute`` maps the README's URLs (a port)."""
 
     def __init__(self, page, source: str, *, substitute: Callable[[str], str] = lambda s: s,
-                 timeout_ms: int = 30_000, progress: Callable[[str], None] = lambda m: None):
+                 timeout_ms: int = 30_000, progress: Callable[[str], None] = lambda m: None,
+                 timeout_for: Callable[[UiStep], int] | None = None):
         self.page, self.source, self.substitute = page, source, substitute
         self.timeout_ms, self.progress = timeout_ms, progress
+        # a step's own wait (a test whose README names an element that never comes: short there, and only there)
+        self.timeout_for = timeout_for or (lambda step: timeout_ms)
+        self._wait_ms = timeout_ms
         self.done: list[UiStep] = []
         self.clipboard = ""   # what the last `copy` read
 
@@ -137,6 +141,7 @@ class UiReplay:
             if between:
                 between(self.page)
             self.progress(f"{s.where(self.source)}: {s.verb} {s.target}")
+            self._wait_ms = self.timeout_for(s)
             try:
                 self._do(s)
             except UiStepFailed:
@@ -157,7 +162,7 @@ class UiReplay:
     def _visible(self, locator):
         """The first of ``locator``'s matches that is visible, waiting up to the timeout."""
         first = locator.locator("visible=true").first
-        first.wait_for(state="visible", timeout=self.timeout_ms)
+        first.wait_for(state="visible", timeout=self._wait_ms)
         return first
 
     def _by_text(self, text: str, roles=CLICKABLE):

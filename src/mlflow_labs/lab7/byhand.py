@@ -50,10 +50,12 @@ class BrowserSteps:
     """The replay's paste hook for lab 7 (see the module doc)."""
 
     def __init__(self, readme: Path, *, progress: Callable[[str], None] = print, shots: Path | None = None,
-                 step_ms: int = STEP_MS):
+                 fail_fast: tuple[int, int] | None = None):
         text = Path(readme).read_text()
         self.readme = Path(readme)
-        self.step_ms = step_ms   # a page or element wait; a test that must fail there passes a short one
+        # (README line, ms): element waits from that line on are short, for a test whose README there names an
+        # element that never comes; every step before it waits as long as a loaded machine needs
+        self.fail_fast = fail_fast
         step4 = parse(text, start_line=_section(text, 4)[0], end_line=_section(text, 4)[1])
         self.token = parse(text, start_line=_section(text, 5)[0], end_line=_section(text, 5)[1])
         # Step 4: sign in (up to the first Logout), sign out (Logout, then the IdP's button), and the IdP's
@@ -111,8 +113,11 @@ class BrowserSteps:
             self.page = self.browser.page
 
     def _ui(self, replay, who: str) -> UiReplay:
-        return UiReplay(self.page, replay.display, substitute=replay.substitute, timeout_ms=self.step_ms,
-                        progress=lambda m: self.progress(f"{m} (as {who})"))
+        return UiReplay(self.page, replay.display, substitute=replay.substitute, timeout_ms=STEP_MS,
+                        timeout_for=self._wait_for, progress=lambda m: self.progress(f"{m} (as {who})"))
+
+    def _wait_for(self, step: UiStep) -> int:
+        return self.fail_fast[1] if self.fail_fast and step.line >= self.fail_fast[0] else STEP_MS
 
     def _steps_as(self, steps: list[UiStep], who: str) -> list[UiStep]:
         """Step 4's words with `alice` typed as ``who``: 'sign in as that person, as in Step 4'."""
@@ -122,7 +127,7 @@ class BrowserSteps:
     def _says(self, replay, step: UiStep, text: str, what: str) -> None:
         """The page says ``text``, as the README says it does after ``step``."""
         try:
-            self.page.get_by_text(text).first.wait_for(state="visible", timeout=self.step_ms)
+            self.page.get_by_text(text).first.wait_for(state="visible", timeout=STEP_MS)
         except Exception:  # noqa: BLE001 - Playwright's timeout: the page does not say it
             raise LabError(f"{replay.display}:{step.line}: the README says {what}, but the page at {self.page.url} "
                            f"shows: {self.page.inner_text('body')[:200]!r}") from None
@@ -165,5 +170,6 @@ def table(route: str | None = None) -> ByHand:
                   paste=_browser_steps)
 
 
-def _browser_steps(readme: Path, progress: Callable[[str], None], step_ms: int = STEP_MS) -> "BrowserSteps":
-    return BrowserSteps(readme, progress=progress, step_ms=step_ms)
+def _browser_steps(readme: Path, progress: Callable[[str], None],
+                   fail_fast: tuple[int, int] | None = None) -> "BrowserSteps":
+    return BrowserSteps(readme, progress=progress, fail_fast=fail_fast)

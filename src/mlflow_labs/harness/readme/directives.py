@@ -37,12 +37,20 @@ from __future__ import annotations
 import re
 import shlex
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from typing import Callable, NamedTuple, Protocol
 
 from mlflow_labs.errors import LabError
 
-if TYPE_CHECKING:  # parse.py imports this module: the Block type only, for annotations
-    from mlflow_labs.harness.readme.parse import Block
+
+class Block(Protocol):
+    """What the directives read of a README block (parse.Block is one; parse.py imports this module, so the
+    type is described here rather than imported back from there)."""
+    directive: dict
+
+    @property
+    def is_shell(self) -> bool: ...
+
+    def on_infra(self, infra: str | None) -> bool: ...
 
 # The one list of directive keys (the module docstring describes each; a unit test keeps the two,
 # and the README's "How it is built", in step).
@@ -72,7 +80,7 @@ def parse_directive(body: str, where: str = "<directive>") -> dict:
 
 
 # -- run, skip, reason, infra, by-hand, background, file: what happens to a block -------------------------
-def unskipped(b: "Block") -> str:
+def unskipped(b: Block) -> str:
     """What the block is when run as written: file | background | run | show."""
     d = b.directive
     if "file" in d:
@@ -82,7 +90,7 @@ def unskipped(b: "Block") -> str:
     return "run" if b.is_shell or "run" in d else "show"
 
 
-def fate(b: "Block", *, path: str | None = None, by_hand: bool = False) -> str:
+def fate(b: Block, *, path: str | None = None, by_hand: bool = False) -> str:
     """run | file | background | show | skip | other-path, for the harness or (``by_hand``) the learner.
 
     ``path``: the infra path or route the executor runs (None: every block). A block the harness skips
@@ -100,17 +108,17 @@ def fate(b: "Block", *, path: str | None = None, by_hand: bool = False) -> str:
     return unskipped(b)
 
 
-def reason(b: "Block") -> str:
+def reason(b: Block) -> str:
     return str(b.directive.get("reason", ""))
 
 
-def block_timeout(b: "Block", default: float) -> float:
+def block_timeout(b: Block, default: float) -> float:
     """`timeout=`: the block's own limit (its command, or its server's health wait), else ``default``."""
     return float(b.directive.get("timeout", default))
 
 
 # -- file= ------------------------------------------------------------------------------------------
-def write_file(b: "Block", cwd: Path, text: str, own: Callable[[Path], None] | None = None) -> Path:
+def write_file(b: Block, cwd: Path, text: str, own: Callable[[Path], None] | None = None) -> Path:
     """`file=PATH`: ``text`` written to PATH under ``cwd``, the folders it names made first (as a learner's
     editor saving `conf/app.ini` would); ``own`` is called on each new folder and the file (the replay's
     unprivileged learner must own what they saved)."""
@@ -129,7 +137,7 @@ class Problem(NamedTuple):
     text: str
 
 
-def judge(b: "Block", status: int, output: str) -> Problem | None:
+def judge(b: Block, status: int, output: str) -> Problem | None:
     """Whether a block that ran did what its directives say: exit status 0 (or, with `expect-fail`, not 0),
     and its whole output containing `output=`'s text. None when it did."""
     d = b.directive
@@ -143,7 +151,7 @@ def judge(b: "Block", status: int, output: str) -> Problem | None:
     return None
 
 
-def outcome_note(b: "Block", status: int) -> str:
+def outcome_note(b: Block, status: int) -> str:
     return f"failed as the README expects (exit {status}); " if "expect-fail" in b.directive else ""
 
 
