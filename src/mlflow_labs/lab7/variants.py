@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from mlflow_labs.harness import cost
+from mlflow_labs.errors import StartupError
 from mlflow_labs.harness.net import free_port, wait_http
 from mlflow_labs.harness.process import BackgroundProcess
 from mlflow_labs.lab7 import security
@@ -66,20 +67,32 @@ def _state(pid: int | None) -> str:
 
 @contextmanager
 def _serving(run, script: str, changes: dict[str, str | None], *, name: str, health: str, what: str,
-             timeout: float):
+             timeout: float, attempts: int = 1):
     """A server started from the README's ``script`` (in the lab's folder) with ``changes``, its log in
-    ``<name>.log``; stopped on the way out."""
+    ``<name>.log``; stopped on the way out. With ``attempts`` > 1, a start that is still running but never
+    answered is stopped and started again (said in the progress, its state in the log's name)."""
     variant = run.docs.cwd / f"{name}.sh"
     variant.write_text(change_exports((run.docs.cwd / script).read_text(), changes))
-    proc = BackgroundProcess(["bash", str(variant)], log_path=run.docs.workdir / f"{name}.log",
-                             cwd=run.docs.cwd, env=run.docs.env)
+    proc = None
     try:
-        proc.start()
-        wait_http(health, timeout=timeout, what=what, alive=proc.alive,
-                  log=lambda: f"{proc.log_tail()}\n{_state(proc.pid)}")
+        for attempt in range(1, attempts + 1):
+            log = run.docs.workdir / (f"{name}.log" if attempt == 1 else f"{name}-{attempt}.log")
+            proc = BackgroundProcess(["bash", str(variant)], log_path=log, cwd=run.docs.cwd, env=run.docs.env)
+            proc.start()
+            try:
+                wait_http(health, timeout=timeout, what=what, alive=proc.alive,
+                          log=lambda p=proc: f"{p.log_tail()}\n{_state(p.pid)}")
+                break
+            except StartupError:
+                if attempt == attempts or not proc.alive():
+                    raise
+                run.progress(f"lab7: {what} never answered in {timeout:.0f} s ({_state(proc.pid)}); "
+                             f"stopped, starting it once more")
+                proc.stop()
         yield proc
     finally:
-        proc.stop()
+        if proc:
+            proc.stop()
 
 
 @contextmanager
@@ -106,7 +119,7 @@ def idp_changed(run, changes: dict[str, str | None], *, why: str):
     run.docs.stop_background(line)
     try:
         with _serving(run, SERVE_IDP, changes, name="variant-idp", health=f"{run.idp}{DISCOVERY}",
-                      what=f"the IdP with {changes}", timeout=IDP_START) as proc:
+                      what=f"the IdP with {changes}", timeout=IDP_START, attempts=2) as proc:
             yield proc
     finally:
         run.docs.restart_background(line)
@@ -122,7 +135,8 @@ def second_idp(run, changes: dict[str, str | None], *, why: str):
     url = f"http://localhost:{port}"
     run.progress(f"lab7: a second IdP at {url} with {changes} ({why})")
     with _serving(run, SERVE_IDP, {**changes, "IDP_PORT": str(port)}, name="second-idp",
-                  health=f"{url}{DISCOVERY}", what=f"a second IdP with {changes}", timeout=IDP_START):
+                  health=f"{url}{DISCOVERY}", what=f"a second IdP with {changes}", timeout=IDP_START,
+                  attempts=2):
         yield url
 
 
