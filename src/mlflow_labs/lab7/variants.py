@@ -96,35 +96,40 @@ def _serving(run, script: str, changes: dict[str, str | None], *, name: str, hea
 
 
 @contextmanager
-def mlflow_changed(run, changes: dict[str, str | None], *, why: str):
-    """``run`` (a Lab7Run after its README servers started) with its MLflow restarted with ``changes``."""
-    line = run.background_line(SERVE_MLFLOW)
-    run.progress(f"lab7: MLflow restarted with {changes} ({why})")
+def _in_place_of(run, script: str, changes: dict[str, str | None], *, name: str, who: str, why: str,
+                 health: str, timeout: float, attempts: int = 1, after=lambda: None):
+    """The README's server started by ``script`` stopped, a variant with ``changes`` in its place (same port),
+    and the README's started again whatever happened, then ``after()``."""
+    line = run.background_line(script)
+    run.progress(f"lab7: {who} restarted with {changes} ({why})")
     run.docs.stop_background(line)
     try:
-        cost.count(cost.SERVER, f"lab7 MLflow with {sorted(changes)}")   # and the README's again, by its executor
-        with _serving(run, SERVE_MLFLOW, changes, name="variant-mlflow", health=f"{run.uri}/health",
-                      what=f"MLflow with {changes}", timeout=300) as proc:
+        with _serving(run, script, changes, name=name, health=health,
+                      what=f"{who} with {changes}", timeout=timeout, attempts=attempts) as proc:
             yield proc
     finally:
         run.docs.restart_background(line)
-        run.progress("lab7: the README's MLflow is back")
+        after()
+        run.progress(f"lab7: the README's {who.removeprefix('the ')} is back")
+
+
+@contextmanager
+def mlflow_changed(run, changes: dict[str, str | None], *, why: str):
+    """``run`` (a Lab7Run after its README servers started) with its MLflow restarted with ``changes``."""
+    cost.count(cost.SERVER, f"lab7 MLflow with {sorted(changes)}")   # and the README's again, by its executor
+    with _in_place_of(run, SERVE_MLFLOW, changes, name="variant-mlflow", who="MLflow", why=why,
+                      health=f"{run.uri}/health", timeout=300) as proc:
+        yield proc
 
 
 @contextmanager
 def idp_changed(run, changes: dict[str, str | None], *, why: str):
-    """``run`` with its IdP restarted with ``changes`` (same port: MLflow's discovery URL finds it)."""
-    line = run.background_line(SERVE_IDP)
-    run.progress(f"lab7: the IdP restarted with {changes} ({why})")
-    run.docs.stop_background(line)
-    try:
-        with _serving(run, SERVE_IDP, changes, name="variant-idp", health=f"{run.idp}{DISCOVERY}",
-                      what=f"the IdP with {changes}", timeout=IDP_START, attempts=2) as proc:
-            yield proc
-    finally:
-        run.docs.restart_background(line)
-        security.sign_in_after_key_change(run.uri)
-        run.progress("lab7: the README's IdP is back")
+    """``run`` with its IdP restarted with ``changes`` (same port: MLflow's discovery URL finds it); after
+    the README's IdP is back, one sign-in is spent on the key change."""
+    with _in_place_of(run, SERVE_IDP, changes, name="variant-idp", who="the IdP", why=why,
+                      health=f"{run.idp}{DISCOVERY}", timeout=IDP_START, attempts=2,
+                      after=lambda: security.sign_in_after_key_change(run.uri)) as proc:
+        yield proc
 
 
 @contextmanager
