@@ -88,6 +88,20 @@ def require_image(name: str, c=None, pull: bool = True) -> None:
             c.close()
 
 
+def image_or_its_offline_build(name: str, offline: str, c=None, say=print) -> str:
+    """``name`` when it is here or can be pulled; else, on a machine without a registry where
+    `scripts/build-offline-images` built its offline copy, that copy (said): the same MLflow, built here.
+    Neither: the one-paragraph error naming both ways out."""
+    try:
+        require_image(name, c)
+        return name
+    except PrerequisiteMissing:
+        if offline == name or not image_present(offline, c):
+            raise
+        say(f"{name} is not on this machine and cannot be pulled: using its offline build {offline}")
+        return offline
+
+
 def prepare_testcontainers(c=None) -> None:
     """Disable Ryuk when its image is absent: it cannot be pulled here, and we clean up ourselves."""
     from testcontainers.core.config import testcontainers_config as tc  # noqa: PLC0415

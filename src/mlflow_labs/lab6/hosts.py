@@ -75,8 +75,8 @@ def probe_by_name(image: str, network: str, servers: list[tuple[str, list[str]]]
     the order given. Every container is removed, also when one failed to start."""
     from mlflow_labs.infra.mlflow_container import MlflowContainer  # noqa: PLC0415
 
-    containers = [MlflowContainer("sqlite:////tmp/mlflow.db", network=network, name=name, extra_args=args,
-                                  progress=progress) for name, args in servers]
+    containers = [MlflowContainer("sqlite:////tmp/mlflow.db", image=image, network=network, name=name,
+                                  extra_args=args, progress=progress) for name, args in servers]
     try:
         with ThreadPoolExecutor(max_workers=len(containers)) as pool:
             for started in [pool.submit(c.start) for c in containers]:

@@ -264,9 +264,9 @@ class Lab6Run(LabRun):
         from mlflow_labs.infra import docker_engine  # noqa: PLC0415
 
         with self.phase("Host header from a container"):
-            image = settings.mlflow_image()
             c = docker_engine.client()
-            docker_engine.require_image(image, c)
+            image = docker_engine.image_or_its_offline_build(settings.mlflow_image(), settings.OFFLINE_MLFLOW_IMAGE,
+                                                             c, self.progress)
             net = c.networks.create(f"mlflow-labs-lab6-{docker_engine.SESSION}", labels=docker_engine.labels())
             c.close()
             try:
