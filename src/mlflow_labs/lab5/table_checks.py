@@ -47,12 +47,18 @@ def best_first(ctx):
         # other run, or time out and report what row 0 shows
         # every run of the experiment (a crashed or running one too): the first row may be any of them
         names = list(dict.fromkeys(rest.run_name(r) for r in ctx["client"].search_runs([exp_id])))
-        try:
-            page.wait_for_function(f"names => {{ const seen = ({FIRST_ROW_NAMES})().filter(t => names.includes(t));"
-                                   f" return seen.length > 0 && seen.every(t => t === names[0]); }}",
-                                   arg=[name, *[n for n in names if n != name]], timeout=wait_ms(ctx))
-        except Exception:  # noqa: BLE001 - the check's own message says what is first instead
-            pass
+        best_on_top = (f"names => {{ const seen = ({FIRST_ROW_NAMES})().filter(t => names.includes(t));"
+                       f" return seen.length > 0 && seen.every(t => t === names[0]); }}")
+        for attempt in ("as sorted", "reloaded"):
+            try:
+                page.wait_for_function(best_on_top, arg=[name, *[n for n in names if n != name]],
+                                       timeout=wait_ms(ctx))
+                break
+            except Exception:  # noqa: BLE001 - the check's own message says what is first instead
+                # once, under load, the grid kept the creation order after the sort was in the URL: the page
+                # reloaded with that URL (as a person refreshes a stale table) must show the sort
+                if attempt == "as sorted":
+                    page.reload(wait_until="domcontentloaded")
         first = first_row_names(page, names)
         require(first and set(first) == {name}, f"first row shows {first}; the best run by {METRIC} is {name!r}")
         return f"first row: {name}; screenshot {shot(ctx, '03-sorted-by-metric')}"
