@@ -40,11 +40,11 @@ SHOWN = f"{REPORTS.relative_to(ROOT)}/" if REPORTS.is_relative_to(ROOT) else f"{
 ALLOWED_LIST = "tests/allowed-skips.toml"
 # Longest env first (longest-processing-time first): with N envs at a time, a long env started last runs
 # alone at the end while the other cores idle. Each run writes every env's seconds to this file; an env
-# never measured here takes the table below (the last full .ci/run, 2 at a time, on a loaded machine), and one in neither
+# never measured here takes the table below (the last full .ci/run from a fresh clone, 2 at a time), and one in neither
 # starts first (it may be long; a short one started early costs nothing).
 MEASURED = "env-seconds.json"
-STATIC_SECONDS = {"byhand": 563, "lab6": 538, "lab5": 523, "grade": 321, "lab2": 313, "lab3": 221, "lab4": 181,
-                  "unit": 156, "lab1": 115, "lab7": 114}
+STATIC_SECONDS = {"byhand": 426, "lab5": 276, "grade": 264, "lab6": 204, "lab2": 169, "lab7": 127, "lab3": 120,
+                  "unit": 105, "lab4": 94, "lab1": 68}   # a fresh clone's .ci/run, 2 at a time, 2026-12-07
 
 
 def measured_seconds(reports: Path) -> dict[str, float]:
