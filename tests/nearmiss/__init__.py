@@ -95,14 +95,19 @@ def target(world, built: dict) -> tuple[str, dict]:
 
 def run_state(world, lab: str, build: Callable[..., dict]) -> list[CheckResult]:
     """Clear the server, make one state on it, and run the lab's checks (as `mlflow-labs check` does)."""
-    from mlflow_labs.labs import LABS
-
     world.clear()
-    uri, options = target(world, build(world))
-    checks = LABS[lab].checks()
-    if getattr(world, "shared", False):  # the lab's experiment, under the name this state gave it (lab 7's World has none)
-        options.setdefault("experiment", world.exp(checks.EXPERIMENT))
+    checks = lab_checks(lab)
+    uri, options = checked_target(world, checks, build(world))
     return checks.run_checks(uri, **options)
+
+
+def checked_target(world, checks: ModuleType, built: dict) -> tuple[str, dict]:
+    """Where a state's checks look, and with what: on a shared server, the lab's experiment under the name
+    this state gave it (lab 7's World has no `shared`)."""
+    uri, options = target(world, built)
+    if getattr(world, "shared", False):
+        options.setdefault("experiment", world.exp(checks.EXPERIMENT))
+    return uri, options
 
 
 def fresh_name(name: str) -> str:
@@ -110,28 +115,34 @@ def fresh_name(name: str) -> str:
 
 
 @contextlib.contextmanager
+def _replaced(checks: list, new_func: Callable):
+    """Each of ``checks`` runs ``new_func(check)`` in place of its own function, until the block exits."""
+    saved = [c.func for c in checks]
+    for c in checks:
+        c.func = new_func(c)
+    try:
+        yield
+    finally:
+        for c, func in zip(checks, saved):
+            c.func = func
+
+
+@contextlib.contextmanager
 def broken(checks_module: ModuleType, name: str):
     """Every suite's check called ``name`` returns PASS without looking, until the block exits."""
     patched = [c for s in suites(checks_module) for c in s.checks if c.name == name]
     assert patched, f"no check named {name!r} in {checks_module.__name__}"
-    saved = [c.func for c in patched]
-    for c in patched:
-        c.func = lambda ctx: "broken on purpose: passes without looking"
-    try:
+    with _replaced(patched, lambda c: lambda ctx: "broken on purpose: passes without looking"):
         yield
-    finally:
-        for c, func in zip(patched, saved):
-            c.func = func
 
 
 @contextlib.contextmanager
 def recording(checks_module: ModuleType, into: dict):
     """Until the block exits, each check's run is recorded in ``into``: name -> what it added to or changed in
     the checks' shared context (what later checks read of it)."""
-    patched = [c for s in suites(checks_module) for c in s.checks]
-    saved = [c.func for c in patched]
+    def recorder(c):
+        func, name = c.func, c.name   # the check's own, taken before it is replaced by this recorder
 
-    def recorder(name: str, func):
         def run(ctx):
             before = dict(ctx)
             try:
@@ -140,13 +151,8 @@ def recording(checks_module: ModuleType, into: dict):
                 into[name] = {k: v for k, v in ctx.items() if k not in before or before[k] is not v}
         return run
 
-    for c in patched:
-        c.func = recorder(c.name, c.func)
-    try:
+    with _replaced([c for s in suites(checks_module) for c in s.checks], recorder):
         yield
-    finally:
-        for c, func in zip(patched, saved):
-            c.func = func
 
 
 @contextlib.contextmanager
@@ -157,10 +163,10 @@ def as_before(checks_module: ModuleType, results: list[CheckResult], effects: di
     context it had the first time."""
     from mlflow_labs.harness.suite import CheckFailed
     outcome = {r.name: r for r in results}
-    patched = [c for s in suites(checks_module) for c in s.checks if c.name != but and c.name in outcome]
-    saved = [c.func for c in patched]
 
-    def replay(r: CheckResult):
+    def replay(c):
+        r = outcome[c.name]
+
         def func(ctx):
             ctx.update(effects.get(r.name, {}))
             if not r.ok:
@@ -168,13 +174,9 @@ def as_before(checks_module: ModuleType, results: list[CheckResult], effects: di
             return r.detail
         return func
 
-    for c in patched:
-        c.func = replay(outcome[c.name])
-    try:
+    with _replaced([c for s in suites(checks_module) for c in s.checks if c.name != but and c.name in outcome],
+                   replay):
         yield
-    finally:
-        for c, func in zip(patched, saved):
-            c.func = func
 
 
 def assert_proves_something(world, lab: str, case: NearMiss, built: dict, hints: dict[str, str],
@@ -182,9 +184,7 @@ def assert_proves_something(world, lab: str, case: NearMiss, built: dict, hints:
     """The same state checked again with ``case.check`` broken (it passes without looking) and every other
     check as it was in ``results``: the near-miss assertion must now FAIL, through the lab's own run_checks."""
     module = lab_checks(lab)
-    uri, options = target(world, built)
-    if getattr(world, "shared", False):
-        options.setdefault("experiment", world.exp(module.EXPERIMENT))
+    uri, options = checked_target(world, module, built)
     with broken(module, case.check), as_before(module, results, effects, but=case.check):
         again = module.run_checks(uri, **options)
     try:

@@ -128,10 +128,10 @@ class UiReplay:
                  timeout_ms: int = 30_000, progress: Callable[[str], None] = lambda m: None,
                  timeout_for: Callable[[UiStep], int] | None = None):
         self.page, self.source, self.substitute = page, source, substitute
-        self.timeout_ms, self.progress = timeout_ms, progress
+        self.progress = progress
         # a step's own wait (a test whose README names an element that never comes: short there, and only there)
         self.timeout_for = timeout_for or (lambda step: timeout_ms)
-        self._wait_ms = timeout_ms
+        self._wait_ms = timeout_ms   # the running step's
         self.done: list[UiStep] = []
         self.clipboard = ""   # what the last `copy` read
 

@@ -70,7 +70,8 @@ def _serving(run, script: str, changes: dict[str, str | None], *, name: str, hea
              timeout: float, attempts: int = 1):
     """A server started from the README's ``script`` (in the lab's folder) with ``changes``, its log in
     ``<name>.log``; stopped on the way out. With ``attempts`` > 1, a start that is still running but never
-    answered is stopped and started again (said in the progress, its state in the log's name)."""
+    answered is stopped and started again (said in the progress with its process's state; each attempt's log is
+    ``<name>-<attempt>.log`` after the first)."""
     variant = run.docs.cwd / f"{name}.sh"
     variant.write_text(change_exports((run.docs.cwd / script).read_text(), changes))
     proc = None
