@@ -85,6 +85,9 @@ LAB7_ROLES = {"writer": ("LAB7_WRITER_USERNAME", "LAB7_WRITER_TOKEN", "writer_to
               "session": ("", "LAB7_SESSION", "session_var")}
 
 
+SILENT = "did not answer /health within"  # a silent server's row
+
+
 # -- the store, before and after --------------------------------------------------------------------
 def _digest_sqlite(path: Path, ignore: str = "") -> dict[str, str]:
     """A SQLite store by its content, table by table (so a change names its table), read-only: the file's
@@ -114,6 +117,11 @@ def snapshot(*paths: Path, ignore: str = "") -> dict[str, str]:
         else:
             out[str(p)] = "absent"
     return out
+
+
+def store_of(server) -> list[Path]:
+    """A harness MlflowServer's stores: its SQLite file and its artifacts folder."""
+    return [Path(server.backend_store_uri.removeprefix("sqlite:///")), Path(server.artifacts_destination.removeprefix("file://"))]
 
 
 def changed(before: dict[str, str], after: dict[str, str]) -> list[str]:

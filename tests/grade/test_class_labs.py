@@ -5,33 +5,26 @@ stores of the learners' servers (and lab 4's repository) are byte-for-byte what 
 class was graded; nothing the grader started is left running.
 
 Labs 1-5 share the class server (each learner their own experiment); lab 6 has the README's basic-auth
-server with each learner's own reader and writer; lab 7 the README's IdP and MLflow with its plugin (the
-session's lab 7 run), the near-miss learner having run lab 6's basic-auth app instead of the SSO plugin.
+server with each learner's own reader and writer. Lab 7's class is graded in the lab 7 env, on that session's
+lab 7 run (tests/lab7/test_8_graded_as_a_class.py): its class is the servers the README started.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from mlflow_labs.infra.mlflow_server import MlflowServer
 from tests.basic_auth import basic_auth_server, client_as_admin
-from tests.lab_session import set_up
 from tests.nearmiss import lab1_states, lab2_states, lab3_states, lab4_states, lab5_states, lab6_states
 from tests.nearmiss.world import World, not_mlflow
 
-from .classes import LAB6_ROLES, LAB7_ROLES, assert_rows, build, changed, grade, roster_credentials, snapshot
+from .classes import LAB6_ROLES, SILENT, assert_rows, build, changed, grade, roster_credentials, snapshot, store_of
 
 pytestmark = pytest.mark.grade
 
 NOT_MLFLOW = "its tracking API answered HTTP 404"   # the stranger's server: /health OK, no tracking API
-SILENT = "did not answer /health within"
-
-
-def store_of(server: MlflowServer) -> list[Path]:
-    return [Path(server.backend_store_uri.removeprefix("sqlite:///")), Path(server.artifacts_destination.removeprefix("file://"))]
 
 
 @pytest.fixture(scope="module")
@@ -118,38 +111,3 @@ def test_a_lab6_class_each_with_their_own_credentials(lab6_world, hostile, tmp_p
     assert changed(before, snapshot(*world.stores)) == [], "grading changed the learners' stores"
     for text in [graded.proc.stdout, graded.proc.stderr, *(f.read_text() for f in graded.out.iterdir() if f.is_file())]:
         assert not any(secret in text for secret in env.values())
-
-
-# -- lab 7: the README's IdP and MLflow with the SSO plugin ------------------------------------------------
-@pytest.fixture(scope="module")
-def lab7_world(progress, keep_infra, tmp_path_factory):
-    from mlflow_labs.lab7.scenario import Lab7Run
-
-    with set_up(Lab7Run(progress=progress, keep=keep_infra)) as run:
-        run.run_readme_servers()
-        run.sign_in_everyone()
-        run.run_readme_rest()
-        # ben ran lab 6's basic-auth app instead of the SSO plugin (lab7_states' /login near-miss)
-        with basic_auth_server(tmp_path_factory.mktemp("grade-class-lab7"), progress) as basic, \
-                not_mlflow() as elsewhere:
-            yield run, basic, elsewhere
-
-
-def test_a_lab7_class_with_tokens_and_sessions(lab7_world, hostile, tmp_path):
-    from tests.nearmiss import lab7_states
-
-    run, basic, elsewhere = lab7_world
-    rows, env = [], {}
-    for learner, uri in (("ann", run.uri), ("ben", basic.uri)):
-        # alice's token writes, bob's reads, and a fresh session of alice's (the check logs it out)
-        variables = run.check_env(session=lab7_states.fresh_session(run.uri, "alice"))
-        columns, secret_env = roster_credentials(learner, variables, LAB7_ROLES)
-        rows.append({"learner": learner, "tracking_uri": uri, **columns})
-        env.update(secret_env)
-    rows += [{"learner": "stranger", "tracking_uri": elsewhere}, {"learner": "silent", "tracking_uri": hostile["silent"].uri}]
-    stores = [run.docs.cwd / "mlflow.db", run.docs.cwd / "mlartifacts", *store_of(basic)]
-    before = snapshot(*stores)
-    graded = grade("lab7", rows, tmp_path, env=env)
-    assert_rows(graded, {"ann": ("PASS", ""), "ben": ("FAIL", lab7_states.LOGIN),
-                         "stranger": ("FAIL", lab7_states.STRANGER), "silent": ("ERROR", SILENT)})
-    assert changed(before, snapshot(*stores)) == [], "grading changed the learners' stores"

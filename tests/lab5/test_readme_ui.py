@@ -34,7 +34,10 @@ def test_a_renamed_button_fails_at_its_line(lab5, tmp_path, progress):
     lines[i] = lines[i].replace("A **Compare** button", "A **Compare runs** button")
     copy.write_text("".join(lines))
     with pytest.raises(UiStepFailed) as err:
-        readme_ui.replay(lab5.uri, copy, tmp_path / "shots", progress=progress, timeout_ms=15_000)
+        # the steps before it keep the wait a loaded machine needs; the renamed one fails in 5 s
+        readme_ui.replay(lab5.uri, copy, tmp_path / "shots", progress=progress, timeout_ms=15_000,
+                         fail_fast=(i + 1, 5_000))
     message = str(err.value)
     assert message.startswith(f"{copy}:{i + 1}: the README says "), message
     assert "'Compare runs'" in message and "Screenshot:" in message
+    assert "Timeout 5000ms" in message, message  # the renamed line's own wait, not the others'

@@ -85,3 +85,16 @@ def test_run_from_this_folder_starts_in_a_copy_of_the_lab_folder():
             assert r.start_dir != readme.parent and (r.start_dir / "README.md").read_text() == readme.read_text()
         finally:
             r.close()
+
+
+def test_at_least_one_replay_runs_a_readmes_pip_install_of_the_pin_as_typed():
+    """The replays run in the course's venv, built once per machine; one README's `pip install mlflow==PIN` is
+    still typed by its replay in every CI (lab 7's Step 0), so the pin is proven to install as a learner does."""
+    from mlflow_labs import settings
+    from mlflow_labs.harness.readme.directives import fate
+    from mlflow_labs.labs import LABS
+
+    pin = f"mlflow=={settings.mlflow_pin()}"
+    typed = [f"{lab}:{b.line}" for lab in LABS for b in parse_blocks(get_lab(lab).readme.read_text())
+             if "pip install" in b.text and pin in b.text and fate(b, by_hand=True) == "run"]
+    assert typed, f"no learner replay types a README's `pip install {pin}`: mark one such block to run by hand"

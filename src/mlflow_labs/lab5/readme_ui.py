@@ -30,8 +30,10 @@ def steps_of(readme: Path) -> list[ui_steps.UiStep]:
 
 
 def replay(uri: str, readme: Path, shots: Path, *, source: str | None = None,
-           progress: Callable[[str], None] = lambda m: None, timeout_ms: int | None = None) -> list[ui_steps.UiStep]:
-    """Replays the README's UI steps at ``uri`` (its port in place of the README's); raises UiStepFailed at README:LINE."""
+           progress: Callable[[str], None] = lambda m: None, timeout_ms: int | None = None,
+           fail_fast: tuple[int, int] | None = None) -> list[ui_steps.UiStep]:
+    """Replays the README's UI steps at ``uri`` (its port in place of the README's); raises UiStepFailed at README:LINE.
+    ``fail_fast=(line, ms)``: from that README line on, each step waits ``ms`` (a test whose line must fail)."""
     port = uri.rstrip("/").rsplit(":", 1)[-1]
     sub = port_substitution(SPEC.port, int(port))
 
@@ -41,8 +43,11 @@ def replay(uri: str, readme: Path, shots: Path, *, source: str | None = None,
     steps = steps_of(readme)
     timeout_ms = timeout_ms or settings.browser_step_timeout_ms()  # MLFLOW_LABS_BROWSER_STEP_TIMEOUT
     with BrowserSession(shots, step_timeout_ms=timeout_ms) as browser:
+        def timeout_for(step: ui_steps.UiStep) -> int:
+            return fail_fast[1] if fail_fast and step.line >= fail_fast[0] else timeout_ms
+
         r = ui_steps.UiReplay(browser.page, source or str(readme), substitute=substitute,
-                              timeout_ms=timeout_ms, progress=progress)
+                              timeout_ms=timeout_ms, progress=progress, timeout_for=timeout_for)
         try:
             return r.run(steps, between=checks.close_assistant)  # a person closes that panel unprompted
         except ui_steps.UiStepFailed as exc:

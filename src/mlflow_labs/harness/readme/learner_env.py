@@ -94,7 +94,8 @@ def install_key(root: Path) -> str:
     same commit in another clone is the same venv: a fresh clone on the same machine builds none."""
     h = hashlib.sha1((root / "pyproject.toml").read_bytes())
     for path in sorted((root / "src").rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
+        # not what a build writes beside the code (bytecode, the egg-info of the install that made the venv)
+        if path.is_file() and not any(p == "__pycache__" or p.endswith(".egg-info") for p in path.parts):
             h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:12]
 
@@ -114,6 +115,7 @@ def learner_venv(progress=print) -> Path:
     venv = Path("/tmp") / f"mlflow-labs-learner-venv-{install_key(root)}"
     ready = venv / ".ready"
     if ready.exists():
+        ready.touch()  # in use: not pruned
         return venv / "bin"
     progress(f"building the unprivileged learner's venv at {venv} (once per install key)")
     shutil.rmtree(venv, ignore_errors=True)  # a half-built one; built in place: scripts' shebangs name this path
@@ -131,4 +133,31 @@ def learner_venv(progress=print) -> Path:
             raise LabError(f"building the learner's venv failed: {' '.join(cmd)}\n{tail(p.stdout + p.stderr)}")
     venv.chmod(0o755)
     ready.write_text("built for the learner replay\n")
+    prune_unused(venv)
     return venv / "bin"
+
+
+UNUSED_DAYS = 2
+
+
+def prune_unused(keep: Path) -> None:
+    """Every commit that changes src/ is another key, another venv of about 1 GB: the others not used for
+    UNUSED_DAYS go (a replay touches its venv's `.ready` each time it uses it)."""
+    import time
+
+    for other in keep.parent.glob("mlflow-labs-learner-venv-*"):
+        ready = other / ".ready"
+        try:
+            unused = time.time() - ready.stat().st_mtime > UNUSED_DAYS * 86400
+        except OSError:  # half-built, or being built right now by another replay: not ours to remove
+            continue
+        if other != keep and unused:
+            shutil.rmtree(other, ignore_errors=True)
+
+
+if __name__ == "__main__":  # scripts/provision-learner-venv
+    who = unprivileged()
+    if who is None:
+        print("not root: the learner replays run in the project's own venv (nothing to build)")
+    else:
+        print(f"the learner replays' venv (they run as {who}): {learner_venv().parent}")
