@@ -43,7 +43,7 @@ PKCE_REFUSED = "rejected with invalid_grant while PKCE is enabled"   # the plugi
 NONCE_REFUSED = "Invalid claim: 'nonce'"
 ISSUER_REFUSED = "Invalid claim: 'iss'"       # joserfc's words, in the plugin's log
 EXPIRED = "The token is expired"
-ID_TOKEN_TTL = 20   # seconds: the fresh control has time on a busy machine; the wait stays short
+ID_TOKEN_TTL = 12   # seconds: the fresh control (about 1-3 s after sign-in) has time on a busy machine; the wait stays short
 ALICE = "signed in as alice@example.com"
 
 
