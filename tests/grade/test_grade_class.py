@@ -76,6 +76,14 @@ def test_exit_1_progress_and_no_traceback(graded):
     assert {n for _, _, n in done} == set(EXPECT)
 
 
+def test_a_hung_servers_probe_holds_up_only_its_own_learners(graded):
+    """The class server's learners are graded while the silent server's probe waits out its bound: a row of
+    theirs is done before silent's (when every probe came first, each error row came before any grade)."""
+    p, _, _, _ = graded
+    order = [n for _, _, n in re.findall(r"(\d+)/(\d+) graded: (\S+)", p.stderr)]
+    assert order.index("silent") > min(order.index(n) for n in ("own", "alice", "bob", "carol", "dave", "erin")), order
+
+
 def test_each_row_says_what_the_learner_did(graded):
     _, out, _, _ = graded
     got = csv_rows(out)

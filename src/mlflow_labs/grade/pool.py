@@ -155,8 +155,9 @@ class Pool:
         kill_marked(w.marker)  # what left its process group (a browser) goes too
 
     def run(self, jobs: list[Job], finish: Callable[[Job, Outcome], None]) -> None:
-        """Every job once, ``size`` at a time; ``finish`` is called as each ends (in the order they end)."""
-        pending = list(jobs)
+        """Every job once, ``size`` at a time; ``finish`` is called as each ends (in the order they end), and may
+        append jobs to ``jobs`` itself: they run in this same call (a server's learners, once its probe answered)."""
+        pending = jobs
         while pending or any(w.job for w in self.workers):
             while len(self.workers) < min(self.size, len(pending) + sum(bool(w.job) for w in self.workers)):
                 self._start()

@@ -1,9 +1,10 @@
 """Grade every learner of a roster with one lab's own checks: in parallel, each bounded in time and size.
 
-First every distinct server is probed once (grade/worker.py ``probe``: anything answering /health and
-the API, within a short bound): the learners of a server that is down, hung or not speaking HTTP get its
-error at once, so a dead shared server costs its probe, not a time bound per learner. Then each learner
-is graded in a worker process (grade/pool.py) exactly as `mlflow-labs check` grades one; a worker that
+Every distinct server is probed once (grade/worker.py ``probe``: anything answering /health and the API,
+within a short bound): the learners of a server that is down, hung or not speaking HTTP get its error at
+once, so a dead shared server costs its probe, not a time bound per learner. The learners of a server that
+answered are graded as soon as its probe did (a hung server's probe does not hold the class up), each in a
+worker process (grade/pool.py) exactly as `mlflow-labs check` grades one; a worker that
 outlasts the learner's time bound is killed with everything it started, and the row keeps what the
 checks found before that and names the check that was cut short.
 """
@@ -133,28 +134,36 @@ def grade_all(spec, learners: list[Learner], *, workers: int, time_bound: float,
 
     probe_bound = min(time_bound, PROBE_BOUND)
     servers = list(dict.fromkeys(learner.server for learner in learners))
-    dead: dict[str, str] = {}
-
-    def probed(job: Job, outcome: Outcome) -> None:
-        if outcome.done is None:
-            dead[job.key] = (f"the server at {job.key} did not answer the grader's probe (/health and one API call) "
-                             f"within {probe_bound:.0f} s ({outcome.why}): it is hung, or something holds its port "
-                             f"without answering; none of its learners was graded")
-        elif outcome.done["error"]:
-            dead[job.key] = outcome.done["error"]
-
     scratch = Path(tempfile.mkdtemp(prefix="mlflow-labs-grade-"))
+
+    def probed(uri: str, outcome: Outcome) -> list[Job]:
+        """A server's learners as jobs once its probe answered; else each gets the server's error at once."""
+        if outcome.done is None:
+            dead = (f"the server at {uri} did not answer the grader's probe (/health and one API call) "
+                    f"within {probe_bound:.0f} s ({outcome.why}): it is hung, or something holds its port "
+                    f"without answering; none of its learners was graded")
+        else:
+            dead = outcome.done["error"]
+        mine = [i for i, learner in enumerate(learners) if learner.server == uri]
+        if not dead:
+            return [Job(i, _payload(learners[i], i, time_bound, max_bytes, out, scratch), time_bound) for i in mine]
+        for i in mine:
+            finish(i, _graded(learners[i], Outcome({"error": dead, "results": [], "seconds": 0.0}), time_bound, known))
+        return []
+
+    # one queue: a server's learners are graded as soon as ITS probe answered, beside the probe of a hung one
+    jobs = [Job(("probe", uri), {"kind": "probe", "uri": uri, "bound": probe_bound, "max_bytes": max_bytes}, probe_bound)
+            for uri in servers]
+
+    def ended(job: Job, outcome: Outcome) -> None:
+        if isinstance(job.key, tuple):
+            jobs.extend(probed(job.key[1], outcome))
+        else:
+            finish(job.key, _graded(learners[job.key], outcome, time_bound, known))
+
     try:
         with Pool(spec.name, min(workers, len(learners))) as pool:
-            pool.run([Job(uri, {"kind": "probe", "uri": uri, "bound": probe_bound, "max_bytes": max_bytes}, probe_bound)
-                      for uri in servers], probed)
-            for i, learner in enumerate(learners):
-                if learner.server in dead:
-                    finish(i, _graded(learner, Outcome({"error": dead[learner.server], "results": [], "seconds": 0.0}),
-                                      time_bound, known))
-            jobs = [Job(i, _payload(learner, i, time_bound, max_bytes, out, scratch), time_bound)
-                    for i, learner in enumerate(learners) if learner.server not in dead]
-            pool.run(jobs, lambda job, outcome: finish(job.key, _graded(learners[job.key], outcome, time_bound, known)))
+            pool.run(jobs, ended)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return [grades[i] for i in range(len(learners))]
