@@ -20,7 +20,8 @@ from tests.basic_auth import basic_auth_server, client_as_admin
 from tests.nearmiss import lab1_states, lab2_states, lab3_states, lab4_states, lab5_states, lab6_states
 from tests.nearmiss.world import World, not_mlflow
 
-from .classes import LAB6_ROLES, SILENT, assert_rows, build, changed, grade, roster_credentials, snapshot, store_of
+from .classes import (CLASS_PROBE_BOUND, LAB6_ROLES, SILENT, assert_rows, build, changed, grade, roster_credentials,
+                      snapshot, store_of)
 
 pytestmark = pytest.mark.grade
 
@@ -71,9 +72,9 @@ def test_a_class_of_a_plain_server_lab(lab, plain, class_server, hostile, tmp_pa
     rows = class_of(plain, lab, states.correct, near_miss, experiment, hostile["silent"].uri, **extra)
     stores = [*store_of(class_server), repo]
     before = snapshot(*stores)
-    graded = grade(lab, rows, tmp_path, bound=bound)
+    graded = grade(lab, rows, tmp_path, bound=bound, probe_bound=CLASS_PROBE_BOUND)
     assert_rows(graded, {"ann": ("PASS", ""), "ben": ("FAIL", fails), "stranger": ("ERROR", NOT_MLFLOW),
-                         "silent": ("ERROR", SILENT)})
+                         "silent": ("ERROR", f"{SILENT} {CLASS_PROBE_BOUND} s")})  # the --probe-bound given
     assert changed(before, snapshot(*stores)) == [], "grading changed the learners' stores"
     assert graded.proc.returncode == 1
     if lab == "lab5":  # each learner's screenshots in their own folder, linked from the gradebook
@@ -105,7 +106,7 @@ def test_a_lab6_class_each_with_their_own_credentials(lab6_world, hostile, tmp_p
     rows += [{"learner": "stranger", "tracking_uri": world.elsewhere},
              {"learner": "silent", "tracking_uri": hostile["silent"].uri}]
     before = snapshot(*world.stores)
-    graded = grade("lab6", rows, tmp_path, env=env)
+    graded = grade("lab6", rows, tmp_path, env=env, probe_bound=CLASS_PROBE_BOUND)
     assert_rows(graded, {"ann": ("PASS", ""), "ben": ("FAIL", lab6_states.WRITER),
                          "stranger": ("FAIL", lab6_states.ANON), "silent": ("ERROR", SILENT)})
     assert changed(before, snapshot(*world.stores)) == [], "grading changed the learners' stores"

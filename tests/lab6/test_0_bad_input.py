@@ -17,7 +17,7 @@ pytestmark = pytest.mark.lab6
 BOUND = 90  # seconds: the subprocess is killed (and the test fails) if a check hangs past this
 
 
-HTTP_TIMEOUT = 5  # MLFLOW_LABS_HTTP_TIMEOUT for these checks: the slow server is given up on after it, not after 30 s
+HTTP_TIMEOUT = 2  # MLFLOW_LABS_HTTP_TIMEOUT for these checks: the slow server is given up on after it, not after 30 s
 
 
 def check(lab: str, uri: str) -> subprocess.CompletedProcess:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.grade.classes import LAB7_ROLES, SILENT, assert_rows, changed, grade, roster_credentials, snapshot, store_of
+from tests.grade.classes import (CLASS_PROBE_BOUND, LAB7_ROLES, SILENT, assert_rows, changed, grade, roster_credentials,
+                                 snapshot, store_of)
 from tests.grade.hostile import HostileServer
 from tests.nearmiss import lab7_states
 from tests.nearmiss.world import not_mlflow
@@ -31,7 +32,7 @@ def test_a_lab7_class_with_tokens_and_sessions(lab, basic_auth_server, tmp_path)
         rows += [{"learner": "stranger", "tracking_uri": elsewhere}, {"learner": "silent", "tracking_uri": silent.uri}]
         stores = [lab.docs.cwd / "mlflow.db", lab.docs.cwd / "mlartifacts", *store_of(basic_auth_server)]
         before = snapshot(*stores)
-        graded = grade("lab7", rows, tmp_path, env=env)
+        graded = grade("lab7", rows, tmp_path, env=env, probe_bound=CLASS_PROBE_BOUND)
     assert_rows(graded, {"ann": ("PASS", ""), "ben": ("FAIL", lab7_states.LOGIN),
                          "stranger": ("FAIL", lab7_states.STRANGER), "silent": ("ERROR", SILENT)})
     assert changed(before, snapshot(*stores)) == [], "grading changed the learners' stores"

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 EXIT_FAIL = 1
-# Defaults: a lab's checks take a few seconds on a healthy server; a minute is a server in trouble. No
-# tracking API answer nor lab artifact comes near 16 MB; a bigger answer is a hostile or broken server.
-WORKERS, TIME_BOUND, MAX_RESPONSE_MB = 16, 60.0, 16
+# Defaults: a lab's checks take a few seconds on a healthy server; a minute is a server in trouble; two small
+# answers (the probe: /health and one API call) take well under a second. No tracking API answer nor lab
+# artifact comes near 16 MB; a bigger answer is a hostile or broken server.
+WORKERS, TIME_BOUND, PROBE_BOUND, MAX_RESPONSE_MB = 16, 60.0, 10.0, 16
 
 
 def print_template(lab) -> int:
@@ -52,7 +53,8 @@ def cmd_grade(args) -> int:
               f"({grade.seconds:.1f} s)", file=sys.stderr, flush=True)
 
     grades = runner.grade_all(lab, learners, workers=args.workers, time_bound=args.time_bound,
-                              max_bytes=int(args.max_response_mb * 1024 * 1024), out=out, progress=progress)
+                              max_bytes=int(args.max_response_mb * 1024 * 1024), out=out, progress=progress,
+                              probe_bound=args.probe_bound)
     steps = outputs.Steps.of(lab)
     print(outputs.table(grades))
     written = [outputs.write_csv(grades, out / "grades.csv", steps),
@@ -91,6 +93,9 @@ def register(subparsers) -> None:
     p.add_argument("--time-bound", type=_positive(float), default=TIME_BOUND,
                    help=f"seconds per learner; then their checks, and whatever they started (a browser), are stopped "
                         f"(default {TIME_BOUND:.0f})")
+    p.add_argument("--probe-bound", type=_positive(float), default=PROBE_BOUND,
+                   help="seconds each server has to answer the grader's first look (/health and one API call) before "
+                        f"all its learners are reported hung (default {PROBE_BOUND:.0f}; at most the time bound)")
     p.add_argument("--max-response-mb", type=_positive(float), default=MAX_RESPONSE_MB,
                    help=f"largest answer read from a learner's server, in MB (default {MAX_RESPONSE_MB})")
     p.set_defaults(func=cmd_grade)

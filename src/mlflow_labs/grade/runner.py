@@ -22,8 +22,6 @@ from mlflow_labs.grade.pool import Job, Outcome, Pool
 from mlflow_labs.grade.roster import BearerAuth, Learner
 from mlflow_labs.harness.suite import CheckResult, CheckSuite
 
-PROBE_BOUND = 10.0  # seconds for a server's probe (at most the time bound): two small answers
-
 
 @dataclass
 class Grade:
@@ -122,8 +120,9 @@ def _graded(learner: Learner, outcome: Outcome, time_bound: float, known: dict[s
 
 
 def grade_all(spec, learners: list[Learner], *, workers: int, time_bound: float, max_bytes: int, out: Path,
-              progress: Callable[[Grade, int, int], None] | None = None) -> list[Grade]:
-    """Grades in roster order. At most ``workers`` learners at once, each in a worker process."""
+              probe_bound: float, progress: Callable[[Grade, int, int], None] | None = None) -> list[Grade]:
+    """Grades in roster order. At most ``workers`` learners at once, each in a worker process. ``probe_bound``:
+    seconds each server has to answer its probe (at most the time bound)."""
     known = hints(spec)
     grades: dict[int, Grade] = {}
 
@@ -132,7 +131,7 @@ def grade_all(spec, learners: list[Learner], *, workers: int, time_bound: float,
         if progress:
             progress(grade, len(grades), len(learners))
 
-    probe_bound = min(time_bound, PROBE_BOUND)
+    probe_bound = min(time_bound, probe_bound)
     servers = list(dict.fromkeys(learner.server for learner in learners))
     scratch = Path(tempfile.mkdtemp(prefix="mlflow-labs-grade-"))
 
