@@ -45,3 +45,12 @@ def test_typing_pressing_and_copying_are_instructions_with_their_values():
     assert got == [(1, "fill", "Enter any login", "alice"), (2, "fill", "and password", "pw"),
                    (2, "click", "Sign-in", ""), (2, "fill", "Name", "scripts"), (2, "press", "Enter", ""),
                    (3, "copy", "Token", "")]
+
+
+def test_fail_fast_shortens_the_wait_from_its_line_on_and_only_there():
+    from mlflow_labs.harness.ui_steps import UiReplay, UiStep
+
+    r = UiReplay(None, "README.md", timeout_ms=30_000, fail_fast=(12, 5_000))
+    waits = [r.wait_ms(UiStep(line, "click", "X", "click **X**")) for line in (11, 12, 40)]
+    assert waits == [30_000, 5_000, 5_000]
+    assert UiReplay(None, "README.md", timeout_ms=30_000).wait_ms(UiStep(99, "click", "X", "")) == 30_000

@@ -132,7 +132,9 @@ def grade_all(spec, learners: list[Learner], *, workers: int, time_bound: float,
             progress(grade, len(grades), len(learners))
 
     probe_bound = min(time_bound, probe_bound)
-    servers = list(dict.fromkeys(learner.server for learner in learners))
+    on_server: dict[str, list[int]] = {}  # each distinct server, in roster order: its learners
+    for i, learner in enumerate(learners):
+        on_server.setdefault(learner.server, []).append(i)
     scratch = Path(tempfile.mkdtemp(prefix="mlflow-labs-grade-"))
 
     def probed(uri: str, outcome: Outcome) -> list[Job]:
@@ -143,20 +145,20 @@ def grade_all(spec, learners: list[Learner], *, workers: int, time_bound: float,
                     f"without answering; none of its learners was graded")
         else:
             dead = outcome.done["error"]
-        mine = [i for i, learner in enumerate(learners) if learner.server == uri]
         if not dead:
-            return [Job(i, _payload(learners[i], i, time_bound, max_bytes, out, scratch), time_bound) for i in mine]
-        for i in mine:
+            return [Job(i, _payload(learners[i], i, time_bound, max_bytes, out, scratch), time_bound)
+                    for i in on_server[uri]]
+        for i in on_server[uri]:
             finish(i, _graded(learners[i], Outcome({"error": dead, "results": [], "seconds": 0.0}), time_bound, known))
         return []
 
     # one queue: a server's learners are graded as soon as ITS probe answered, beside the probe of a hung one
-    jobs = [Job(("probe", uri), {"kind": "probe", "uri": uri, "bound": probe_bound, "max_bytes": max_bytes}, probe_bound)
-            for uri in servers]
+    jobs = [Job(uri, {"kind": "probe", "uri": uri, "bound": probe_bound, "max_bytes": max_bytes}, probe_bound)
+            for uri in on_server]
 
     def ended(job: Job, outcome: Outcome) -> None:
-        if isinstance(job.key, tuple):
-            jobs.extend(probed(job.key[1], outcome))
+        if job.payload["kind"] == "probe":
+            jobs.extend(probed(job.key, outcome))
         else:
             finish(job.key, _graded(learners[job.key], outcome, time_bound, known))
 

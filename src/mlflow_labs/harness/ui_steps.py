@@ -126,11 +126,13 @@ class UiReplay:
 
     def __init__(self, page, source: str, *, substitute: Callable[[str], str] = lambda s: s,
                  timeout_ms: int = 30_000, progress: Callable[[str], None] = lambda m: None,
-                 timeout_for: Callable[[UiStep], int] | None = None):
+                 fail_fast: tuple[int, int] | None = None):
         self.page, self.source, self.substitute = page, source, substitute
         self.progress = progress
-        # a step's own wait (a test whose README names an element that never comes: short there, and only there)
-        self.timeout_for = timeout_for or (lambda step: timeout_ms)
+        self.timeout_ms = timeout_ms
+        # (README line, ms): from that line on each step waits ms (a test whose README names an element that never
+        # comes: short there, and only there; the steps before it keep the wait a loaded machine needs)
+        self.fail_fast = fail_fast
         self._wait_ms = timeout_ms   # the running step's
         self.done: list[UiStep] = []
         self.clipboard = ""   # what the last `copy` read
@@ -141,7 +143,7 @@ class UiReplay:
             if between:
                 between(self.page)
             self.progress(f"{s.where(self.source)}: {s.verb} {s.target}")
-            self._wait_ms = self.timeout_for(s)
+            self._wait_ms = self.wait_ms(s)
             try:
                 self._do(s)
             except UiStepFailed:
@@ -152,6 +154,10 @@ class UiReplay:
                                    f"{str(exc).splitlines()[0][:160]}). Fix the README's words or the step.") from None
             self.done.append(s)
         return self.done
+
+    def wait_ms(self, step: UiStep) -> int:
+        """How long ``step`` waits for its element (``fail_fast``'s from its line on)."""
+        return self.fail_fast[1] if self.fail_fast and step.line >= self.fail_fast[0] else self.timeout_ms
 
     @staticmethod
     def _what(s: UiStep) -> str:

@@ -43,11 +43,8 @@ def replay(uri: str, readme: Path, shots: Path, *, source: str | None = None,
     steps = steps_of(readme)
     timeout_ms = timeout_ms or settings.browser_step_timeout_ms()  # MLFLOW_LABS_BROWSER_STEP_TIMEOUT
     with BrowserSession(shots, step_timeout_ms=timeout_ms) as browser:
-        def timeout_for(step: ui_steps.UiStep) -> int:
-            return fail_fast[1] if fail_fast and step.line >= fail_fast[0] else timeout_ms
-
         r = ui_steps.UiReplay(browser.page, source or str(readme), substitute=substitute,
-                              timeout_ms=timeout_ms, progress=progress, timeout_for=timeout_for)
+                              timeout_ms=timeout_ms, progress=progress, fail_fast=fail_fast)
         try:
             return r.run(steps, between=checks.close_assistant)  # a person closes that panel unprompted
         except ui_steps.UiStepFailed as exc:

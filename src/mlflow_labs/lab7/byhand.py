@@ -114,10 +114,7 @@ class BrowserSteps:
 
     def _ui(self, replay, who: str) -> UiReplay:
         return UiReplay(self.page, replay.display, substitute=replay.substitute, timeout_ms=STEP_MS,
-                        timeout_for=self._wait_for, progress=lambda m: self.progress(f"{m} (as {who})"))
-
-    def _wait_for(self, step: UiStep) -> int:
-        return self.fail_fast[1] if self.fail_fast and step.line >= self.fail_fast[0] else STEP_MS
+                        fail_fast=self.fail_fast, progress=lambda m: self.progress(f"{m} (as {who})"))
 
     def _steps_as(self, steps: list[UiStep], who: str) -> list[UiStep]:
         """Step 4's words with `alice` typed as ``who``: 'sign in as that person, as in Step 4'."""
