@@ -1,7 +1,6 @@
 """What every lab's tests share (the product's pytest plugin keeps only options and thin fixtures).
 
 - `empty_mlflow_server`: one real, empty MLflow server per session, for tests that only read from it.
-- `nearmiss_world`: a real MLflow server of the test module's own, for a lab's near-miss states to fill.
 - At the session's end, `labs/` must be byte for byte what it was at the start: README mutations and
   near-miss states work on copies, and nothing a test does may leave a trace in the course itself.
 """
@@ -40,12 +39,3 @@ def empty_mlflow_server(_empty_mlflow_server_process):
         f"the shared empty MLflow server at {server.uri} is no longer empty (experiments "
         f"{[e['name'] for e in exps]}, {len(runs)} run(s)): a test wrote to it; give that test its own server")
     return server
-
-
-@pytest.fixture(scope="module")
-def nearmiss_world(tmp_path_factory, progress):
-    """A near-miss World (tests/nearmiss/world.py) on one real MLflow server (SQLite) of the module's own,
-    with a port where something that is not MLflow answers; the states clear it between them."""
-    from tests.nearmiss.world import sqlite_world
-    with sqlite_world(tmp_path_factory.mktemp("nearmiss"), progress) as world:
-        yield world

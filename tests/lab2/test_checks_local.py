@@ -13,7 +13,6 @@ import pytest
 from mlflow_labs.lab2 import checks
 from mlflow_labs.harness.readme.runner import ReadmeRunner
 from mlflow_labs.harness.readme.steps import DocStepError, port_substitution
-from mlflow_labs.infra.mlflow_server import MlflowServer
 from mlflow_labs.labs import get_lab, repo_root
 
 pytestmark = [pytest.mark.lab2, pytest.mark.harness]
@@ -34,14 +33,12 @@ def _failed(results):
 
 
 @pytest.fixture(scope="module")
-def logged(tmp_path_factory, progress):
-    """A server with the README's run logged by the README's own train.py and check blocks."""
-    work = tmp_path_factory.mktemp("lab2-local")
-    with MlflowServer(f"sqlite:///{work / 'mlflow.db'}", workdir=work / "server", progress=progress) as server:
-        runner = _runner(work / "docs", server.port)
-        runner.run(only_lines={_line(runner, "import pickle"), _line(runner, "python train.py"),
-                               _line(runner, "mlflow-labs check lab2")})
-        yield server, runner, (runner.cwd / "run_id.txt").read_text().strip()
+def logged(local_server, tmp_path_factory):
+    """The session's local server with the README's run logged by the README's own train.py and check blocks."""
+    runner = _runner(tmp_path_factory.mktemp("lab2-docs"), local_server.port)
+    runner.run(only_lines={_line(runner, "import pickle"), _line(runner, "python train.py"),
+                           _line(runner, "mlflow-labs check lab2")})
+    return local_server, runner, (runner.cwd / "run_id.txt").read_text().strip()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Lab 2's checks, as they apply to a plain server, each shown able to fail on a state that is right except
-the one thing it is about (tests/nearmiss/lab2_states.py), on one real MLflow server; the two correct states
+the one thing it is about (tests/nearmiss/lab2_states.py), on the session's local MLflow server (each state in
+experiments of its own, checked with `--experiment`, as on a class's shared server); the two correct states
 ("present" after logging, "lost" after the pod's deletion) pass them all."""
 
 from __future__ import annotations
@@ -7,13 +8,15 @@ from __future__ import annotations
 import pytest
 
 from tests.nearmiss import near_miss_tests
+from tests.nearmiss.world import World, not_mlflow
 
 pytestmark = [pytest.mark.lab2, pytest.mark.harness]
 
 
 @pytest.fixture(scope="module")
-def world(nearmiss_world):
-    return nearmiss_world
+def world(local_server):
+    with not_mlflow() as elsewhere:
+        yield World(local_server.uri, elsewhere=elsewhere, shared=True)
 
 
 test_the_correct_state_passes_every_check, test_a_near_miss_fails_exactly_its_check = near_miss_tests("lab2")

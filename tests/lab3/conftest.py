@@ -1,5 +1,6 @@
 """Lab 3 fixtures: which infra paths run, the one lab run per path that test_run_lab3.py and
-test_persistence.py share, and cleanup of everything the harness labelled.
+test_persistence.py share, a SQLite server holding the README's run (the by-hand checks and the near-miss
+states share it), and cleanup of everything the harness labelled.
 
 --mlflow-labs-infra auto (the default; env MLFLOW_LABS_INFRA) collects BOTH paths. A learner's `tox -e lab3`
 runs the lab once, on the path `mlflow-labs run lab3` takes (Docker when a daemon answers and the images are
@@ -11,6 +12,9 @@ Docker cannot run, the docker path's tests skip with the reason and the fix, and
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +22,10 @@ import pytest
 from mlflow_labs.harness.client import TrackingClient
 from mlflow_labs.errors import LabError
 from mlflow_labs.infra import docker_engine
+from mlflow_labs.infra.mlflow_server import MlflowServer
 from mlflow_labs.infra.postgres import local_leftovers
+from mlflow_labs.harness.readme.parse import parse_blocks
+from mlflow_labs.labs import get_lab
 from mlflow_labs import settings
 from mlflow_labs.lab3.scenario import Lab3Run, db_rows, resolve_infra
 
@@ -136,3 +143,22 @@ def lab3_run(request, require_path, tmp_path_factory, progress):
     run = EvidenceLab3Run(path, progress=progress, workdir=tmp_path_factory.mktemp(f"lab3-{path}"))
     run.execute()
     return run
+
+
+def write_log_run(workdir):
+    """The README's own log_run.py (its `file=log_run.py` block), into ``workdir``."""
+    block = next(b for b in parse_blocks(get_lab("lab3").readme.read_text()) if b.directive.get("file") == "log_run.py")
+    (workdir / "log_run.py").write_text(block.text)
+
+
+@pytest.fixture(scope="session")
+def server_with_the_run(tmp_path_factory, progress):
+    """A real `mlflow server` (SQLite) holding the README's run, logged by the README's own log_run.py: the
+    by-hand checks' server (test_check_by_hand.py), and the near-miss states', named apart from it."""
+    work = tmp_path_factory.mktemp("lab3-by-hand")
+    with MlflowServer(f"sqlite:///{work / 'mlflow.db'}", workdir=work, progress=progress) as server:
+        write_log_run(work)
+        p = subprocess.run([sys.executable, "log_run.py"], cwd=work, capture_output=True, text=True, timeout=300,
+                           env={**os.environ, "MLFLOW_TRACKING_URI": server.uri})
+        assert p.returncode == 0, p.stderr[-2000:]
+        yield server

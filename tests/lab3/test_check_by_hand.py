@@ -1,6 +1,7 @@
 """Survival by hand: Step 4's `mlflow-labs check lab3` records the run ids it saw beside the learner's
 work, Step 5's `--after-restart` compares against them, and with nothing recorded it FAILS saying so.
-Against a real MLflow server holding the README's run (SQLite: what matters here is the command)."""
+Against a real MLflow server holding the README's run (SQLite: what matters here is the command; the session's,
+tests/lab3/conftest.py, which the near-miss states share)."""
 
 from __future__ import annotations
 
@@ -11,31 +12,13 @@ import sys
 
 import pytest
 
-from mlflow_labs.infra.mlflow_server import MlflowServer
-from mlflow_labs.harness.readme.parse import parse_blocks
 from mlflow_labs.lab3 import checks
-from mlflow_labs.labs import get_lab
 
 
 pytestmark = [pytest.mark.lab3, pytest.mark.harness]
 
 
-def write_log_run(workdir):
-    """The README's own log_run.py (its `file=log_run.py` block), into ``workdir``."""
-    block = next(b for b in parse_blocks(get_lab("lab3").readme.read_text()) if b.directive.get("file") == "log_run.py")
-    (workdir / "log_run.py").write_text(block.text)
 SURVIVORS = "runs logged before the server was recreated are all still there"
-
-
-@pytest.fixture(scope="module")
-def server_with_the_run(tmp_path_factory, progress):
-    work = tmp_path_factory.mktemp("lab3-by-hand")
-    with MlflowServer(f"sqlite:///{work / 'mlflow.db'}", workdir=work, progress=progress) as server:
-        write_log_run(work)
-        p = subprocess.run([sys.executable, "log_run.py"], cwd=work, capture_output=True, text=True, timeout=300,
-                           env={**os.environ, "MLFLOW_TRACKING_URI": server.uri})
-        assert p.returncode == 0, p.stderr[-2000:]
-        yield server
 
 
 def check(uri: str, cwd, *extra: str) -> subprocess.CompletedProcess:

@@ -1,18 +1,22 @@
 """Lab 3's checks, each shown able to fail on a state that is right except the one thing it is about
-(tests/nearmiss/lab3_states.py), on one real MLflow server; the correct state passes them all."""
+(tests/nearmiss/lab3_states.py), on the session's SQLite server that holds the README's run (each state in
+experiments of its own, checked with `--experiment`, as on a class's shared server); the correct state passes
+them all."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.nearmiss import near_miss_tests
+from tests.nearmiss.world import World, not_mlflow
 
 pytestmark = [pytest.mark.lab3, pytest.mark.harness]
 
 
 @pytest.fixture(scope="module")
-def world(nearmiss_world):
-    return nearmiss_world
+def world(server_with_the_run):
+    with not_mlflow() as elsewhere:
+        yield World(server_with_the_run.uri, elsewhere=elsewhere, shared=True)
 
 
 test_the_correct_state_passes_every_check, test_a_near_miss_fails_exactly_its_check = near_miss_tests("lab3")

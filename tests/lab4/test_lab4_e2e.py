@@ -1,6 +1,6 @@
-"""Lab 4 end to end, for real: one MLflow server (SQLite, --workers 1) for the module, the README run
-as written (git, dvc with a local remote, six runs, best run, reproduction), then the checks,
-the guards and the reproduction's failure modes against that same server."""
+"""Lab 4 end to end, for real: the session's lab 4 run (tests/lab4/conftest.py: one MLflow server, the README
+run as written: git, dvc with a local remote, six runs, best run, reproduction), then the checks, the guards
+and the reproduction's failure modes against that same server."""
 
 from __future__ import annotations
 
@@ -14,36 +14,13 @@ import requests
 
 from mlflow_labs.lab4 import checks
 from mlflow_labs.harness.client import TrackingClient, metrics, params, tags
-from mlflow_labs.errors import LabError, PrerequisiteMissing
 from mlflow_labs.lab4 import tools
 from mlflow_labs.lab4.reproduce import REPRO_TAG
-from mlflow_labs.lab4.scenario import Lab4Run
 from tests.command_line import cli
 
 pytestmark = pytest.mark.lab4
 EXPERIMENT = checks.EXPERIMENT
 COPY_TAG = "mlflow-labs.test-copy-of"  # runs a test made by copying an original: never counted as originals
-
-
-@pytest.fixture(scope="module")
-def lab4(tmp_path_factory, progress, keep_infra):
-    """The same Lab4Run `mlflow-labs run lab4` executes, phase by phase: setup (server), the checks on the
-    still-empty server, then its steps (README + checks). The server stays up for the module's tests."""
-    try:
-        tools.git_executable(), tools.dvc_executable()
-    except PrerequisiteMissing as exc:
-        pytest.skip(str(exc))
-    with Lab4Run(workdir=tmp_path_factory.mktemp("lab4"), progress=progress, keep=keep_infra) as lab:
-        lab.readme_error = None
-        with lab.phase("setup"):
-            lab.setup()
-        with lab.phase("checks"):
-            lab.empty_results = checks.run_checks(lab.uri)  # before any run: must fail
-        try:
-            lab.steps()
-        except LabError as exc:  # test_readme_runs_as_written reports it with README:LINE
-            lab.readme_error = exc
-        yield lab
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,10 @@ the check's variables (a role's credentials, by the names the lab's spec declare
 each learner's roster row: the same checks, run the same way. ``on_start`` and ``on_result`` (not in
 the context) are called with each check's name as it starts and its result as it is made, so a caller
 that must stop the checks at a bound knows the results so far and which check was cut short.
+
+A check that failed while something under it was reset (``Retry``: lab 5's browser, whose network stack Chromium
+resets when an interface comes or goes on the machine) is run once more from a fresh start, and its detail says
+so; a check that failed with nothing reset under it is not run again.
 """
 
 from __future__ import annotations
@@ -55,9 +59,20 @@ class Check:
 
 
 @dataclass
+class Retry:
+    """When a failed check gets one more go: ``resets(ctx)`` counts the resets of what the checks look through
+    (it rose during the check: the failure may be the reset's, not the learner's); ``fresh(ctx)`` readies the
+    second go (lab 5: a blank page, so the app loads anew); ``what`` names the reset in the check's detail."""
+    resets: Callable[[dict], int]
+    fresh: Callable[[dict], None]
+    what: str
+
+
+@dataclass
 class CheckSuite:
     lab: str
     checks: list[Check] = field(default_factory=list)
+    retry: Retry | None = None
 
     def check(self, name: str, hint: str, needs: str | None = None):
         def deco(func):
@@ -77,15 +92,24 @@ class CheckSuite:
                 on_start(c.name)
             t0 = time.monotonic()
             ctx["check"] = c.name  # which check is running (lab 5's per-check browser timeout reads it)
-            try:
-                detail = c.func(ctx) or "ok"
-                ok = True
-            except (CheckFailed, LabError) as exc:
-                detail, ok = str(exc), False
+            resets = self.retry.resets(ctx) if self.retry else 0
+            ok, detail = _attempt(c, ctx)
+            if not ok and self.retry and self.retry.resets(ctx) > resets:
+                first = detail.splitlines()[0][:200]
+                self.retry.fresh(ctx)
+                ok, detail = _attempt(c, ctx)
+                detail = f"{detail} (second go: {self.retry.what} during the first, which said: {first})"
             results.append(CheckResult(c.name, ok, detail, "" if ok else c.hint, time.monotonic() - t0))
             if on_result is not None:
                 on_result(results[-1])
         return results
+
+
+def _attempt(c: Check, ctx: dict) -> tuple[bool, str]:
+    try:
+        return True, c.func(ctx) or "ok"
+    except (CheckFailed, LabError) as exc:
+        return False, str(exc)
 
 
 def require(cond, message: str) -> None:

@@ -18,6 +18,10 @@ CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-st
 # root needs --no-sandbox; the rest keep a CI browser quiet (no GPU, no update or sync traffic)
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                "--disable-sync", "--no-first-run"]
+# What Chromium says of a request it dropped because the machine's network changed under it (an interface or
+# address came or went: Docker or Podman starting a container beside the browser does it). Not the server's
+# fault: the page loads on a second try. Even loopback requests are dropped.
+NETWORK_CHANGED = "net::ERR_NETWORK_CHANGED"
 INSTALL_FIX = ("install chromium and Playwright's Python package: `sudo apt-get install chromium` (Debian/Ubuntu; "
                "`sudo scripts/provision-system` does it) and `pip install playwright` (tox does it); "
                "or point MLFLOW_LABS_CHROMIUM at a Chromium/Chrome binary")

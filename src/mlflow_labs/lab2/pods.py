@@ -8,6 +8,7 @@ notes' run through it. "Delete the pod" is `podman kube down` + `podman kube pla
 Every change made to the rendered manifests is a substitution in the report.
 
 - pods_run.py:  PodsRun, what both runs share (prerequisites, images, README pieces, MLflow's pod);
+- pod_images.py: the images the pods run, in podman's store (CI's provisioning loads them beforehand);
 - pods_lab2.py: Lab2PodsRun: the run appears; after the pod is replaced it is gone (SQLite in the emptyDir);
 - pods_lab3.py: Lab3K8sPodsRun: PostgreSQL as a pod, the README's SQL, the run survives the MLflow pod;
 - pods_gate.py: the dbchecker init container holding MLflow back while the database port is closed.
@@ -19,7 +20,8 @@ from __future__ import annotations
 
 from mlflow_labs.lab2.pods_lab2 import Lab2PodsRun
 from mlflow_labs.lab2.pods_lab3 import Lab3K8sPodsRun
-from mlflow_labs.lab2.pods_run import CHART_MLFLOW_IMAGE, PodsRun, pods_available, require_pods_prerequisites
+from mlflow_labs.lab2.pod_images import CHART_MLFLOW_IMAGE
+from mlflow_labs.lab2.pods_run import PodsRun, pods_available, require_pods_prerequisites
 
 __all__ = ["CHART_MLFLOW_IMAGE", "Lab2PodsRun", "Lab3K8sPodsRun", "PodsRun", "pods_available",
            "require_pods_prerequisites", "run"]

@@ -10,7 +10,6 @@ import re
 
 import yaml
 
-from mlflow_labs import settings
 from mlflow_labs.errors import StartupError
 from mlflow_labs.harness.cmdline_watch import CommandLineWatch
 from mlflow_labs.harness.net import wait_until
@@ -19,9 +18,9 @@ from mlflow_labs.harness.suite import require
 from mlflow_labs.infra import podman as pm
 from mlflow_labs.lab2 import SPEC, pods_gate
 from mlflow_labs.lab2 import chart as cv
+from mlflow_labs.lab2.pod_images import CHART_DBCHECKER_IMAGE, dbchecker_image, postgres_image
 from mlflow_labs.lab2.pods_run import PodsRun, row
 
-CHART_DBCHECKER_IMAGE = "busybox:1.38.0"
 PSQL_IN_POD = r"kubectl -n mlflow exec -i deployment/postgres -- psql"
 
 
@@ -38,10 +37,8 @@ class Lab3K8sPodsRun(PodsRun):
     def setup(self) -> None:
         super().setup()
         with self.phase("images"):
-            self.images[CHART_DBCHECKER_IMAGE] = pm.ensure_dbchecker_image(
-                "mlflow-labs/debian:bookworm" if settings.postgres_image() != settings.DEFAULT_POSTGRES_IMAGE
-                else "debian:bookworm", self.progress)
-            self.pg_image = self._image(settings.postgres_image(), settings.DEFAULT_POSTGRES_IMAGE)
+            self.images[CHART_DBCHECKER_IMAGE] = dbchecker_image(self.progress)
+            self.pg_image = postgres_image(self.progress)
         self.watch.start()
 
     def teardown(self) -> None:

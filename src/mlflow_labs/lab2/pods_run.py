@@ -19,9 +19,9 @@ from mlflow_labs.harness.suite import CheckFailed, CheckResult
 from mlflow_labs.infra import podman as pm
 from mlflow_labs.lab2 import chart as cv
 from mlflow_labs.lab2 import checks
+from mlflow_labs.lab2.pod_images import CHART_MLFLOW_IMAGE, mlflow_image
 from mlflow_labs.settings import repo_root
 
-CHART_MLFLOW_IMAGE = settings.DOCUMENTED_MLFLOW_IMAGE   # the chart's image (its appVersion)
 READY_TIMEOUT_S = 300   # MLflow's first start in a pod under load (30-50 s measured, 2 shared cores)
 
 
@@ -72,13 +72,7 @@ class PodsRun(LabRun):
         self.pods = pm.PodmanPods(self.workdir / "pods", prefix=self.lab.replace("-kubernetes", "k8s"),
                                   progress=self.progress, keep=self.keep)
         with self.phase("images"):
-            self.images[CHART_MLFLOW_IMAGE] = self._image(settings.mlflow_image(), CHART_MLFLOW_IMAGE)
-
-    def _image(self, wanted: str, chart_image: str) -> str:
-        """The chart's image, or the offline one the settings select (loaded into podman from Docker)."""
-        if wanted == chart_image:
-            return chart_image  # online: podman pulls it as Kubernetes would (manifest.py qualifies the name)
-        return pm.ensure_image(wanted, self.progress)
+            self.images[CHART_MLFLOW_IMAGE] = mlflow_image(self.progress)
 
     # -- README pieces --------------------------------------------------------------------------
     def block_line(self, needle: str, *, file: str | None = None) -> int:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from mlflow_labs.harness import cost
 from mlflow_labs.errors import LabError, PrerequisiteMissing
-from mlflow_labs.infra.browser import CANDIDATES, INSTALL_FIX, LAUNCH_ARGS, chromium_version  # noqa: F401 - lab 5's names
+from mlflow_labs.infra.browser import CANDIDATES, INSTALL_FIX, LAUNCH_ARGS, NETWORK_CHANGED, chromium_version  # noqa: F401
+
 from mlflow_labs.infra.browser import find_chromium as _find_chromium
 from mlflow_labs.infra.service import Service
 
@@ -36,7 +37,8 @@ class StepFailed(LabError):
 class BrowserSession(Service):
     """One headless chromium with one page. ``shots`` is where screenshots go.
 
-    ``timings`` gathers "browser start" and "page loads" seconds (the lab's report phases).
+    ``timings`` gathers "browser start" and "page loads" seconds (the lab's report phases); ``network_resets``
+    counts the requests Chromium dropped because the machine's network changed (the checks' Retry reads it).
     """
 
     def __init__(self, shots: Path, *, step_timeout_ms: int = STEP_TIMEOUT_MS, executable: str | None = None):
@@ -47,6 +49,7 @@ class BrowserSession(Service):
         self.screenshots: list[Path] = []
         self.console: list[str] = []
         self.crashed = False
+        self.network_resets = 0
         self._pw = self._browser = self.page = None
 
     def _time(self, phase: str, seconds: float) -> None:
@@ -79,7 +82,12 @@ class BrowserSession(Service):
         self.page.on("console", lambda m: m.type == "error" and self.console.append(m.text[:300]))
         self.page.on("pageerror", lambda e: self.console.append(f"page error: {str(e)[:300]}"))
         self.page.on("crash", lambda _p: self._crash())
+        self.page.on("requestfailed", self._request_failed)
         self._time("browser start", time.monotonic() - t0)
+
+    def _request_failed(self, request) -> None:
+        if request.failure == NETWORK_CHANGED:
+            self.network_resets += 1
 
     def _crash(self) -> None:
         self.crashed = True

@@ -16,17 +16,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from mlflow_labs.harness import client as rest
-from mlflow_labs.harness.suite import CheckFailed, CheckSuite, experiment_name, need, require
+from mlflow_labs.harness.suite import CheckFailed, CheckSuite, Retry, experiment_name, need, require
 from mlflow_labs.lab5 import run_page_checks as run_page, table_checks as table
-from mlflow_labs.lab5.browser import BrowserSession, StepFailed, find_chromium
+from mlflow_labs.lab5.browser import NETWORK_CHANGED, BrowserSession, StepFailed, find_chromium
 from mlflow_labs.lab5.comparators import (chart_problems, compare_problems, data_boxes, model_and_data,  # noqa: F401
                                          story_problems)
 from mlflow_labs.lab5.story import (ARTIFACT, BOX_PARAM, CLEAN, CPU, EXPERIMENT, MAX_COMPARED, MEMORY, METRIC,  # noqa: F401
                                     RAW, SCATTER_PARAM, STORY_HINT, TRAIN_HINT)
 from mlflow_labs.lab5.ui_session import (SCREENSHOTS, close_assistant, default_shots_dir, ensure_ui,  # noqa: F401
-                                         first_visit, open_session)
+                                         blank_page, first_visit, network_resets, open_session)
 
-suite = CheckSuite("lab5")
+# Chromium drops even loopback requests when an interface comes or goes (a container starting beside it): a
+# dropped code chunk leaves the page blank; that check gets one more go on a freshly loaded page
+suite = CheckSuite("lab5", retry=Retry(resets=network_resets, fresh=blank_page,
+                                       what=f"the browser's network was reset ({NETWORK_CHANGED})"))
 
 
 # -- what the lab produced (REST API) ----------------------------------------------------------

@@ -44,6 +44,17 @@ def browser(ctx) -> BrowserSession:
     return ctx["browser"]
 
 
+def network_resets(ctx) -> int:
+    """How many of the browser's requests Chromium dropped as the machine's network changed (0 without a browser)."""
+    return ctx["browser"].network_resets if ctx.get("browser") is not None else 0
+
+
+def blank_page(ctx) -> None:
+    """Before a check's second go: a blank page, so its goto loads the app anew (a page whose code chunk was
+    dropped stays broken, even across the app's own route changes)."""
+    browser(ctx).page.goto("about:blank")
+
+
 def wait_ms(ctx) -> int:
     """How long one browser wait of the running check may take: the session's, or the check's own from
     ``fail_fast`` ({check name: ms}; the near-miss states give the check that must fail a short one: the
