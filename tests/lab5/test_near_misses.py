@@ -1,7 +1,6 @@
 """Lab 5's checks, each shown able to fail on a state that is right except the one thing it is about
-(tests/nearmiss/lab5_states.py), on the session's lab 5 server (each state in experiments of its own, checked
-with `--experiment`, as on a class's shared server) and through ONE real Chromium shared by every state (a
-browser per state would cost a minute each); the correct state passes them all."""
+(tests/nearmiss/lab5_states.py), on one real MLflow server and through ONE real Chromium shared by every
+state (a browser per state would cost a minute each); the correct state passes them all."""
 
 from __future__ import annotations
 
@@ -13,19 +12,19 @@ from mlflow_labs.lab5 import checks
 from tests.command_line import cli
 from tests.nearmiss import near_miss_tests, run_state
 from tests.nearmiss import lab5_states as states
-from tests.nearmiss.world import World, not_mlflow
+from tests.nearmiss.world import sqlite_world
 
 pytestmark = [pytest.mark.lab5, pytest.mark.harness]
 
 
 @pytest.fixture(scope="module")
-def world(need_browser, lab5_uri, tmp_path_factory):
+def world(need_browser, tmp_path_factory, progress):
     work = tmp_path_factory.mktemp("nearmiss-lab5")
     commit = states.repository(work / "repo")
     session = checks.open_session(work / "shots")
     try:
-        with not_mlflow() as elsewhere:
-            yield World(lab5_uri, elsewhere=elsewhere, shared=True, browser=session, commit=commit, files=work)
+        with sqlite_world(work, progress, browser=session, commit=commit, files=work) as w:
+            yield w
     finally:
         session.close()
 
@@ -77,7 +76,7 @@ def test_a_wait_past_the_step_timeout_setting_fails_naming_it(world):
     CLI a learner types: its own process and browser, which read the setting at start."""
     world.clear()
     states.correct(world)
-    p = cli("check", "lab5", "--tracking-uri", world.uri, "--experiment", world.exp(checks.EXPERIMENT),
+    p = cli("check", "lab5", "--tracking-uri", world.uri,
             env={"MLFLOW_LABS_BROWSER_STEP_TIMEOUT": "0.001",
                  "MLFLOW_LABS_REPORTS": str(world.extra["files"] / "timeout-reports")})
     assert p.returncode == 1, p.stdout + p.stderr
