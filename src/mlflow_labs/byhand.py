@@ -17,6 +17,5 @@ def placeholders(lab: str, route: str | None = None) -> tuple[str, list, str | N
 
 
 def replay(lab: str, route: str | None = None, *, readme: Path | None = None, progress=print,
-           workdir: Path | None = None, ui_fail_fast: tuple[int, int] | None = None) -> Report:
-    return _replay.replay(get_lab(lab), route, readme=readme, progress=progress, workdir=workdir,
-                          ui_fail_fast=ui_fail_fast)
+           workdir: Path | None = None) -> Report:
+    return _replay.replay(get_lab(lab), route, readme=readme, progress=progress, workdir=workdir)

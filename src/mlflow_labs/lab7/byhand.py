@@ -167,6 +167,5 @@ def table(route: str | None = None) -> ByHand:
                   paste=_browser_steps)
 
 
-def _browser_steps(readme: Path, progress: Callable[[str], None],
-                   fail_fast: tuple[int, int] | None = None) -> "BrowserSteps":
-    return BrowserSteps(readme, progress=progress, fail_fast=fail_fast)
+def _browser_steps(readme: Path, progress: Callable[[str], None]) -> "BrowserSteps":
+    return BrowserSteps(readme, progress=progress)

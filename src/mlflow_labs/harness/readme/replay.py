@@ -319,18 +319,14 @@ class LearnerReplay(BlockExecutor):
 
 # -- the per-lab tables (where the learner starts, the placeholders) come from each lab's spec --------
 def replay(spec, route: str | None = None, *, readme: Path | None = None, progress=print,
-           workdir: Path | None = None, ui_fail_fast: tuple[int, int] | None = None) -> Report:
-    """`mlflow-labs run LAB --by-hand`: the README of ``spec`` (a LabSpec) as a learner types it, on one route.
-    ``ui_fail_fast`` (README line, ms): the browser's element waits from that line on (lab 7's paste hook), for
-    a test whose README there names an element that never comes: it fails in seconds, not after the wait a
-    loaded machine needs; the steps before it keep that wait."""
+           workdir: Path | None = None) -> Report:
+    """`mlflow-labs run LAB --by-hand`: the README of ``spec`` (a LabSpec) as a learner types it, on one route."""
     table = spec.byhand_table(route)
     readme = Path(readme or spec.dir / table.readme)
     venv_bin = learner_venv(progress) if table.user else None
     root = settings.repo_root()
     display_root = root if readme.resolve().is_relative_to(root) else None
-    paste = (table.paste(readme, progress, **({"fail_fast": ui_fail_fast} if ui_fail_fast else {}))
-             if table.paste else None)  # lab 7: its browser sign-ins and tokens
+    paste = table.paste(readme, progress) if table.paste else None  # lab 7: its browser sign-ins and tokens
     try:
         return LearnerReplay(readme, route=route, start=table.start, placeholders=table.placeholders, user=table.user,
                              progress=progress, display_root=display_root, workdir=workdir, venv_bin=venv_bin,
