@@ -10,7 +10,8 @@ from mlflow_labs.lab5 import checks as lab5
 def _suite(first_go_resets: bool):
     """A suite whose one check fails its first go (with a reset under it when ``first_go_resets``), then passes."""
     calls = []
-    suite = CheckSuite("t", retry=Retry(resets=lambda ctx: ctx["resets"], fresh=lambda ctx: calls.append("fresh"),
+    suite = CheckSuite("t", retry=Retry(resets=lambda ctx: ctx["resets"], mark=lambda ctx: ctx["state"],
+                                        fresh=lambda ctx, mark: calls.append(f"fresh from {mark}"),
                                         what="the wire was reset"))
 
     @suite.check("the page shows the runs", hint="Step 3")
@@ -18,6 +19,7 @@ def _suite(first_go_resets: bool):
         calls.append("go")
         if calls.count("go") == 1:
             ctx["resets"] += first_go_resets
+            ctx["state"] = "clicked by the first go"
             raise CheckFailed("Timeout 30000ms exceeded")
         return "4 runs"
     return suite, calls
@@ -25,14 +27,14 @@ def _suite(first_go_resets: bool):
 
 def test_a_check_that_failed_while_its_wire_was_reset_gets_a_second_go_that_says_so():
     suite, calls = _suite(first_go_resets=True)
-    [result] = suite.run("http://127.0.0.1:1", resets=0)
-    assert result.ok and calls == ["go", "fresh", "go"]
+    [result] = suite.run("http://127.0.0.1:1", resets=0, state="before the check")
+    assert result.ok and calls == ["go", "fresh from before the check", "go"]
     assert result.detail == "4 runs (second go: the wire was reset during the first, which said: Timeout 30000ms exceeded)"
 
 
 def test_a_check_that_failed_with_nothing_reset_is_not_run_again():
     suite, calls = _suite(first_go_resets=False)
-    [result] = suite.run("http://127.0.0.1:1", resets=0)
+    [result] = suite.run("http://127.0.0.1:1", resets=0, state="before the check")
     assert not result.ok and calls == ["go"] and result.hint == "Step 3"
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from mlflow_labs.errors import LabError
 from mlflow_labs.harness.client import TrackingClient
@@ -61,10 +61,13 @@ class Check:
 @dataclass
 class Retry:
     """When a failed check gets one more go: ``resets(ctx)`` counts the resets of what the checks look through
-    (it rose during the check: the failure may be the reset's, not the learner's); ``fresh(ctx)`` readies the
-    second go (lab 5: a blank page, so the app loads anew); ``what`` names the reset in the check's detail."""
+    (it rose during the check: the failure may be the reset's, not the learner's); ``mark(ctx)`` notes, before
+    each check, the state its second go must start from, and ``fresh(ctx, mark)`` puts it back (lab 5: what the
+    browser remembered, on a page that loads the app anew: a first go may have clicked before it failed);
+    ``what`` names the reset in the check's detail."""
     resets: Callable[[dict], int]
-    fresh: Callable[[dict], None]
+    mark: Callable[[dict], Any]
+    fresh: Callable[[dict, Any], None]
     what: str
 
 
@@ -92,11 +95,11 @@ class CheckSuite:
                 on_start(c.name)
             t0 = time.monotonic()
             ctx["check"] = c.name  # which check is running (lab 5's per-check browser timeout reads it)
-            resets = self.retry.resets(ctx) if self.retry else 0
+            resets, mark = (self.retry.resets(ctx), self.retry.mark(ctx)) if self.retry else (0, None)
             ok, detail = _attempt(c, ctx)
             if not ok and self.retry and self.retry.resets(ctx) > resets:
                 first = detail.splitlines()[0][:200]
-                self.retry.fresh(ctx)
+                self.retry.fresh(ctx, mark)
                 ok, detail = _attempt(c, ctx)
                 detail = f"{detail} (second go: {self.retry.what} during the first, which said: {first})"
             results.append(CheckResult(c.name, ok, detail, "" if ok else c.hint, time.monotonic() - t0))

@@ -24,11 +24,12 @@ from mlflow_labs.lab5.comparators import (chart_problems, compare_problems, data
 from mlflow_labs.lab5.story import (ARTIFACT, BOX_PARAM, CLEAN, CPU, EXPERIMENT, MAX_COMPARED, MEMORY, METRIC,  # noqa: F401
                                     RAW, SCATTER_PARAM, STORY_HINT, TRAIN_HINT)
 from mlflow_labs.lab5.ui_session import (SCREENSHOTS, close_assistant, default_shots_dir, ensure_ui,  # noqa: F401
-                                         blank_page, first_visit, network_resets, open_session)
+                                         as_before, first_visit, network_resets, open_session,
+                                         remembered_now)
 
 # Chromium drops even loopback requests when an interface comes or goes (a container starting beside it): a
 # dropped code chunk leaves the page blank; that check gets one more go on a freshly loaded page
-suite = CheckSuite("lab5", retry=Retry(resets=network_resets, fresh=blank_page,
+suite = CheckSuite("lab5", retry=Retry(resets=network_resets, mark=remembered_now, fresh=as_before,
                                        what=f"the browser's network was reset ({NETWORK_CHANGED})"))
 
 
@@ -104,7 +105,7 @@ def run_checks(uri: str, *, shots: Path | str | None = None, report=None, step_t
             session = open_session(shots, step_timeout_ms)
         else:
             first_visit(session, uri, remembered)
-        results = suite.run(uri, browser=session, **options)
+        results = suite.run(uri, browser=session, remembered=remembered, **options)
     finally:
         if own and session is not None:
             session.close()

@@ -49,14 +49,26 @@ def network_resets(ctx) -> int:
     return ctx["browser"].network_resets if ctx.get("browser") is not None else 0
 
 
-def blank_page(ctx) -> None:
-    """Before a check's second go: a blank page, so its goto loads the app anew (a page whose code chunk was
-    dropped stays broken, even across the app's own route changes). A page that cannot even go blank (a crashed
-    tab) is left as it is: the second go then fails saying so."""
+def remembered_now(ctx) -> dict[str, str] | None:
+    """What the browser remembers for the server now (its localStorage), read from the app's page; None before
+    the run's first page (the storage is then the first visit's: run_checks' ``remembered``)."""
+    page = browser(ctx).page
+    if not page.url.startswith(ctx["uri"].rstrip("/")):
+        return None
     try:
-        browser(ctx).page.goto("about:blank")
-    except Exception:  # noqa: BLE001 - Playwright's own errors; the check's second go reports the page's state
-        pass
+        return page.evaluate("() => Object.fromEntries(Object.entries(localStorage))")
+    except Exception:  # noqa: BLE001 - a page that cannot answer: the second go starts from the first visit's
+        return None
+
+
+def as_before(ctx, remembered: dict[str, str] | None) -> None:
+    """Before a check's second go: the browser remembers what it did before the first go (which may have clicked,
+    say, `Model training`, before it failed), and the next goto loads the app anew (a page whose code chunk was
+    dropped stays broken, even across the app's own route changes)."""
+    try:
+        first_visit(browser(ctx), ctx["uri"], ctx.get("remembered") if remembered is None else remembered)
+    except StepFailed:
+        pass  # a page that cannot even do that (a crashed tab): the second go fails saying why
 
 
 def wait_ms(ctx) -> int:
