@@ -8,15 +8,15 @@ from __future__ import annotations
 import pytest
 
 from tests.nearmiss import near_miss_tests
-from tests.nearmiss.world import World, not_mlflow
+from tests.nearmiss.world import shared_world
 
 pytestmark = [pytest.mark.lab3, pytest.mark.harness]
 
 
 @pytest.fixture(scope="module")
 def world(server_with_the_run):
-    with not_mlflow() as elsewhere:
-        yield World(server_with_the_run.uri, elsewhere=elsewhere, shared=True)
+    with shared_world(server_with_the_run.uri) as world:
+        yield world
 
 
 test_the_correct_state_passes_every_check, test_a_near_miss_fails_exactly_its_check = near_miss_tests("lab3")

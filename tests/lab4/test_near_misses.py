@@ -9,7 +9,7 @@ import pytest
 
 from tests.nearmiss import near_miss_tests
 from tests.nearmiss import lab4_states as states
-from tests.nearmiss.world import World, not_mlflow
+from tests.nearmiss.world import shared_world
 
 pytestmark = [pytest.mark.lab4, pytest.mark.harness]
 
@@ -18,8 +18,8 @@ pytestmark = [pytest.mark.lab4, pytest.mark.harness]
 def world(lab4, tmp_path_factory):
     repo = tmp_path_factory.mktemp("nearmiss-lab4") / "repo"
     versions = states.repository(repo)
-    with not_mlflow() as elsewhere:
-        yield World(lab4.uri, elsewhere=elsewhere, shared=True, repo=repo, versions=versions)
+    with shared_world(lab4.uri, repo=repo, versions=versions) as world:
+        yield world
 
 
 test_the_correct_state_passes_every_check, test_a_near_miss_fails_exactly_its_check = near_miss_tests("lab4")

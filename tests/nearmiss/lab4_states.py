@@ -155,8 +155,7 @@ def state(change=None, *, experiment: str = checks.EXPERIMENT, elsewhere: bool =
         payloads = copy.deepcopy(planned(versions))
         if change:
             change(payloads, versions)
-        exp = world.client.get_experiment_by_name(world.exp(experiment))
-        exp_id = exp.experiment_id if exp else world.experiment(experiment)
+        exp_id = world.experiment_id(experiment)
         ids = [_log(world, exp_id, p) for p in payloads]
         clean = [(p["metrics"]["rmse"], i) for i, p in enumerate(payloads) if p["tags"]["git_dirty"] == "false"]
         if clean:  # best_run.py + mlflow-labs reproduce: the same data, code, params, hence metrics

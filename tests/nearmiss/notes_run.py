@@ -30,8 +30,7 @@ def log(world, *, experiment: str = EXPERIMENT, run_name: str = RUN_NAME, alpha:
         no_artifact: bool = False, status: str = "FINISHED") -> str:
     """The notes' run as train.py logs it; each keyword is one way a learner's run can differ."""
     model, metrics = fitted(alpha)
-    exp = world.client.get_experiment_by_name(world.exp(experiment))
-    exp_id = exp.experiment_id if exp else world.experiment(experiment)
+    exp_id = world.experiment_id(experiment)
     return world.log_run(
         exp_id, run_name,
         params=params if params is not None else {"test_size": 0.2, "alpha": alpha},

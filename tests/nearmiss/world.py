@@ -56,6 +56,11 @@ class World:
     def experiment(self, name: str) -> str:
         return self.client.create_experiment(self.exp(name))
 
+    def experiment_id(self, name: str) -> str:
+        """The id of this state's experiment ``name`` (under the state's name on a shared server), made if new."""
+        exp = self.client.get_experiment_by_name(self.exp(name))
+        return exp.experiment_id if exp else self.experiment(name)
+
     def log_run(self, experiment_id: str, run_name: str, *, params: dict | None = None,
                 metrics: dict[str, float | list[float]] | None = None, tags: dict | None = None,
                 artifacts: dict[str, bytes] | None = None, datasets: list | None = None,
@@ -120,3 +125,11 @@ def sqlite_world(workdir: Path, progress=None, **extra):
     with MlflowServer(f"sqlite:///{workdir / 'nearmiss.db'}", workdir=workdir, progress=progress) as server, \
             not_mlflow() as elsewhere:
         yield World(server.uri, elsewhere=elsewhere, **extra)
+
+
+@contextlib.contextmanager
+def shared_world(uri: str, **extra):
+    """A World on a server the env already runs for something else (``shared=True``: each state in experiments
+    of its own), plus a not-MLflow port."""
+    with not_mlflow() as elsewhere:
+        yield World(uri, elsewhere=elsewhere, shared=True, **extra)

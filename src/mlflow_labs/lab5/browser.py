@@ -15,8 +15,8 @@ from pathlib import Path
 
 from mlflow_labs.harness import cost
 from mlflow_labs.errors import LabError, PrerequisiteMissing
-from mlflow_labs.infra.browser import CANDIDATES, INSTALL_FIX, LAUNCH_ARGS, NETWORK_CHANGED, chromium_version  # noqa: F401
-
+from mlflow_labs.infra.browser import (CANDIDATES, INSTALL_FIX, LAUNCH_ARGS, NETWORK_CHANGED,  # noqa: F401 - lab 5's names
+                                       chromium_version)
 from mlflow_labs.infra.browser import find_chromium as _find_chromium
 from mlflow_labs.infra.service import Service
 
