@@ -51,6 +51,9 @@ class Learner:
     def experiment(self, name: str) -> str:
         return self._world.experiment(self.experiment_name(name))
 
+    def experiment_id(self, name: str) -> str:
+        return self._world.experiment_id(self.experiment_name(name))
+
     def __getattr__(self, attr):
         return getattr(self._world, attr)
 
